@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-all bench install lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Doorstep needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,dev]"
+	@touch $@
+
+install: $(STAMP)
+
+## Load the demo (two businesses, 180 days) into ./doorstep.db and serve on http://127.0.0.1:8000/
+demo: $(STAMP)
+	$(VENV)/bin/doorstep demo
+
+## The whole suite (SQLite always; PostgreSQL too when DOORSTEP_TEST_DATABASE_URL is set)
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
+
+## Including the slow, benchmark-like tests
+test-all: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) doorstep.db doorstep.db-wal doorstep.db-shm .pytest_cache

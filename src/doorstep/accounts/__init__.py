@@ -1,0 +1,1 @@
+"""Workspaces (tenants), people, roles and API keys."""

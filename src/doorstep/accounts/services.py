@@ -1,0 +1,165 @@
+"""Workspaces, people and API keys. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import zoneinfo
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doorstep.accounts.models import ROLES, ApiKey, User, Workspace
+from doorstep.accounts.settings import WorkspaceSettings
+from doorstep.db import utcnow
+from doorstep.errors import AuthError, InvalidInput, NotFound
+
+KEY_PREFIX = "dsk_"
+
+
+def check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown timezone '{name}' (use an IANA name such as Asia/Shanghai)",
+                           field="timezone") from exc
+    return name
+
+
+def get_workspace(*, session: Session, slug: str) -> Workspace:
+    workspace = session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if workspace is None:
+        raise NotFound(f"workspace '{slug}' does not exist (create it with: doorstep workspace create {slug})")
+    return workspace
+
+
+def create_workspace(
+    *,
+    session: Session,
+    slug: str,
+    name: str | None = None,
+    timezone: str = "UTC",
+    locale: str = "en",
+    settings: WorkspaceSettings | None = None,
+) -> Workspace:
+    """Create a workspace with its default (empty) journey."""
+    from doorstep.deliveries.services import ensure_journey  # deliveries depends on accounts, not back
+
+    if not slug or len(slug) > 64 or not all(c.isalnum() or c in "-_" for c in slug):
+        raise InvalidInput("a workspace slug is 1–64 letters, digits, '-' or '_'", field="slug")
+    if session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
+        raise InvalidInput(f"workspace '{slug}' already exists", field="slug")
+    workspace = Workspace(
+        slug=slug,
+        name=name or slug,
+        timezone=check_timezone(timezone),
+        locale=locale,
+        settings=(settings or WorkspaceSettings()).model_dump(),
+    )
+    session.add(workspace)
+    session.flush()
+    ensure_journey(session=session, workspace=workspace)
+    return workspace
+
+
+def ensure_workspace(*, session: Session, slug: str, **kwargs: object) -> Workspace:
+    """The workspace with this slug, created with ``kwargs`` when missing."""
+    workspace = session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if workspace is not None:
+        return workspace
+    return create_workspace(session=session, slug=slug, **kwargs)  # type: ignore[arg-type]
+
+
+def workspace_settings(workspace: Workspace) -> WorkspaceSettings:
+    return WorkspaceSettings.model_validate(workspace.settings or {})
+
+
+def update_settings(*, session: Session, workspace: Workspace, **changes: object) -> WorkspaceSettings:
+    merged = workspace_settings(workspace).model_dump() | changes
+    validated = WorkspaceSettings.model_validate(merged)
+    workspace.settings = validated.model_dump()
+    session.flush()
+    return validated
+
+
+# --- people -----------------------------------------------------------------
+
+
+def ensure_users(
+    *, session: Session, workspace_id: int, handles: Iterable[str], role: str = "frontline"
+) -> dict[str, int]:
+    """Ids of the people with these handles, creating the missing ones (without a login)."""
+    wanted = {h for h in handles if h}
+    if not wanted:
+        return {}
+    found = dict(
+        session.execute(
+            select(User.handle, User.id).where(User.workspace_id == workspace_id, User.handle.in_(wanted))
+        ).all()
+    )
+    missing = sorted(wanted - found.keys())
+    for handle in missing:
+        user = User(workspace_id=workspace_id, handle=handle, role=role)
+        session.add(user)
+        session.flush()
+        found[handle] = user.id
+    return found
+
+
+def set_lead(*, session: Session, workspace_id: int, handle: str, lead_handle: str | None) -> User:
+    """Say who answers for a person; both are created if unknown."""
+    ids = ensure_users(session=session, workspace_id=workspace_id, handles=[handle])
+    user = session.get_one(User, ids[handle])
+    if lead_handle:
+        lead_ids = ensure_users(session=session, workspace_id=workspace_id, handles=[lead_handle], role="cs")
+        user.lead_id = lead_ids[lead_handle]
+    else:
+        user.lead_id = None
+    session.flush()
+    return user
+
+
+# --- API keys ----------------------------------------------------------------
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(
+    *, session: Session, workspace: Workspace, name: str = "default", role: str = "admin"
+) -> tuple[ApiKey, str]:
+    """A new key; the secret is returned once and never stored."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    prefix = secrets.token_hex(6)
+    secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(workspace_id=workspace.id, name=name, role=role, prefix=prefix, secret_hash=_hash(secret))
+    session.add(key)
+    session.flush()
+    return key, secret
+
+
+def authenticate_key(*, session: Session, secret: str) -> tuple[ApiKey, Workspace]:
+    """The key and its workspace, or AuthError. Constant-time on the secret."""
+    parts = secret.removeprefix(KEY_PREFIX).split("_", 1)
+    if not secret.startswith(KEY_PREFIX) or len(parts) != 2:
+        raise AuthError("malformed API key")
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[0]))
+    # Compare against something even when the prefix is unknown, so timing says nothing.
+    expected = key.secret_hash if key is not None else _hash("")
+    if not hmac.compare_digest(expected, _hash(secret)) or key is None or key.revoked_at is not None:
+        raise AuthError("invalid or revoked API key")
+    workspace = session.get_one(Workspace, key.workspace_id)
+    return key, workspace
+
+
+def revoke_api_key(*, session: Session, workspace: Workspace, prefix: str) -> ApiKey:
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.workspace_id == workspace.id))
+    if key is None:
+        raise NotFound(f"no API key with prefix '{prefix}' in workspace '{workspace.slug}'")
+    key.revoked_at = utcnow()
+    session.flush()
+    return key

@@ -1,0 +1,105 @@
+"""POST /api/v1/deliveries: one delivery or a batch of up to 1,000, idempotent by external_id."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Body
+
+from doorstep.api.deps import CallerDep, DbDep, NowDep, SettingsDep
+from doorstep.deliveries.records import DeliveryRecord
+from doorstep.deliveries.schemas import (
+    DeliveryBatch,
+    DeliveryCreate,
+    DeliveryPublic,
+    IngestPublic,
+    InvitationLink,
+    StagePublic,
+)
+from doorstep.deliveries.services import get_delivery, ingest_deliveries, stage_timeline, validate_record
+from doorstep.errors import ImportFailed, Problem
+from doorstep.surveys.services import find_open_invitation
+from doorstep.timeutil import zone
+
+router = APIRouter(prefix="/api/v1", tags=["deliveries"])
+
+
+def _aware(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(dt.UTC)
+
+
+def to_record(item: DeliveryCreate, tz: dt.tzinfo, index: int | None = None) -> DeliveryRecord:
+    return DeliveryRecord(
+        external_id=item.external_id.strip(),
+        customer_id=item.customer_id.strip(),
+        customer_name=item.customer_name,
+        customer_email=item.customer_email,
+        customer_locale=item.customer_locale,
+        owner=item.owner,
+        promised_at=_aware(item.promised_at, tz),
+        delivered_at=_aware(item.delivered_at, tz),
+        status=item.status,
+        stages={k: v for k, at in item.stages.items() if (v := _aware(at, tz)) is not None},
+        attributes={k: v for k, v in item.attributes.items() if v is not None},
+        line=index,
+    )
+
+
+@router.post(
+    "/deliveries",
+    response_model=IngestPublic,
+    summary="Record hand-overs",
+    responses={422: {"description": "A delivery is invalid; nothing of the batch was stored."}},
+)
+def post_deliveries(
+    caller: CallerDep,
+    db: DbDep,
+    now: NowDep,
+    settings: SettingsDep,
+    body: DeliveryCreate | DeliveryBatch = Body(),
+) -> IngestPublic:
+    """Create or update deliveries by `external_id`. Replaying a payload changes nothing; a
+    later stage time or `delivered_at` updates the record, and a newly delivered one gets a
+    survey invitation (unless its customer was asked within the quiet period)."""
+    items = body.deliveries if isinstance(body, DeliveryBatch) else [body]
+    tz = zone(caller.workspace.timezone)
+    records = [to_record(item, tz, i) for i, item in enumerate(items)]
+    problems = [
+        Problem(p.message, None, f"deliveries[{r.line}].{p.field}" if isinstance(body, DeliveryBatch) else p.field)
+        for r in records for p in validate_record(r)
+    ]
+    if problems:
+        raise ImportFailed(problems, source="request")
+    with db.write() as session:
+        result = ingest_deliveries(session=session, workspace=caller.workspace, records=records, now=now)
+    return IngestPublic(
+        created=result.created, updated=result.updated, unchanged=result.unchanged,
+        invitations=[InvitationLink(delivery_external_id=ext, token=token, url=f"{settings.base_url}/s/{token}")
+                     for ext, token in result.invitations],
+    )
+
+
+@router.get("/deliveries/{external_id}", response_model=DeliveryPublic, summary="One delivery and its stages")
+def get_one_delivery(external_id: str, caller: CallerDep, db: DbDep, settings: SettingsDep) -> DeliveryPublic:
+    from doorstep.accounts.models import User
+    from doorstep.deliveries.models import Customer
+
+    with db.read() as session:
+        delivery = get_delivery(session=session, workspace=caller.workspace, external_id=external_id)
+        customer = session.get_one(Customer, delivery.customer_id)
+        owner = session.get(User, delivery.owner_id) if delivery.owner_id else None
+        invitation = find_open_invitation(session=session, workspace=caller.workspace, delivery_id=delivery.id)
+        return DeliveryPublic(
+            external_id=delivery.external_id,
+            status=delivery.status,
+            customer_id=customer.external_id,
+            owner=owner.handle if owner else None,
+            promised_at=delivery.promised_at,
+            delivered_at=delivery.delivered_at,
+            attributes=delivery.attributes,
+            stages=[StagePublic(key=s.key, name=s.name, completed_at=at)
+                    for s, at in stage_timeline(session=session, delivery=delivery)],
+            invitation_url=f"{settings.base_url}/s/{invitation.token}" if invitation else None,
+        )

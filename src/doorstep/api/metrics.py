@@ -1,0 +1,64 @@
+"""GET /api/v1/metrics/nps: NPS with its 95% interval, overall or by segment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from doorstep.api.deps import CallerDep, DbDep
+from doorstep.errors import InvalidInput
+from doorstep.surveys.metrics import nps_by, nps_summary
+from doorstep.timeutil import parse_bound, zone
+
+router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
+
+
+class NpsPublic(BaseModel):
+    nps: float | None = Field(description="%promoters − %detractors, one decimal; null without responses.")
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    ci95: list[float] | None = Field(description="Adjusted-Wald 95% interval, [low, high].")
+
+
+class NpsGroup(NpsPublic):
+    key: str | None
+
+
+class NpsByPublic(BaseModel):
+    by: str
+    groups: list[NpsGroup]
+
+
+def parse_period(since: str | None, until: str | None, timezone: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """--since/--until as the API and the CLI both take them: dates in the workspace's timezone."""
+    tz = zone(timezone)
+    bounds = []
+    for name, value, end in (("since", since, False), ("until", until, True)):
+        if value is None:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_bound(value, tz, end=end))
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field=name) from None
+    return bounds[0], bounds[1]
+
+
+@router.get("/nps", response_model=NpsPublic | NpsByPublic, summary="Net Promoter Score with its interval")
+def get_nps(
+    caller: CallerDep,
+    db: DbDep,
+    since: str | None = Query(None, description="First day (YYYY-MM-DD, workspace timezone) or instant."),
+    until: str | None = Query(None, description="Last day, inclusive, or an instant (exclusive)."),
+    by: str | None = Query(None, max_length=64, description="Segment: an attribute (team, region…), owner, stage or language."),
+) -> Any:
+    start, end = parse_period(since, until, caller.workspace.timezone)
+    with db.read() as session:
+        if by:
+            return nps_by(session=session, workspace=caller.workspace, by=by, since=start, until=end)
+        return nps_summary(session=session, workspace=caller.workspace, since=start, until=end)

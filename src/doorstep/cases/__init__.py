@@ -1,0 +1,1 @@
+"""The closed loop: a case for every unhappy customer, its owner, clocks and timeline."""

@@ -1,0 +1,63 @@
+"""`doorstep import deliveries|responses FILE.csv` in the DESIGN.md formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
+from doorstep.db import utcnow
+from doorstep.deliveries.csv_import import count_rows, import_deliveries_csv, import_responses_csv, open_csv
+
+app = typer.Typer(help="Import deliveries or responses from CSV files.", no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="import")
+
+
+FileArg = Annotated[Path, typer.Argument(help="CSV file (UTF-8; a BOM is fine).")]
+Encoding = Annotated[str, typer.Option(help="Text encoding of the file, e.g. gb18030.")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+
+
+def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: bool) -> dict[str, Any]:
+    st = state(ctx)
+    importer = import_deliveries_csv if kind == "deliveries" else import_responses_csv
+    db = open_database(st)
+    with open_csv(file, encoding) as stream:
+        total = count_rows(file)
+        with Progress(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err, transient=json_out) as bar:
+            task = bar.add_task(kind, total=total)
+            # One transaction for the whole file: a bad row anywhere leaves nothing behind.
+            with db.write() as session:
+                workspace = workspace_for(session, st)
+                result = importer(session=session, workspace=workspace, stream=stream, now=utcnow(),
+                                  encoding=encoding, source=file.name,
+                                  batch_size=st.settings.batch_size,
+                                  progress=lambda n: bar.advance(task, n))
+    summary: dict[str, Any] = {"file": str(file), "workspace": st.workspace, **result.as_dict()}
+    if json_out:
+        print_json(summary)
+    else:
+        details = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.as_dict().items())
+        console.print(f"{file.name}: {details}", highlight=False)
+    return summary
+
+
+@app.command()
+@cli_errors
+def deliveries(ctx: typer.Context, file: FileArg, encoding: Encoding = "utf-8", json_out: JsonOut = False) -> None:
+    """Import hand-overs: external_id, customer_id, …, stage.<key>, attributes. Re-importing updates."""
+    _run(ctx, "deliveries", file, encoding, json_out)
+
+
+@app.command()
+@cli_errors
+def responses(ctx: typer.Context, file: FileArg, encoding: Encoding = "utf-8", json_out: JsonOut = False) -> None:
+    """Import answers: delivery_external_id, score, comment, stage, responded_at. Detractors get cases."""
+    _run(ctx, "responses", file, encoding, json_out)

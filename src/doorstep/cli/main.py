@@ -1,0 +1,79 @@
+"""The `doorstep` command: a thin layer over the services, one unit of work per command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from doorstep import __version__
+from doorstep.cli import demo as demo_cmd
+from doorstep.cli import imports, reports, setup
+from doorstep.cli.common import State
+from doorstep.config import Settings
+
+app = typer.Typer(
+    name="doorstep",
+    help="Doorstep: watch the last mile, ask the customer, count honestly, close the loop.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"doorstep {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (else DOORSTEP_DATABASE_URL, else sqlite:///./doorstep.db).")] = None,
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")] = "default",
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    settings = Settings(database_url=db) if db else Settings()
+    ctx.obj = State(settings=settings, workspace=workspace)
+
+
+setup.register(app)
+imports.register(app)
+reports.register(app)
+demo_cmd.register(app)
+
+GLOBAL_OPTIONS = ("--db", "--workspace", "-w")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let --db and --workspace stand anywhere (``doorstep nps --json --workspace food``),
+    as people type them, by moving them before the sub-command where Click expects them."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg in GLOBAL_OPTIONS and i + 1 < len(argv):
+            front.extend(argv[i:i + 2])
+            i += 2
+            continue
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in arg:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    import sys
+
+    app(args=hoist_global_options(list(sys.argv[1:] if argv is None else argv)), prog_name="doorstep")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Setting up: init, workspaces, API keys, serving."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from doorstep.accounts.models import Workspace
+from doorstep.accounts.services import create_api_key, create_workspace, get_workspace, revoke_api_key
+from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(serve)
+    ws = typer.Typer(help="Workspaces: one per business.", no_args_is_help=True)
+    ws.command("create")(workspace_create)
+    ws.command("list")(workspace_list)
+    app.add_typer(ws, name="workspace")
+    keys = typer.Typer(help="API keys of a workspace.", no_args_is_help=True)
+    keys.command("create")(key_create)
+    keys.command("revoke")(key_revoke)
+    app.add_typer(keys, name="key")
+
+
+@cli_errors
+def init(
+    ctx: typer.Context,
+    timezone: Annotated[str, typer.Option(help="IANA timezone of the workspace.")] = "UTC",
+    locale: Annotated[str, typer.Option(help="zh-CN or en: the language people of this business read.")] = "en",
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create the database and the workspace, and print a new API key (shown once)."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        existing = session.scalar(select(Workspace).where(Workspace.slug == st.workspace))
+        if existing is not None:
+            if json_out:
+                print_json({"workspace": st.workspace, "created": False, "api_key": None})
+            else:
+                console.print(f"Workspace [bold]{st.workspace}[/] already exists; "
+                              "make another key with: doorstep key create")
+            return
+        workspace = create_workspace(session=session, slug=st.workspace, name=st.workspace.capitalize(),
+                                     timezone=timezone, locale=locale)
+        _key, secret = create_api_key(session=session, workspace=workspace, name="init")
+    if json_out:
+        print_json({"workspace": st.workspace, "created": True, "api_key": secret})
+        return
+    console.print(f"Database ready; workspace [bold]{st.workspace}[/] created ({timezone}, {locale}).")
+    console.print("API key (shown only now — store it safely):")
+    console.print(secret, highlight=False, soft_wrap=True)
+
+
+@cli_errors
+def workspace_create(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Short name, e.g. food.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    timezone: Annotated[str, typer.Option(help="IANA timezone.")] = "UTC",
+    locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "en",
+) -> None:
+    """Create a workspace (one business) with an API key."""
+    db = open_database(state(ctx))
+    with db.write() as session:
+        workspace = create_workspace(session=session, slug=slug, name=name, timezone=timezone, locale=locale)
+        _key, secret = create_api_key(session=session, workspace=workspace, name="created-with-workspace")
+    console.print(f"Workspace [bold]{slug}[/] created. API key (shown only now):")
+    console.print(secret, highlight=False, soft_wrap=True)
+
+
+@cli_errors
+def workspace_list(
+    ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
+    """List workspaces."""
+    db = open_database(state(ctx))
+    with db.read() as session:
+        rows = [{"slug": w.slug, "name": w.name, "timezone": w.timezone, "locale": w.locale}
+                for w in session.scalars(select(Workspace).order_by(Workspace.slug))]
+    if json_out:
+        print_json({"workspaces": rows})
+        return
+    table = Table("slug", "name", "timezone", "locale")
+    for r in rows:
+        table.add_row(r["slug"], r["name"], r["timezone"], r["locale"])
+    console.print(table)
+
+
+@cli_errors
+def key_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
+    role: Annotated[str, typer.Option(help="admin, cs, frontline or exec.")] = "admin",
+) -> None:
+    """Create an API key for the workspace; the secret is printed once."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        key, secret = create_api_key(session=session, workspace=workspace, name=name, role=role)
+    err.print(f"Key {key.prefix} ({role}) for {st.workspace}; the secret is shown only now:")
+    console.print(secret, highlight=False, soft_wrap=True)
+
+
+@cli_errors
+def key_revoke(ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The key's prefix.")]) -> None:
+    """Revoke an API key by its prefix (the 12 characters after dsk_)."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        revoke_api_key(session=session, workspace=workspace, prefix=prefix)
+    console.print(f"Key {prefix} revoked.")
+
+
+@cli_errors
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the API, the survey pages and the dashboard."""
+    run_server(state(ctx).settings, host=host, port=port)
+
+
+def run_server(settings: object, *, host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    from doorstep.api.app import create_app
+    from doorstep.config import Settings
+
+    assert isinstance(settings, Settings)
+    host = host or settings.host
+    port = port or settings.port
+    if settings.base_url == Settings.model_fields["base_url"].default and (host, port) != ("127.0.0.1", 8000):
+        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    console.print(f"Doorstep is serving on [bold]http://{host}:{port}/[/]  (Ctrl+C to stop)", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -1,0 +1,45 @@
+"""Typed settings: the only module that reads the environment.
+
+Everything else receives a :class:`Settings` instance (the app factory, the CLI,
+the tests), so a test can build its own without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./doorstep.db"
+
+
+class Settings(BaseSettings):
+    """Process-wide settings. Per-business rules live in the workspace's own settings."""
+
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address used in survey links.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    batch_size: int = Field(default=2000, ge=1, le=100_000, description="Rows per bulk write.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        # People paste the URL their hosting provider prints; SQLAlchemy needs the driver.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")

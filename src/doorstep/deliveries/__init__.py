@@ -1,0 +1,1 @@
+"""Journeys and their stages, customers, deliveries (hand-overs) and their ingest."""

@@ -1,0 +1,255 @@
+"""The DESIGN.md CSV formats, read in batches into records for the ingest services.
+
+A file is imported in one transaction: bad rows are collected (line, field,
+reason) while reading goes on, so one run reports every problem; once there is
+one, nothing more is written and the caller's transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.orm import Session
+
+from doorstep.accounts.models import Workspace
+from doorstep.deliveries.records import DeliveryRecord, ResponseRecord
+from doorstep.deliveries.services import IngestResult, ingest_deliveries, resolve_stages, validate_record
+from doorstep.errors import ImportFailed, InvalidInput, Problem
+from doorstep.timeutil import parse_instant, zone
+
+DELIVERY_FIXED = ("external_id", "customer_id", "customer_name", "customer_email", "customer_locale",
+                  "owner", "promised_at", "delivered_at", "status")
+RESPONSE_FIXED = ("delivery_external_id", "score", "comment", "stage", "responded_at")
+MAX_PROBLEMS_SHOWN = 50
+Progress = Callable[[int], None]
+
+csv.field_size_limit(1 << 24)  # a 10,000-character comment is normal; 16 MB is clearly not a row
+
+
+def count_rows(path: Path) -> int:
+    """Data lines in a file (fast, for a progress bar; quoted newlines make it an estimate)."""
+    with path.open("rb") as f:
+        return max(sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 20), b"")) - 1, 0)
+
+
+class _Rows:
+    """Reads a CSV into (line number, row dict) batches, turning decoding trouble into problems."""
+
+    def __init__(self, stream: IO[str], encoding: str, source: str) -> None:
+        self.reader = csv.reader(stream)
+        self.encoding = encoding
+        self.source = source
+        try:
+            header = next(self.reader)
+        except StopIteration:
+            raise ImportFailed([Problem("the file is empty: it needs a header line", 1)], source=source) from None
+        except UnicodeDecodeError:
+            raise ImportFailed([self._decode_problem(1)], source=source) from None
+        self.header = [h.strip().lstrip("\ufeff") for h in header]
+        duplicates = sorted({h for h in self.header if self.header.count(h) > 1 and h})
+        if duplicates:
+            raise ImportFailed([Problem(f"column '{h}' appears twice", 1, h) for h in duplicates], source=source)
+
+    def _decode_problem(self, line: int) -> Problem:
+        return Problem(f"the file is not valid {self.encoding} text; save it as UTF-8 "
+                       f"(or pass --encoding gb18030 for a file from Chinese Excel)", line)
+
+    def batches(self, size: int, problems: list[Problem]) -> Iterator[list[tuple[int, dict[str, str]]]]:
+        batch: list[tuple[int, dict[str, str]]] = []
+        width = len(self.header)
+        while True:
+            try:
+                values = next(self.reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError:
+                problems.append(self._decode_problem(self.reader.line_num + 1))
+                break
+            except csv.Error as exc:
+                problems.append(Problem(f"unreadable CSV: {exc}", self.reader.line_num))
+                continue
+            line = self.reader.line_num
+            if not values or all(not v.strip() for v in values):
+                continue  # blank lines (often at the end of a hand-edited file) are not rows
+            if len(values) != width:
+                problems.append(Problem(f"has {len(values)} fields, the header has {width}", line))
+                continue
+            batch.append((line, dict(zip(self.header, values, strict=True))))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def _missing_columns(header: list[str], required: tuple[str, ...]) -> list[Problem]:
+    return [Problem(f"required column '{c}' is missing", 1, c) for c in required if c not in header]
+
+
+def _value(row: dict[str, str], name: str) -> str | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _instant(row: dict[str, str], name: str, tz: dt.tzinfo, line: int, problems: list[Problem]) -> dt.datetime | None:
+    value = _value(row, name)
+    if value is None:
+        return None
+    try:
+        return parse_instant(value, tz)
+    except ValueError as exc:
+        problems.append(Problem(str(exc), line, name))
+        return None
+
+
+def parse_delivery_row(
+    line: int, row: dict[str, str], stage_columns: list[str], tz: dt.tzinfo, problems: list[Problem]
+) -> DeliveryRecord | None:
+    before = len(problems)
+    stages = {}
+    for column in stage_columns:
+        at = _instant(row, column, tz, line, problems)
+        if at is not None:
+            stages[column.removeprefix("stage.")] = at
+    attributes: dict[str, Any] = {
+        k: v.strip() for k, v in row.items()
+        if k and k not in DELIVERY_FIXED and not k.startswith("stage.") and v.strip()
+    }
+    record = DeliveryRecord(
+        external_id=_value(row, "external_id") or "",
+        customer_id=_value(row, "customer_id") or "",
+        customer_name=_value(row, "customer_name"),
+        customer_email=_value(row, "customer_email"),
+        customer_locale=_value(row, "customer_locale"),
+        owner=_value(row, "owner"),
+        promised_at=_instant(row, "promised_at", tz, line, problems),
+        delivered_at=_instant(row, "delivered_at", tz, line, problems),
+        status=_value(row, "status"),
+        stages=stages,
+        attributes=attributes,
+        line=line,
+    )
+    problems.extend(validate_record(record))
+    return record if len(problems) == before else None
+
+
+def import_deliveries_csv(
+    *,
+    session: Session,
+    workspace: Workspace,
+    stream: IO[str],
+    now: dt.datetime,
+    encoding: str = "utf-8",
+    source: str = "deliveries.csv",
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Import a deliveries file; raises ImportFailed (and writes nothing) if any row is bad."""
+    rows = _Rows(stream, encoding, source)
+    problems = _missing_columns(rows.header, ("external_id", "customer_id"))
+    stage_columns = [h for h in rows.header if h.startswith("stage.")]
+    if problems:
+        raise ImportFailed(problems, source=source)
+    try:
+        resolve_stages(session=session, workspace=workspace,
+                       keys_in_order=[c.removeprefix("stage.") for c in stage_columns])
+    except ImportFailed as exc:
+        raise ImportFailed(exc.problems, source=source) from None
+    tz = zone(workspace.timezone)
+    result = IngestResult()
+    for batch in rows.batches(batch_size, problems):
+        records = [r for line, row in batch
+                   if (r := parse_delivery_row(line, row, stage_columns, tz, problems)) is not None]
+        if not problems:
+            result.add(ingest_deliveries(session=session, workspace=workspace, records=records, now=now))
+        if progress:
+            progress(len(batch))
+    if problems:
+        raise ImportFailed(problems[:MAX_PROBLEMS_SHOWN], source=source, total_problems=len(problems))
+    return result
+
+
+def parse_response_row(line: int, row: dict[str, str], tz: dt.tzinfo, problems: list[Problem]) -> ResponseRecord | None:
+    from doorstep.surveys.services import check_score, clean_comment
+
+    before = len(problems)
+    external_id = _value(row, "delivery_external_id")
+    if external_id is None:
+        problems.append(Problem("is required", line, "delivery_external_id"))
+    score = None
+    raw_score = _value(row, "score")
+    if raw_score is None:
+        problems.append(Problem("is required", line, "score"))
+    else:
+        try:
+            score = check_score(raw_score, line=line)
+        except InvalidInput as exc:
+            problems.append(exc.problem)
+    responded_at = _instant(row, "responded_at", tz, line, problems)
+    if responded_at is None and _value(row, "responded_at") is None:
+        problems.append(Problem("is required", line, "responded_at"))
+    comment = None
+    try:
+        comment = clean_comment(row.get("comment"))
+    except InvalidInput as exc:
+        problems.append(Problem(exc.problem.message, line, "comment"))
+    if len(problems) != before or external_id is None or score is None or responded_at is None:
+        return None
+    return ResponseRecord(
+        delivery_external_id=external_id,
+        score=score,
+        responded_at=responded_at,
+        comment=comment,
+        stage=_value(row, "stage"),
+        attributes={k: v.strip() for k, v in row.items() if k and k not in RESPONSE_FIXED and v.strip()},
+        line=line,
+    )
+
+
+def import_responses_csv(
+    *,
+    session: Session,
+    workspace: Workspace,
+    stream: IO[str],
+    now: dt.datetime,
+    encoding: str = "utf-8",
+    source: str = "responses.csv",
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+) -> Any:
+    """Import a responses file; raises ImportFailed (and writes nothing) if any row is bad."""
+    from doorstep.surveys.services import ResponseImportResult, ingest_responses
+
+    rows = _Rows(stream, encoding, source)
+    problems = _missing_columns(rows.header, ("delivery_external_id", "score", "responded_at"))
+    if problems:
+        raise ImportFailed(problems, source=source)
+    tz = zone(workspace.timezone)
+    result = ResponseImportResult()
+    for batch in rows.batches(batch_size, problems):
+        records = [r for line, row in batch if (r := parse_response_row(line, row, tz, problems)) is not None]
+        # Keep checking deliveries and stages after a bad row, so one run reports them all.
+        part = ingest_responses(session=session, workspace=workspace, records=records, now=now,
+                                dry_run=bool(problems))
+        problems.extend(part.problems)
+        result.add(part)
+        if progress:
+            progress(len(batch))
+    if problems:
+        raise ImportFailed(problems[:MAX_PROBLEMS_SHOWN], source=source, total_problems=len(problems))
+    return result
+
+
+def open_csv(path: Path, encoding: str) -> IO[str]:
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}", field="FILE")
+    # utf-8-sig drops the byte-order mark Excel writes, and reads plain UTF-8 the same.
+    return path.open(encoding="utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding,
+                     newline="")

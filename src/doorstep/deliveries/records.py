@@ -1,0 +1,46 @@
+"""The one shape every ingest path (CSV, JSON API, webhook, demo) is reduced to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class DeliveryRecord:
+    external_id: str
+    customer_id: str
+    customer_name: str | None = None
+    customer_email: str | None = None
+    customer_locale: str | None = None
+    owner: str | None = None
+    promised_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    status: str | None = None  # only "cancelled" is ever given; the rest is derived
+    stages: dict[str, dt.datetime] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None  # where it came from, for error messages
+
+    def merge(self, later: DeliveryRecord) -> None:
+        """Fold a later record of the same delivery into this one (later values win)."""
+        for name in ("customer_name", "customer_email", "customer_locale", "owner",
+                     "promised_at", "delivered_at", "status"):
+            value = getattr(later, name)
+            if value is not None:
+                setattr(self, name, value)
+        self.customer_id = later.customer_id or self.customer_id
+        self.stages.update(later.stages)
+        self.attributes.update(later.attributes)
+        self.line = later.line
+
+
+@dataclass
+class ResponseRecord:
+    delivery_external_id: str
+    score: int
+    responded_at: dt.datetime
+    comment: str | None = None
+    stage: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None

@@ -1,0 +1,71 @@
+"""JSON shapes of the deliveries API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AttributeValue = str | int | float | bool | None
+
+
+class DeliveryCreate(BaseModel):
+    """One hand-over. Times without an offset are read in the workspace's timezone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(min_length=1, max_length=200, examples=["F-000123"])
+    customer_id: str = Field(min_length=1, max_length=200)
+    customer_name: str | None = Field(default=None, max_length=200)
+    customer_email: str | None = Field(default=None, max_length=320)
+    customer_locale: str | None = Field(default=None, max_length=16, examples=["zh-CN"])
+    owner: str | None = Field(default=None, max_length=120, description="The frontline person responsible.")
+    promised_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    status: Literal["cancelled"] | None = Field(
+        default=None, description="Only 'cancelled' is set by hand; other states follow from the times."
+    )
+    stages: dict[str, dt.datetime] = Field(
+        default_factory=dict, description="Completion time by stage key.", examples=[{"picked_up": "2026-03-01T12:20:00+08:00"}]
+    )
+    attributes: dict[str, AttributeValue] = Field(
+        default_factory=dict, description="Segments such as team, region, product.", examples=[{"team": "north"}]
+    )
+
+
+class DeliveryBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deliveries: list[DeliveryCreate] = Field(min_length=1, max_length=1000)
+
+
+class InvitationLink(BaseModel):
+    delivery_external_id: str
+    token: str
+    url: str
+
+
+class IngestPublic(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    invitations: list[InvitationLink]
+
+
+class StagePublic(BaseModel):
+    key: str
+    name: str
+    completed_at: dt.datetime | None
+
+
+class DeliveryPublic(BaseModel):
+    external_id: str
+    status: str
+    customer_id: str
+    owner: str | None
+    promised_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    attributes: dict[str, AttributeValue]
+    stages: list[StagePublic]
+    invitation_url: str | None = Field(description="The open survey link, while there is one.")

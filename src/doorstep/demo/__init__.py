@@ -1,0 +1,1 @@
+"""Deterministic demo data: two realistic workspaces as rows in the CSV import formats."""

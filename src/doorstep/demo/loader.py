@@ -1,0 +1,144 @@
+"""Loads the generated demo through the same import path a customer's CSV takes.
+
+The rows go through the CSV row parser and the ingest services, so the demo
+exercises (and shows off) exactly what a real import does: invitations for
+recent hand-overs, quiet periods, cases for detractors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from doorstep.accounts.models import ApiKey, User, Workspace
+from doorstep.accounts.services import create_api_key, create_workspace, set_lead, update_settings
+from doorstep.cases.models import Case, CaseEvent
+from doorstep.db import Database, utcnow
+from doorstep.deliveries.csv_import import parse_delivery_row, parse_response_row
+from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
+from doorstep.deliveries.services import add_stage, ingest_deliveries
+from doorstep.demo.generator import DemoWorkspace, generate
+from doorstep.errors import ImportFailed
+from doorstep.frontline.models import FrontlineNote
+from doorstep.surveys.metrics import nps_summary
+from doorstep.surveys.models import Invitation, Response
+from doorstep.surveys.services import OPEN_STATES, ingest_responses
+from doorstep.timeutil import zone
+
+BATCH = 2000
+
+
+def delete_workspace_data(session: Session, workspace_id: int) -> None:
+    """Remove a workspace and everything in it, children first (works without cascades)."""
+    cases = select(Case.id).where(Case.workspace_id == workspace_id)
+    deliveries = select(Delivery.id).where(Delivery.workspace_id == workspace_id)
+    journeys = select(Journey.id).where(Journey.workspace_id == workspace_id)
+    session.execute(delete(CaseEvent).where(CaseEvent.case_id.in_(cases)))
+    session.execute(delete(Case).where(Case.workspace_id == workspace_id))
+    session.execute(delete(FrontlineNote).where(FrontlineNote.workspace_id == workspace_id))
+    session.execute(delete(Response).where(Response.workspace_id == workspace_id))
+    session.execute(delete(Invitation).where(Invitation.workspace_id == workspace_id))
+    session.execute(delete(StageEvent).where(StageEvent.delivery_id.in_(deliveries)))
+    session.execute(delete(Delivery).where(Delivery.workspace_id == workspace_id))
+    session.execute(delete(Customer).where(Customer.workspace_id == workspace_id))
+    session.execute(delete(Stage).where(Stage.journey_id.in_(journeys)))
+    session.execute(delete(Journey).where(Journey.workspace_id == workspace_id))
+    session.execute(delete(ApiKey).where(ApiKey.workspace_id == workspace_id))
+    session.execute(delete(User).where(User.workspace_id == workspace_id))
+    session.execute(delete(Workspace).where(Workspace.id == workspace_id))
+
+
+def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress: Progress) -> str:
+    workspace = create_workspace(session=session, slug=spec.slug, name=spec.name, timezone=spec.timezone,
+                                 locale=spec.locale)
+    for stage in spec.stages:
+        add_stage(session=session, workspace=workspace, key=stage.key, name=stage.name, name_zh=stage.name_zh,
+                  target_minutes=stage.target_minutes)
+    set_lead(session=session, workspace_id=workspace.id, handle=spec.default_cs_owner, lead_handle=None)
+    update_settings(session=session, workspace=workspace, default_cs_owner=spec.default_cs_owner)
+    for person, lead in sorted(spec.leads.items()):
+        set_lead(session=session, workspace_id=workspace.id, handle=person, lead_handle=lead)
+    _key, secret = create_api_key(session=session, workspace=workspace, name="demo")
+
+    tz = zone(spec.timezone)
+    stage_columns = [f"stage.{s.key}" for s in spec.stages]
+    problems: list = []
+    task = progress.add_task(f"{spec.slug}: deliveries", total=len(spec.deliveries))
+    for start in range(0, len(spec.deliveries), BATCH):
+        rows = spec.deliveries[start:start + BATCH]
+        records = [r for i, row in enumerate(rows, start=start + 2)
+                   if (r := parse_delivery_row(i, row, stage_columns, tz, problems)) is not None]
+        if problems:
+            raise ImportFailed(problems[:20], source=f"demo {spec.slug} deliveries")
+        ingest_deliveries(session=session, workspace=workspace, records=records, now=now)
+        progress.advance(task, len(rows))
+    task = progress.add_task(f"{spec.slug}: responses", total=len(spec.responses))
+    for start in range(0, len(spec.responses), BATCH):
+        rows = spec.responses[start:start + BATCH]
+        answers = [r for i, row in enumerate(rows, start=start + 2)
+                   if (r := parse_response_row(i, row, tz, problems)) is not None]
+        result = ingest_responses(session=session, workspace=workspace, records=answers, now=now)
+        problems.extend(result.problems)
+        if problems:
+            raise ImportFailed(problems[:20], source=f"demo {spec.slug} responses")
+        progress.advance(task, len(rows))
+    return secret
+
+
+def load_demo(
+    db: Database,
+    *,
+    seed: int = 7,
+    total_deliveries: int = 20_000,
+    reset: bool = False,
+    console: Console | None = None,
+    base_url: str = "http://127.0.0.1:8000",
+) -> list[str]:
+    """Generate and load the demo workspaces; returns what to tell the person who asked."""
+    console = console or Console(stderr=True)
+    now = utcnow()
+    specs = generate(seed, now=now, total_deliveries=total_deliveries)
+    lines: list[str] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as progress:
+        for spec in specs:
+            with db.write() as session:
+                existing = session.scalar(select(Workspace).where(Workspace.slug == spec.slug))
+                if existing is not None and not reset:
+                    lines.append(f"{spec.slug}: already loaded (use --reset to rebuild it)")
+                    continue
+                if existing is not None:
+                    delete_workspace_data(session, existing.id)
+                    session.flush()
+                secret = _load_one(session, spec, now, progress)
+            lines.extend(_summary(db, spec, secret, base_url))
+    return lines
+
+
+def _summary(db: Database, spec: DemoWorkspace, secret: str, base_url: str) -> list[str]:
+    with db.read() as session:
+        workspace = session.scalars(select(Workspace).where(Workspace.slug == spec.slug)).one()
+        score = nps_summary(session=session, workspace=workspace)
+        links = {}
+        rows = session.execute(
+            select(Invitation.token, Customer.locale)
+            .join(Customer, Customer.id == Invitation.customer_id)
+            .where(Invitation.workspace_id == workspace.id, Invitation.status.in_(OPEN_STATES))
+            .order_by(Invitation.created_at.desc(), Invitation.id)
+            .limit(200)
+        ).all()
+        for token, locale in rows:
+            links.setdefault((locale or "en").split("-")[0], token)
+    ci = score["ci95"]
+    out = [
+        f"{spec.slug} — {spec.name}: {len(spec.deliveries):,} deliveries, {score['responses']:,} responses, "
+        f"NPS {score['nps']:+.1f} (95% CI {ci[0]:+.1f} … {ci[1]:+.1f})" if ci else f"{spec.slug}: no responses",
+        f"  API key for {spec.slug} (shown once): {secret}",
+    ]
+    for lang, token in sorted(links.items()):
+        out.append(f"  try a survey ({lang}): {base_url}/s/{token}")
+    return out

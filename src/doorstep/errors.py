@@ -1,0 +1,108 @@
+"""Every error Doorstep raises on purpose, as one tree.
+
+    DoorstepError
+    ├── NotFound            a thing that does not exist, or not in your workspace   → 404
+    ├── Gone                existed once, no longer usable (expired invitation)      → 410
+    ├── Conflict            the state forbids it (already answered, stale update)    → 409
+    ├── InvalidInput        bad data, with where it is (line, field)                 → 422
+    │   └── ImportFailed    a file with bad rows; carries every row's problem        → 422
+    ├── AuthError           missing or wrong credentials                             → 401
+    └── NotReady            the database is not initialised or not reachable         → 503
+
+Services raise these; only the edges (api/, web/, cli/) turn them into HTTP
+status codes or exit codes, each with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DoorstepError(Exception):
+    """Base of every deliberate error; ``str(err)`` is safe to show to the user."""
+
+    http_status = 500
+    exit_code = 1
+
+
+class NotFound(DoorstepError):
+    http_status = 404
+    exit_code = 3
+
+
+class Gone(DoorstepError):
+    http_status = 410
+    exit_code = 3
+
+
+class Conflict(DoorstepError):
+    http_status = 409
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place of the input."""
+
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "field": self.field, "message": self.message}
+
+
+class InvalidInput(DoorstepError):
+    http_status = 422
+    exit_code = 2
+
+    def __init__(self, message: str, *, line: int | None = None, field: str | None = None):
+        self.problem = Problem(message, line, field)
+        super().__init__(str(self.problem))
+
+
+class ImportFailed(InvalidInput):
+    """A file (or batch) with bad rows. Nothing of it was written."""
+
+    def __init__(self, problems: list[Problem], *, source: str = "input", total_problems: int | None = None):
+        self.problems = problems
+        self.total_problems = total_problems if total_problems is not None else len(problems)
+        shown = "\n".join(f"  {p}" for p in problems)
+        more = self.total_problems - len(problems)
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        DoorstepError.__init__(
+            self,
+            f"{source}: {self.total_problems} bad row(s), nothing was imported\n{shown}{tail}",
+        )
+        self.problem = problems[0] if problems else Problem("bad input")
+
+
+class AuthError(DoorstepError):
+    http_status = 401
+    exit_code = 5
+
+
+class NotReady(DoorstepError):
+    http_status = 503
+    exit_code = 6
+
+
+__all__ = [
+    "AuthError",
+    "Conflict",
+    "DoorstepError",
+    "Gone",
+    "ImportFailed",
+    "InvalidInput",
+    "NotFound",
+    "NotReady",
+    "Problem",
+]

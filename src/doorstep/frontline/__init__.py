@@ -1,0 +1,1 @@
+"""What couriers, agents and implementation engineers see at the door."""

@@ -1,0 +1,1 @@
+"""Bilingual text analysis, themes, stage attribution and drivers."""

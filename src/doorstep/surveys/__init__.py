@@ -1,0 +1,1 @@
+"""Invitations, responses, quiet periods and the public survey flow."""

@@ -1,0 +1,332 @@
+"""Invitations, the public survey flow and response import.
+
+An invitation is created when a delivery is delivered, unless the customer was
+asked inside the workspace's quiet period, or the hand-over is older than an
+invitation's lifetime (importing last year's orders must not survey anyone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from doorstep.accounts.models import Workspace
+from doorstep.accounts.services import workspace_settings
+from doorstep.cases.services import ResponseFacts, open_cases
+from doorstep.deliveries.models import Customer, Delivery, Stage
+from doorstep.deliveries.records import ResponseRecord
+from doorstep.deliveries.services import list_stages
+from doorstep.errors import Gone, InvalidInput, NotFound, Problem
+from doorstep.insight.language import detect_language
+from doorstep.surveys.models import Invitation, Response
+
+MAX_COMMENT = 10_000
+OPEN_STATES = ("pending", "sent", "opened")
+
+
+def new_token() -> str:
+    """192 random bits, URL-safe: unguessable, and short enough for an SMS or a QR code."""
+    return secrets.token_urlsafe(24)
+
+
+def invite_delivered(
+    *,
+    session: Session,
+    workspace: Workspace,
+    deliveries: list[tuple[str, int, int, dt.datetime | None]],
+    now: dt.datetime,
+) -> list[tuple[str, str]]:
+    """Invitations for freshly delivered hand-overs: (external_id, delivery id, customer id,
+    delivered_at). Returns (external_id, token) of the invitations created."""
+    rules = workspace_settings(workspace)
+    lifetime = dt.timedelta(days=rules.invitation_expiry_days)
+    quiet = dt.timedelta(days=rules.quiet_period_days)
+    fresh = [d for d in deliveries if d[3] is not None and now - d[3] < lifetime]
+    if not fresh:
+        return []
+    customers = {d[2] for d in fresh}
+    last_asked: dict[int, dt.datetime] = dict(session.execute(
+        select(Invitation.customer_id, func.max(Invitation.created_at))
+        .where(Invitation.customer_id.in_(customers), Invitation.kind == "nps")
+        .group_by(Invitation.customer_id)
+    ).all())
+    rows: list[dict[str, Any]] = []
+    created: list[tuple[str, str]] = []
+    for ext, delivery_id, customer_id, delivered_at in sorted(fresh, key=lambda d: d[3]):  # type: ignore[arg-type,return-value]
+        previous = last_asked.get(customer_id)
+        if previous is not None and now - previous < quiet:
+            continue
+        token = new_token()
+        rows.append({"workspace_id": workspace.id, "delivery_id": delivery_id, "customer_id": customer_id,
+                     "token": token, "kind": "nps", "channel": "link", "status": "pending",
+                     "created_at": now, "expires_at": (delivered_at or now) + lifetime})
+        last_asked[customer_id] = now
+        created.append((ext, token))
+    if rows:
+        session.execute(insert(Invitation.__table__), rows)
+    return created
+
+
+@dataclass
+class SurveyView:
+    """Everything the public page needs, and nothing more (no internal ids beyond the token)."""
+
+    token: str
+    workspace_name: str
+    delivery_external_id: str
+    delivered_at: dt.datetime | None
+    customer_locale: str | None
+    workspace_locale: str
+    stages: list[tuple[str, str, str | None]]  # key, name, name_zh
+    answered_score: int | None = None
+    answered_comment: str | None = None
+
+
+def _invitation(session: Session, token: str, now: dt.datetime) -> Invitation:
+    # Bounded, plain-text tokens: anything else cannot be one of ours, so skip the query.
+    if not (16 <= len(token) <= 64) or not all(c.isalnum() or c in "-_" for c in token):
+        raise NotFound("this survey link is not valid")
+    invitation = session.scalar(select(Invitation).where(Invitation.token == token))
+    if invitation is None:
+        raise NotFound("this survey link is not valid")
+    if invitation.status != "responded" and (invitation.expires_at <= now or invitation.status == "expired"):
+        raise Gone("this survey has closed")
+    return invitation
+
+
+def open_survey(*, session: Session, token: str, now: dt.datetime) -> SurveyView:
+    """The survey behind a token; records the first opening."""
+    invitation = _invitation(session, token, now)
+    if invitation.opened_at is None:
+        invitation.opened_at = now
+        if invitation.status in ("pending", "sent"):
+            invitation.status = "opened"
+        session.flush()
+    return _view(session, invitation)
+
+
+def _view(session: Session, invitation: Invitation) -> SurveyView:
+    delivery = session.get_one(Delivery, invitation.delivery_id)
+    customer = session.get_one(Customer, invitation.customer_id)
+    workspace = session.get_one(Workspace, invitation.workspace_id)
+    stages = list(session.scalars(select(Stage).where(Stage.journey_id == delivery.journey_id)
+                                  .order_by(Stage.position)))
+    answer = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+    return SurveyView(
+        token=invitation.token,
+        workspace_name=workspace.name,
+        delivery_external_id=delivery.external_id,
+        delivered_at=delivery.delivered_at,
+        customer_locale=customer.locale,
+        workspace_locale=workspace.locale,
+        stages=[(s.key, s.name, s.name_zh) for s in stages],
+        answered_score=answer.score if answer else None,
+        answered_comment=answer.comment if answer else None,
+    )
+
+
+def clean_comment(comment: str | None) -> str | None:
+    if comment is None:
+        return None
+    # NUL bytes are refused by PostgreSQL text columns and mean nothing to a person.
+    text = comment.replace("\x00", "").strip()
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput(f"a comment is at most {MAX_COMMENT:,} characters", field="comment")
+    return text or None
+
+
+def check_score(value: object, *, line: int | None = None) -> int:
+    if isinstance(value, bool):
+        raise InvalidInput("must be a whole number from 0 to 10", line=line, field="score")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit():
+            raise InvalidInput(f"'{value[:20]}' is not a whole number from 0 to 10", line=line, field="score")
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= 10:
+        raise InvalidInput(f"{value!r} is not a whole number from 0 to 10", line=line, field="score")
+    return value
+
+
+def submit_response(
+    *,
+    session: Session,
+    token: str,
+    score: int,
+    comment: str | None,
+    stage: str | None,
+    now: dt.datetime,
+) -> tuple[SurveyView, bool]:
+    """Record the answer to an invitation. Returns (view, created); a second answer keeps
+    the first and returns created=False."""
+    score = check_score(score)
+    comment = clean_comment(comment)
+    invitation = _invitation(session, token, now)
+    if invitation.status == "responded":
+        return _view(session, invitation), False
+    delivery = session.get_one(Delivery, invitation.delivery_id)
+    stage_id = None
+    if stage:
+        stage_id = session.scalar(select(Stage.id).where(Stage.journey_id == delivery.journey_id,
+                                                          Stage.key == stage))
+        if stage_id is None:
+            raise InvalidInput(f"unknown stage '{stage}'", field="stage")
+    try:
+        with session.begin_nested():
+            response = Response(
+                workspace_id=invitation.workspace_id, delivery_id=invitation.delivery_id,
+                customer_id=invitation.customer_id, invitation_id=invitation.id,
+                source_key=f"inv:{invitation.id}", score=score, comment=comment, stage_id=stage_id,
+                language=detect_language(comment), attributes={"source": invitation.channel},
+                responded_at=now,
+            )
+            session.add(response)
+            session.flush()
+    except IntegrityError:
+        # Another request answered the same invitation between our read and our write.
+        session.expire(invitation)
+        return _view(session, invitation), False
+    invitation.status = "responded"
+    invitation.responded_at = now
+    session.flush()
+    workspace = session.get_one(Workspace, invitation.workspace_id)
+    open_cases(session=session, workspace=workspace,
+               responses=[ResponseFacts(response.id, response.delivery_id, response.customer_id, score, now)])
+    return _view(session, invitation), True
+
+
+# --- import ---------------------------------------------------------------------
+
+
+@dataclass
+class ResponseImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cases_opened: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, other: ResponseImportResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.cases_opened += other.cases_opened
+        self.problems.extend(other.problems)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "cases_opened": self.cases_opened}
+
+
+def source_key(delivery_external_id: str, responded_at: dt.datetime) -> str:
+    return f"csv:{delivery_external_id}:{responded_at.astimezone(dt.UTC).isoformat(timespec='seconds')}"
+
+
+def ingest_responses(
+    *,
+    session: Session,
+    workspace: Workspace,
+    records: list[ResponseRecord],
+    now: dt.datetime,
+    dry_run: bool = False,
+) -> ResponseImportResult:
+    """Store answers that arrived outside our survey page (a file, another tool).
+
+    Idempotent by (delivery, responded_at): a replay changes nothing, a corrected row
+    updates the answer. Problems (unknown delivery or stage) are returned, not raised,
+    so a caller can report every bad row of a file at once; nothing is written for a
+    batch that has problems, nor with ``dry_run``.
+    """
+    result = ResponseImportResult()
+    if not records:
+        return result
+    d = Delivery.__table__
+    deliveries = {
+        row.external_id: row
+        for row in session.execute(
+            select(d.c.external_id, d.c.id, d.c.customer_id)
+            .where(d.c.workspace_id == workspace.id,
+                   d.c.external_id.in_({r.delivery_external_id for r in records}))
+        )
+    }
+    stages = {s.key: s.id for s in list_stages(session=session, workspace=workspace)}
+    for r in records:
+        if r.delivery_external_id not in deliveries:
+            result.problems.append(Problem(
+                f"delivery '{r.delivery_external_id[:80]}' does not exist (import deliveries first)",
+                r.line, "delivery_external_id"))
+        if r.stage and r.stage not in stages:
+            known = ", ".join(stages) or "none yet"
+            result.problems.append(Problem(f"unknown stage '{r.stage[:64]}'; the journey has: {known}",
+                                           r.line, "stage"))
+    if result.problems or dry_run:
+        return result
+
+    rows: dict[str, dict[str, Any]] = {}
+    for r in records:
+        delivery = deliveries[r.delivery_external_id]
+        key = source_key(r.delivery_external_id, r.responded_at)
+        rows[key] = {
+            "workspace_id": workspace.id, "delivery_id": delivery.id, "customer_id": delivery.customer_id,
+            "source_key": key, "score": r.score, "comment": r.comment,
+            "stage_id": stages[r.stage] if r.stage else None, "language": detect_language(r.comment),
+            "attributes": r.attributes, "responded_at": r.responded_at, "created_at": now,
+        }
+    t = Response.__table__
+    existing = {
+        row.source_key: row
+        for row in session.execute(
+            select(t.c.id, t.c.source_key, t.c.score, t.c.comment, t.c.stage_id, t.c.attributes)
+            .where(t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows)))
+        )
+    }
+    new_rows = [row for key, row in rows.items() if key not in existing]
+    changed = []
+    for key, old in existing.items():
+        row = rows[key]
+        if (old.score, old.comment, old.stage_id, old.attributes) != (
+                row["score"], row["comment"], row["stage_id"], row["attributes"]):
+            changed.append({"_id": old.id, **{k: row[k] for k in
+                                              ("score", "comment", "stage_id", "language", "attributes")}})
+    result.created = len(new_rows)
+    result.updated = len(changed)
+    result.unchanged = len(existing) - len(changed)
+    if new_rows:
+        session.execute(insert(t), new_rows)
+    if changed:
+        session.connection().execute(
+            update(t).where(t.c.id == bindparam("_id")).values(
+                score=bindparam("score"), comment=bindparam("comment"), stage_id=bindparam("stage_id"),
+                language=bindparam("language"), attributes=bindparam("attributes")),
+            changed,
+        )
+    facts = [
+        ResponseFacts(row.id, row.delivery_id, row.customer_id, row.score, row.responded_at)
+        for row in session.execute(
+            select(t.c.id, t.c.delivery_id, t.c.customer_id, t.c.score, t.c.responded_at)
+            .where(t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows)), t.c.score <= 6)
+        )
+    ]
+    result.cases_opened = open_cases(session=session, workspace=workspace, responses=facts)
+    # An answer that reached us another way closes the open invitation for that delivery.
+    session.execute(
+        update(Invitation.__table__)
+        .where(Invitation.delivery_id.in_({row["delivery_id"] for row in rows.values()}),
+               Invitation.status.in_(OPEN_STATES), Invitation.kind == "nps")
+        .values(status="responded", responded_at=now)
+    )
+    return result
+
+
+def find_open_invitation(*, session: Session, workspace: Workspace, delivery_id: int) -> Invitation | None:
+    return session.scalar(
+        select(Invitation).where(Invitation.workspace_id == workspace.id, Invitation.delivery_id == delivery_id,
+                                 Invitation.status.in_(OPEN_STATES)).order_by(Invitation.id.desc()).limit(1)
+    )
+

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the public survey, the dashboard, their templates and static files."""

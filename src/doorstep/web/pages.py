@@ -1,0 +1,281 @@
+"""The HTML pages: the public survey behind an invitation token, and the first dashboard.
+
+As thin as api/: parse the request, call the service inside one unit of work,
+render. Pages are server-rendered and work without JavaScript. User text reaches
+the HTML only through Jinja's autoescape; no template marks anything ``|safe``.
+There is no inline script or style, so a strict Content-Security-Policy can come
+later without touching the templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doorstep import __version__
+from doorstep.accounts.models import Workspace
+from doorstep.api.deps import DbDep, NowDep
+from doorstep.cases.services import count_open_cases
+from doorstep.db import Database
+from doorstep.errors import DoorstepError, InvalidInput
+from doorstep.stats import classify
+from doorstep.surveys.metrics import nps_summary
+from doorstep.surveys.services import MAX_COMMENT, SurveyView, check_score, open_survey, submit_response
+from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, normalise, other_language, t, url_code
+
+HERE = Path(__file__).parent
+
+templates = Jinja2Templates(env=jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,  # every page, whatever its file name: user text is always escaped
+    undefined=jinja2.StrictUndefined,  # a misspelt variable fails the tests instead of printing nothing
+    trim_blocks=True,
+    lstrip_blocks=True,
+))
+
+router = APIRouter(include_in_schema=False)  # pages are not part of the JSON API's OpenAPI document
+
+# A survey page is reachable by anyone holding the token: never cache it in a shared
+# cache, never send the token on in a Referer, keep it out of search engines.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the CSS and icons from the package itself: no CDN, works offline."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+def _render(
+    request: Request,
+    template: str,
+    lang: str,
+    *,
+    status: int = 200,
+    private: bool = False,
+    switch_params: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    other = other_language(lang)
+    headers = {"Content-Language": lang, "Vary": "Accept-Language"}
+    if private:
+        headers |= PRIVATE_HEADERS
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "t": partial(t, lang),
+            "other_lang": other,
+            "t_other": partial(t, other),
+            # A query-only link keeps the page's path: /s/<token>?lang=en.
+            "switch_href": "?" + urlencode({"lang": url_code(other), **(switch_params or {})}),
+            "version": __version__,
+            **context,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _error_page(request: Request, exc: DoorstepError, lang: str | None) -> HTMLResponse:
+    # The message of a DoorstepError is safe but English and written for operators; a
+    # customer gets our own bilingual text for the status, and nothing else.
+    kind = str(exc.http_status) if exc.http_status in (404, 410) else "other"
+    chosen = negotiate(request.headers.get("accept-language"), lang, DEFAULT_LANGUAGE)
+    return _render(request, "error.html", chosen, status=exc.http_status, private=True, kind=kind)
+
+
+# --- the survey ---------------------------------------------------------------------
+
+
+@dataclass
+class SurveyForm:
+    """What the customer has chosen or typed so far, to show it again after an error."""
+
+    score: int | None = None
+    comment: str = ""
+    stage: str | None = None  # None: not answered; "": "nothing went wrong"
+
+
+def _survey_language(request: Request, view: SurveyView, lang: str | None) -> str:
+    """?lang= first, then the customer's locale, then the browser's, then the workspace's."""
+    preferred = lang if normalise(lang) else view.customer_locale
+    return negotiate(request.headers.get("accept-language"), preferred, view.workspace_locale)
+
+
+def _stage_choices(view: SurveyView, lang: str) -> list[tuple[str, str]]:
+    return [(key, name_zh if lang == "zh-CN" and name_zh else name) for key, name, name_zh in view.stages]
+
+
+def _problem_message(exc: InvalidInput, lang: str) -> str:
+    field = exc.problem.field
+    if field == "score":
+        return t(lang, "survey.error_score")
+    if field == "comment":
+        return t(lang, "survey.error_comment", limit=f"{MAX_COMMENT:,}" if lang == "en" else str(MAX_COMMENT))
+    if field == "stage":
+        return t(lang, "survey.error_stage")
+    return t(lang, "survey.error_other")
+
+
+def _survey_form(
+    request: Request, view: SurveyView, lang: str, form: SurveyForm, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    switch = {"score": str(form.score)} if form.score is not None and error is None else None
+    return _render(
+        request, "survey.html", lang, status=status, private=True, switch_params=switch,
+        view=view, form=form, stages=_stage_choices(view, lang), error=error, max_comment=MAX_COMMENT,
+    )
+
+
+def _answered(request: Request, view: SurveyView, lang: str, *, created: bool) -> HTMLResponse:
+    score = view.answered_score
+    assert score is not None  # only called for an answered invitation
+    return _render(
+        request, "thanks.html", lang, private=True,
+        view=view, created=created, score=score, kind=classify(score), comment=view.answered_comment,
+    )
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def survey_page(
+    request: Request, token: str, db: DbDep, now: NowDep, lang: str | None = None, score: str | None = None
+) -> HTMLResponse:
+    """The survey. ``?score=N`` (a one-click link in an e-mail) preselects a score."""
+    try:
+        with db.write() as session:  # a write: the first opening is recorded
+            view = open_survey(session=session, token=token, now=now)
+    except DoorstepError as exc:
+        return _error_page(request, exc, lang)
+    chosen = _survey_language(request, view, lang)
+    if view.answered_score is not None:
+        return _answered(request, view, chosen, created=False)
+    try:
+        preselected = check_score(score) if score is not None else None
+    except InvalidInput:
+        preselected = None  # a mangled e-mail link still opens the survey
+    return _survey_form(request, view, chosen, SurveyForm(score=preselected))
+
+
+@router.post("/s/{token}", response_class=HTMLResponse)
+def survey_submit(
+    request: Request,
+    token: str,
+    db: DbDep,
+    now: NowDep,
+    score: Annotated[str | None, Form()] = None,
+    comment: Annotated[str | None, Form()] = None,
+    stage: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
+) -> HTMLResponse:
+    """A plain form post; the unguessable token is the capability, so there is no CSRF token."""
+    form = SurveyForm(comment=comment or "", stage=stage)
+    try:
+        try:
+            form.score = check_score(score)
+            with db.write() as session:
+                view, created = submit_response(
+                    session=session, token=token, score=form.score, comment=comment, stage=stage or None, now=now
+                )
+        except InvalidInput as exc:
+            # Nothing was written; show the form again with what the customer typed.
+            with db.write() as session:
+                view = open_survey(session=session, token=token, now=now)
+            chosen = _survey_language(request, view, lang)
+            if view.answered_score is not None:
+                return _answered(request, view, chosen, created=False)
+            if exc.problem.field == "score":
+                form.score = None
+            return _survey_form(request, view, chosen, form, error=_problem_message(exc, chosen), status=422)
+    except DoorstepError as exc:
+        return _error_page(request, exc, lang)
+    return _answered(request, view, _survey_language(request, view, lang), created=created)
+
+
+# --- the dashboard ------------------------------------------------------------------
+
+AXIS_START = 10.0  # SVG units left of −100, room for the tick label
+AXIS_WIDTH = 200.0  # one unit per NPS point
+
+
+def axis_x(value: float) -> float:
+    """Where an NPS value sits on the dashboard's −100…100 axis, in SVG units."""
+    return round(AXIS_START + (min(100.0, max(-100.0, value)) + 100.0) * AXIS_WIDTH / 200.0, 2)
+
+
+@dataclass(frozen=True)
+class WorkspaceCard:
+    name: str
+    slug: str
+    nps: float | None
+    ci95: tuple[float, float] | None
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    open_cases: int
+
+    def share(self, count: int) -> float:
+        """Percent of the responses, for the split bar."""
+        return 100.0 * count / self.responses if self.responses else 0.0
+
+    def interval(self) -> dict[str, float]:
+        """SVG geometry of the interval bar."""
+        assert self.nps is not None and self.ci95 is not None
+        low, high = axis_x(self.ci95[0]), axis_x(self.ci95[1])
+        return {"x": low, "width": max(high - low, 1.0), "point": axis_x(self.nps),
+                "zero": axis_x(0.0), "start": axis_x(-100.0), "end": axis_x(100.0)}
+
+    def split(self) -> list[tuple[str, float, float, int]]:
+        """(kind, x, width, count) for the promoters | passives | detractors bar, in percent."""
+        segments, x = [], 0.0
+        for kind, count in (("promoters", self.promoters), ("passives", self.passives),
+                            ("detractors", self.detractors)):
+            width = self.share(count)
+            segments.append((kind, round(x, 2), round(width, 2), count))
+            x += width
+        return segments
+
+
+def _card(session: Session, workspace: Workspace) -> WorkspaceCard:
+    summary = nps_summary(session=session, workspace=workspace)
+    ci = summary["ci95"]
+    return WorkspaceCard(
+        name=workspace.name, slug=workspace.slug, nps=summary["nps"], ci95=(ci[0], ci[1]) if ci else None,
+        responses=summary["responses"], promoters=summary["promoters"], passives=summary["passives"],
+        detractors=summary["detractors"],
+        open_cases=count_open_cases(session=session, workspace=workspace),
+    )
+
+
+def _overview(db: Database) -> list[WorkspaceCard]:
+    # One read unit of work for the whole page, so the cards agree with each other.
+    # TODO: move to a service (accounts has no list_workspaces yet) when the
+    # dashboard grows filters and periods.
+    with db.read() as session:
+        workspaces = session.scalars(select(Workspace).order_by(Workspace.name, Workspace.id))
+        return [_card(session, ws) for ws in workspaces]
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, db: DbDep, now: NowDep, lang: str | None = None) -> HTMLResponse:
+    """Every workspace at a glance: NPS with its interval, the split, open cases.
+
+    NOTE: there is no login yet, so this page shows every workspace to whoever can
+    reach the server (the default bind is 127.0.0.1). Users, sessions and roles
+    (admin, cs, frontline, exec) come in a later issue and will guard it.
+    """
+    chosen = negotiate(request.headers.get("accept-language"), lang, DEFAULT_LANGUAGE)
+    return _render(request, "dashboard.html", chosen, cards=_overview(db), generated_at=now.astimezone(dt.UTC))

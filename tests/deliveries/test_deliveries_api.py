@@ -1,0 +1,116 @@
+"""POST /api/v1/deliveries: idempotent by external_id, batches, invitations, isolation."""
+
+from conftest import make_workspace
+from sqlalchemy import func, select
+
+from doorstep.deliveries.models import Delivery, Stage, StageEvent
+from doorstep.surveys.models import Invitation
+
+
+def delivery(ext: str, customer: str = "c-1", **extra):
+    body = {
+        "external_id": ext,
+        "customer_id": customer,
+        "customer_locale": "zh-CN",
+        "owner": "rider-1",
+        "promised_at": "2026-03-02T08:30:00Z",
+        "stages": {"ordered": "2026-03-02T08:00:00Z", "picked_up": "2026-03-02T08:20:00Z"},
+        "attributes": {"team": "north", "region": "east"},
+    }
+    body.update(extra)
+    return body
+
+
+def count(database, model) -> int:
+    with database.read() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_single_delivery_is_created_and_replay_changes_nothing(client, workspace, database) -> None:
+    r = client.post("/api/v1/deliveries", json=delivery("F-1"), headers=workspace.headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"created": 1, "updated": 0, "unchanged": 0, "invitations": []}
+    again = client.post("/api/v1/deliveries", json=delivery("F-1"), headers=workspace.headers)
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 1, "invitations": []}
+    assert count(database, Delivery) == 1
+    assert count(database, StageEvent) == 2
+    with database.read() as s:
+        assert [st.key for st in s.scalars(select(Stage).order_by(Stage.position))] == ["ordered", "picked_up"]
+
+
+def test_later_stage_event_and_delivery_update_and_invite_once(client, workspace, database, clock) -> None:
+    client.post("/api/v1/deliveries", json=delivery("F-2"), headers=workspace.headers)
+    later = delivery("F-2", delivered_at="2026-03-02T08:45:00Z",
+                     stages={"delivered": "2026-03-02T08:45:00Z"})
+    # 'delivered' is not a stage of the journey yet: refused, naming the field.
+    r = client.post("/api/v1/deliveries", json=later, headers=workspace.headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["problems"][0]["field"] == "stage.delivered"
+
+    later["stages"] = {"picked_up": "2026-03-02T08:25:00Z"}
+    r = client.post("/api/v1/deliveries", json=later, headers=workspace.headers)
+    body = r.json()
+    assert body["updated"] == 1 and body["created"] == 0
+    assert len(body["invitations"]) == 1
+    link = body["invitations"][0]
+    assert link["delivery_external_id"] == "F-2"
+    assert link["url"] == f"http://testserver/s/{link['token']}"
+    assert len(link["token"]) >= 22  # ≥128 bits in URL-safe base64
+    # Replaying the delivered event does not invite again.
+    r = client.post("/api/v1/deliveries", json=later, headers=workspace.headers)
+    assert r.json()["unchanged"] == 1 and r.json()["invitations"] == []
+    assert count(database, Invitation) == 1
+    got = client.get("/api/v1/deliveries/F-2", headers=workspace.headers).json()
+    assert got["status"] == "delivered"
+    assert got["invitation_url"] == link["url"]
+    assert {s["key"]: s["completed_at"] for s in got["stages"]}["picked_up"].startswith("2026-03-02T08:25")
+
+
+def test_batch_and_quiet_period(client, workspace, database) -> None:
+    batch = {"deliveries": [
+        delivery("F-10", "c-1", delivered_at="2026-03-02T08:40:00Z"),
+        delivery("F-11", "c-1", delivered_at="2026-03-02T08:50:00Z"),  # same customer: quiet period
+        delivery("F-12", "c-2", delivered_at="2026-03-02T08:55:00Z"),
+    ]}
+    r = client.post("/api/v1/deliveries", json=batch, headers=workspace.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["created"] == 3
+    assert sorted(i["delivery_external_id"] for i in r.json()["invitations"]) == ["F-10", "F-12"]
+
+
+def test_old_deliveries_are_not_surveyed(client, workspace) -> None:
+    # The fake clock says 2026-03-02; a hand-over from last year is history, not a survey.
+    r = client.post("/api/v1/deliveries", json=delivery("OLD", delivered_at="2025-01-01T10:00:00Z"),
+                    headers=workspace.headers)
+    assert r.json()["created"] == 1 and r.json()["invitations"] == []
+
+
+def test_naive_times_are_read_in_the_workspace_timezone(client, database) -> None:
+    ws = make_workspace(database, "shanghai", timezone="Asia/Shanghai")
+    client.post("/api/v1/deliveries", json=delivery("T-1", promised_at="2026-03-02T12:00:00", stages={}),
+                headers=ws.headers)
+    got = client.get("/api/v1/deliveries/T-1", headers=ws.headers).json()
+    assert got["promised_at"].startswith("2026-03-02T04:00:00")
+
+
+def test_batch_limits_and_bad_items_store_nothing(client, workspace, database) -> None:
+    too_many = {"deliveries": [delivery(f"X-{i}") for i in range(1001)]}
+    assert client.post("/api/v1/deliveries", json=too_many, headers=workspace.headers).status_code == 422
+    bad = {"deliveries": [delivery("OK-1"), delivery("BAD", customer_email="not-an-email")]}
+    r = client.post("/api/v1/deliveries", json=bad, headers=workspace.headers)
+    assert r.status_code == 422
+    assert r.json()["error"]["problems"][0]["field"] == "deliveries[1].customer_email"
+    assert count(database, Delivery) == 0
+
+
+def test_authentication_and_workspace_isolation(client, workspace, database) -> None:
+    other = make_workspace(database, "other")
+    assert client.post("/api/v1/deliveries", json=delivery("F-1")).status_code == 401
+    bad_key = {"Authorization": "Bearer dsk_000000000000_nope"}
+    assert client.post("/api/v1/deliveries", json=delivery("F-1"), headers=bad_key).status_code == 401
+    client.post("/api/v1/deliveries", json=delivery("MINE"), headers=workspace.headers)
+    # The other workspace cannot see it, and may use the same external id for its own.
+    assert client.get("/api/v1/deliveries/MINE", headers=other.headers).status_code == 404
+    r = client.post("/api/v1/deliveries", json=delivery("MINE"), headers=other.headers)
+    assert r.json()["created"] == 1
+    assert count(database, Delivery) == 2
