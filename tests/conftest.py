@@ -72,9 +72,15 @@ def pg_ready() -> str:
 
 def _truncate_all(db: Database) -> None:
     with db.engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
-        ))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables"
+                    " WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
         if tables:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -60,7 +60,14 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for bulk executemany paths (typed as a Table, which it is)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def utcnow() -> dt.datetime:
@@ -70,9 +77,7 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the pragmas and transaction behaviour we rely on."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -146,9 +151,7 @@ def insert_ignore_or_update(
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     stmt = insert(table)
     if update:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in update}
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in update})
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
     session.execute(stmt, rows)

@@ -63,9 +63,7 @@ class NpsSummary:
 def summarise(responses: int, promoters: int, detractors: int) -> NpsSummary:
     """Build a summary from counts, checking they are consistent."""
     if min(responses, promoters, detractors) < 0 or promoters + detractors > responses:
-        raise ValueError(
-            f"inconsistent counts: {responses} responses, {promoters} promoters, {detractors} detractors"
-        )
+        raise ValueError(f"inconsistent counts: {responses} responses, {promoters} promoters, {detractors} detractors")
     return NpsSummary(responses, promoters, responses - promoters - detractors, detractors)
 
 

@@ -21,9 +21,7 @@ def parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(
-            f"'{value[:40]}' is not an ISO 8601 date-time (e.g. 2026-03-01T12:30:00+08:00)"
-        ) from None
+        raise ValueError(f"'{value[:40]}' is not an ISO 8601 date-time (e.g. 2026-03-01T12:30:00+08:00)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(dt.UTC)

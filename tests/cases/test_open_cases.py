@@ -34,12 +34,12 @@ def test_owner_and_clocks(database, clock, client, workspace) -> None:
     body = client.get("/api/v1/cases", headers=workspace.headers).json()
     assert body["total"] == 3
     by_delivery = {c["delivery_external_id"]: c for c in body["cases"]}
-    assert by_delivery["D1"]["owner"] == "lead-east"   # the delivery owner's lead
-    assert by_delivery["D2"]["owner"] == "cs-wang"     # rider-2 has no lead: the default CS owner
+    assert by_delivery["D1"]["owner"] == "lead-east"  # the delivery owner's lead
+    assert by_delivery["D2"]["owner"] == "cs-wang"  # rider-2 has no lead: the default CS owner
     assert by_delivery["D3"]["owner"] == "cs-wang"
     assert by_delivery["D1"]["priority"] == "high" and by_delivery["D2"]["priority"] == "normal"
     assert by_delivery["D1"]["first_contact_due"] == "2026-03-01T19:00:00+00:00"  # 11:00 + 8 h
-    assert by_delivery["D1"]["resolution_due"] == "2026-03-04T11:00:00+00:00"     # 11:00 + 72 h
+    assert by_delivery["D1"]["resolution_due"] == "2026-03-04T11:00:00+00:00"  # 11:00 + 72 h
     assert all(c["status"] == "open" for c in body["cases"])
     with database.read() as s:
         events = s.scalars(select(CaseEvent.kind)).all()

@@ -10,7 +10,8 @@ import pytest
 
 DOORSTEP = [sys.executable, "-m", "doorstep.cli.main"]
 
-DELIVERIES = """\ufeffexternal_id,customer_id,customer_name,customer_locale,owner,promised_at,delivered_at,stage.ordered,stage.delivered,team
+DELIVERIES = """\ufeffexternal_id,customer_id,customer_name,customer_locale,owner,promised_at,delivered_at,\
+stage.ordered,stage.delivered,team
 O1,c1,李雷,zh-CN,rider-1,2026-03-01T12:30:00,2026-03-01T12:50:00,2026-03-01T12:00:00,2026-03-01T12:50:00,north
 O2,c2,Ann,en,rider-2,2026-03-01T12:30:00,2026-03-01T12:20:00,2026-03-01T12:00:00,2026-03-01T12:20:00,south
 O3,c3,王芳,zh-CN,rider-1,2026-03-01T18:30:00,2026-03-01T18:20:00,2026-03-01T18:00:00,2026-03-01T18:20:00,north
@@ -52,10 +53,19 @@ def test_init_import_report_and_reimport(database_url: str, files) -> None:
     assert (answers["created"], answers["cases_opened"]) == (3, 1)
 
     nps = json.loads(doorstep("nps", "--json", db=database_url).stdout)
-    assert nps == {"nps": 0.0, "responses": 3, "promoters": 1, "passives": 1, "detractors": 1, "ci95": [-61.1, 61.1]}  # n′=6, p′=d′=1.75/6
+    assert nps == {
+        "nps": 0.0,
+        "responses": 3,
+        "promoters": 1,
+        "passives": 1,
+        "detractors": 1,
+        "ci95": [-61.1, 61.1],
+    }  # n′=6, p′=d′=1.75/6
     by = json.loads(doorstep("nps", "--by", "team", "--json", db=database_url).stdout)
     assert {g["key"]: g["responses"] for g in by["groups"]} == {"north": 2, "south": 1}
-    since = json.loads(doorstep("nps", "--since", "2026-03-01", "--until", "2026-03-01", "--json", db=database_url).stdout)
+    since = json.loads(
+        doorstep("nps", "--since", "2026-03-01", "--until", "2026-03-01", "--json", db=database_url).stdout
+    )
     assert since["responses"] == 3
 
     cases = json.loads(doorstep("cases", "--json", db=database_url).stdout)
@@ -102,9 +112,19 @@ def test_unknown_workspace_and_global_options_anywhere(database_url: str) -> Non
 
 
 def test_every_command_has_help() -> None:
-    for args in (["--help"], ["import", "--help"], ["import", "deliveries", "--help"], ["import", "responses", "--help"],
-                 ["nps", "--help"], ["cases", "--help"], ["init", "--help"], ["demo", "--help"], ["serve", "--help"],
-                 ["key", "create", "--help"], ["workspace", "create", "--help"]):
+    for args in (
+        ["--help"],
+        ["import", "--help"],
+        ["import", "deliveries", "--help"],
+        ["import", "responses", "--help"],
+        ["nps", "--help"],
+        ["cases", "--help"],
+        ["init", "--help"],
+        ["demo", "--help"],
+        ["serve", "--help"],
+        ["key", "create", "--help"],
+        ["workspace", "create", "--help"],
+    ):
         proc = subprocess.run([*DOORSTEP, *args], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, (args, proc.stderr)
         assert "Usage" in proc.stdout

@@ -17,8 +17,14 @@ def hand_interval(p: int, d: int, n: int) -> tuple[float, float]:
 
 def test_design_md_example() -> None:
     s = summarise(100, 30, 42)
-    assert s.as_dict() == {"nps": -12.0, "responses": 100, "promoters": 30, "passives": 28,
-                           "detractors": 42, "ci95": [-27.8, 4.5]}
+    assert s.as_dict() == {
+        "nps": -12.0,
+        "responses": 100,
+        "promoters": 30,
+        "passives": 28,
+        "detractors": 42,
+        "ci95": [-27.8, 4.5],
+    }
 
 
 def test_all_promoters() -> None:
@@ -68,7 +74,13 @@ def test_rounding_is_half_away_from_zero() -> None:
 
 def test_classify_boundaries() -> None:
     assert [classify(s) for s in (0, 6, 7, 8, 9, 10)] == [
-        "detractor", "detractor", "passive", "passive", "promoter", "promoter"]
+        "detractor",
+        "detractor",
+        "passive",
+        "passive",
+        "promoter",
+        "promoter",
+    ]
     with pytest.raises(ValueError):
         classify(11)
 

@@ -36,8 +36,10 @@ def run(database, importer, text, now, slug="default", **kw):
 
 def counts(database):
     with database.read() as s:
-        return {m.__name__: s.scalar(select(func.count()).select_from(m))
-                for m in (Delivery, Customer, StageEvent, Response, Case, Stage)}
+        return {
+            m.__name__: s.scalar(select(func.count()).select_from(m))
+            for m in (Delivery, Customer, StageEvent, Response, Case, Stage)
+        }
 
 
 def test_import_both_files_then_again_changes_nothing(database, clock) -> None:

@@ -1,8 +1,8 @@
 """POST /api/v1/deliveries: idempotent by external_id, batches, invitations, isolation."""
 
-from conftest import make_workspace
 from sqlalchemy import func, select
 
+from conftest import make_workspace
 from doorstep.deliveries.models import Delivery, Stage, StageEvent
 from doorstep.surveys.models import Invitation
 
@@ -40,8 +40,7 @@ def test_single_delivery_is_created_and_replay_changes_nothing(client, workspace
 
 def test_later_stage_event_and_delivery_update_and_invite_once(client, workspace, database, clock) -> None:
     client.post("/api/v1/deliveries", json=delivery("F-2"), headers=workspace.headers)
-    later = delivery("F-2", delivered_at="2026-03-02T08:45:00Z",
-                     stages={"delivered": "2026-03-02T08:45:00Z"})
+    later = delivery("F-2", delivered_at="2026-03-02T08:45:00Z", stages={"delivered": "2026-03-02T08:45:00Z"})
     # 'delivered' is not a stage of the journey yet: refused, naming the field.
     r = client.post("/api/v1/deliveries", json=later, headers=workspace.headers)
     assert r.status_code == 422
@@ -67,11 +66,13 @@ def test_later_stage_event_and_delivery_update_and_invite_once(client, workspace
 
 
 def test_batch_and_quiet_period(client, workspace, database) -> None:
-    batch = {"deliveries": [
-        delivery("F-10", "c-1", delivered_at="2026-03-02T08:40:00Z"),
-        delivery("F-11", "c-1", delivered_at="2026-03-02T08:50:00Z"),  # same customer: quiet period
-        delivery("F-12", "c-2", delivered_at="2026-03-02T08:55:00Z"),
-    ]}
+    batch = {
+        "deliveries": [
+            delivery("F-10", "c-1", delivered_at="2026-03-02T08:40:00Z"),
+            delivery("F-11", "c-1", delivered_at="2026-03-02T08:50:00Z"),  # same customer: quiet period
+            delivery("F-12", "c-2", delivered_at="2026-03-02T08:55:00Z"),
+        ]
+    }
     r = client.post("/api/v1/deliveries", json=batch, headers=workspace.headers)
     assert r.status_code == 200, r.text
     assert r.json()["created"] == 3
@@ -80,15 +81,17 @@ def test_batch_and_quiet_period(client, workspace, database) -> None:
 
 def test_old_deliveries_are_not_surveyed(client, workspace) -> None:
     # The fake clock says 2026-03-02; a hand-over from last year is history, not a survey.
-    r = client.post("/api/v1/deliveries", json=delivery("OLD", delivered_at="2025-01-01T10:00:00Z"),
-                    headers=workspace.headers)
+    r = client.post(
+        "/api/v1/deliveries", json=delivery("OLD", delivered_at="2025-01-01T10:00:00Z"), headers=workspace.headers
+    )
     assert r.json()["created"] == 1 and r.json()["invitations"] == []
 
 
 def test_naive_times_are_read_in_the_workspace_timezone(client, database) -> None:
     ws = make_workspace(database, "shanghai", timezone="Asia/Shanghai")
-    client.post("/api/v1/deliveries", json=delivery("T-1", promised_at="2026-03-02T12:00:00", stages={}),
-                headers=ws.headers)
+    client.post(
+        "/api/v1/deliveries", json=delivery("T-1", promised_at="2026-03-02T12:00:00", stages={}), headers=ws.headers
+    )
     got = client.get("/api/v1/deliveries/T-1", headers=ws.headers).json()
     assert got["promised_at"].startswith("2026-03-02T04:00:00")
 

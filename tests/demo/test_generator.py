@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import time
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from doorstep.demo import phrases_food, phrases_saas
 from doorstep.demo.generator import (
     RESPONSE_COLUMNS,
     DemoWorkspace,
@@ -22,8 +24,14 @@ NOW = dt.datetime(2026, 6, 1, 12, 34, 56, tzinfo=ZoneInfo("Asia/Shanghai"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 BASE_COLUMNS = (
-    "external_id", "customer_id", "customer_name", "customer_email", "customer_locale",
-    "owner", "promised_at", "delivered_at",
+    "external_id",
+    "customer_id",
+    "customer_name",
+    "customer_email",
+    "customer_locale",
+    "owner",
+    "promised_at",
+    "delivered_at",
 )
 ATTRIBUTES = {
     "food": ("team", "region", "channel", "restaurant"),
@@ -90,8 +98,20 @@ def test_naive_now_is_refused():
 def test_the_two_workspaces_and_their_journeys(workspaces):
     assert list(workspaces) == ["food", "saas"]
     food, saas = workspaces["food"], workspaces["saas"]
-    assert [s.key for s in food.stages] == ["ordered", "prepared", "dispatched", "picked_up", "delivered"]
-    assert [s.key for s in saas.stages] == ["contract", "deployment", "training", "go_live", "adoption"]
+    assert [s.key for s in food.stages] == [
+        "ordered",
+        "prepared",
+        "dispatched",
+        "picked_up",
+        "delivered",
+    ]
+    assert [s.key for s in saas.stages] == [
+        "contract",
+        "deployment",
+        "training",
+        "go_live",
+        "adoption",
+    ]
     assert all(isinstance(stage, StageSpec) and stage.name and stage.name_zh for stage in food.stages)
     assert (food.timezone, food.locale) == ("Asia/Shanghai", "zh-CN")
     assert saas.locale == "en" and saas.timezone in ("Asia/Shanghai", "Europe/Berlin")
@@ -149,7 +169,7 @@ def test_stage_times_increase_and_end_at_delivery(workspaces):
             assert filled, row["external_id"]
             assert values[: len(filled)] == filled, "only later stages may be empty"
             times = [parse(value) for value in filled]
-            assert all(a < b for a, b in zip(times, times[1:], strict=False)), row["external_id"]
+            assert all(a < b for a, b in itertools.pairwise(times)), row["external_id"]
             assert times[-1] < NOW
             parse(row["promised_at"])
             if row["delivered_at"]:
@@ -167,11 +187,18 @@ def test_stage_times_increase_and_end_at_delivery(workspaces):
 def test_saas_hand_overs_happen_on_working_days(workspaces):
     saas = workspaces["saas"]
     tz = ZoneInfo(saas.timezone)
-    stamps = [parse(row[f"stage.{stage.key}"]).astimezone(tz)
-              for row in saas.deliveries for stage in saas.stages if row[f"stage.{stage.key}"]]
+    stamps = [
+        parse(row[f"stage.{stage.key}"]).astimezone(tz)
+        for row in saas.deliveries
+        for stage in saas.stages
+        if row[f"stage.{stage.key}"]
+    ]
     assert all(moment.weekday() < 5 and 9 <= moment.hour < 18 for moment in stamps)
-    durations = [(parse(row["delivered_at"]) - parse(row["stage.contract"])).days
-                 for row in saas.deliveries if row["delivered_at"]]
+    durations = [
+        (parse(row["delivered_at"]) - parse(row["stage.contract"])).days
+        for row in saas.deliveries
+        if row["delivered_at"]
+    ]
     assert 40 <= sorted(durations)[len(durations) // 2] <= 120, "onboardings take weeks"
 
 
@@ -205,7 +232,8 @@ def test_comments_come_in_both_languages_and_match_the_customer(workspaces):
         assert languages.count("zh") > 100 and languages.count("en") > 100
         assert 0.01 < languages.count("mixed") / len(languages) < 0.12
         matching = sum(
-            1 for (d, _), lang in zip(pairs, languages, strict=True)
+            1
+            for (d, _), lang in zip(pairs, languages, strict=True)
             if lang == ("zh" if d["customer_locale"] == "zh-CN" else "en")
         )
         assert matching / len(pairs) > 0.85
@@ -214,12 +242,10 @@ def test_comments_come_in_both_languages_and_match_the_customer(workspaces):
 
 
 def test_positive_comments_use_negation_and_tricky_text_is_present(workspaces):
-    comments = [(int(r["score"]), r["comment"])
-                for workspace in workspaces.values() for r in workspace.responses]
+    comments = [(int(r["score"]), r["comment"]) for workspace in workspaces.values() for r in workspace.responses]
     promoter_text = " ".join(text for score, text in comments if score >= 9)
     assert "一点都不" in promoter_text and "not late at all" in promoter_text
-    tricky = [text for _, text in comments
-              if "<" in text or "DROP TABLE" in text or "👍" in text or "\n" in text]
+    tricky = [text for _, text in comments if "<" in text or "DROP TABLE" in text or "👍" in text or "\n" in text]
     assert 8 <= len(tricky) <= 14
 
 
@@ -245,9 +271,7 @@ def test_late_saas_deliveries_score_lower(workspaces):
 
 def test_east_region_recent_deliveries_show_the_injected_problem(workspaces):
     food = workspaces["food"]
-    assert InjectedProblem(
-        "stage", "delivered", food.problems[0].description, {"region": "east"}
-    ) in food.problems
+    assert InjectedProblem("stage", "delivered", food.problems[0].description, {"region": "east"}) in food.problems
     since = ago(weeks=8)
     east, rest, blamed = [], [], []
     for delivery, response in joined(food):
@@ -265,8 +289,9 @@ def test_spillage_comments_concentrate_in_the_injected_team(workspaces):
     problem = next(p for p in food.problems if p.key == "spillage")
     assert problem.kind == "theme"
     team = problem.segment["team"]
-    spilled = [d["team"] for d, r in joined(food)
-               if int(r["score"]) <= 6 and re.search("洒|spill|soup洒", r["comment"], re.I)]
+    spilled = [
+        d["team"] for d, r in joined(food) if int(r["score"]) <= 6 and re.search("洒|spill|soup洒", r["comment"], re.I)
+    ]
     assert len(spilled) > 30
     assert spilled.count(team) / len(spilled) > 0.5  # one team of eight
 
@@ -286,8 +311,7 @@ def test_saas_injected_problems_show(workspaces):
     elsewhere = [int(r["score"]) for d, r in pairs if d["product"] != product]
     assert nps(elsewhere) - nps(in_segment) > 20
     support_words = re.compile("客服|支持|support|ticket|工单", re.I)
-    complaints = [d["plan"] for d, r in pairs
-                  if int(r["score"]) <= 6 and support_words.search(r["comment"])]
+    complaints = [d["plan"] for d, r in pairs if int(r["score"]) <= 6 and support_words.search(r["comment"])]
     plan = support.segment["plan"]
     assert complaints.count(plan) / len(complaints) > 0.6
 
@@ -300,3 +324,21 @@ def test_problems_are_described(workspaces):
             assert len(problem.description) > 40
             if problem.kind == "stage":
                 assert problem.key in {stage.key for stage in workspace.stages}
+
+
+@pytest.mark.parametrize(
+    ("bank", "facts", "stages"),
+    [
+        (phrases_food, {"wait": "40分钟", "late": "12", "item": "饺子"}, ("prepared", "delivered")),
+        (phrases_saas, {"weeks": "两周"}, ("contract", "adoption")),
+    ],
+)
+def test_phrase_banks_are_varied_and_complete(bank, facts, stages):
+    assert list(bank.ZH) == list(bank.EN), "every topic exists in both languages"
+    assert all(f"late_{stage}" in bank.ZH for stage in stages)
+    for phrases in (bank.ZH, bank.EN):
+        templates = [template for group in phrases.values() for template in group]
+        assert len(set(templates)) >= 40
+        for template in templates + [t for group in bank.MIXED.values() for t in group]:
+            template.format(**facts)  # no placeholder the generator cannot fill
+    assert set(bank.MIXED) <= set(bank.ZH)

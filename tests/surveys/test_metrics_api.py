@@ -3,7 +3,6 @@
 import io
 
 from conftest import make_workspace
-
 from doorstep.accounts.services import get_workspace
 from doorstep.deliveries.csv_import import import_deliveries_csv, import_responses_csv
 
@@ -28,8 +27,14 @@ def load(database, clock, slug="default", tz="UTC"):
 def test_overall_and_by_segment(client, workspace, database, clock) -> None:
     load(database, clock)
     overall = client.get("/api/v1/metrics/nps", headers=workspace.headers).json()
-    assert overall == {"nps": 20.0, "responses": 10, "promoters": 5, "passives": 2, "detractors": 3,
-                       "ci95": overall["ci95"]}
+    assert overall == {
+        "nps": 20.0,
+        "responses": 10,
+        "promoters": 5,
+        "passives": 2,
+        "detractors": 3,
+        "ci95": overall["ci95"],
+    }
     low, high = overall["ci95"]
     assert low < 20.0 < high
     by_team = client.get("/api/v1/metrics/nps?by=team", headers=workspace.headers).json()

@@ -23,8 +23,9 @@ def check_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown timezone '{name}' (use an IANA name such as Asia/Shanghai)",
-                           field="timezone") from exc
+        raise InvalidInput(
+            f"unknown timezone '{name}' (use an IANA name such as Asia/Shanghai)", field="timezone"
+        ) from exc
     return name
 
 

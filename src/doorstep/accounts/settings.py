@@ -17,9 +17,7 @@ class WorkspaceSettings(BaseModel):
     first_contact_hours: float = Field(
         default=24, gt=0, description="A detractor's case must be contacted within this."
     )
-    resolution_hours: float = Field(
-        default=72, gt=0, description="A detractor's case must be resolved within this."
-    )
+    resolution_hours: float = Field(default=72, gt=0, description="A detractor's case must be resolved within this.")
     default_cs_owner: str | None = Field(
         default=None,
         description="Handle of the person who owns cases when the delivery owner has no lead.",

@@ -68,16 +68,21 @@ def post_deliveries(
     records = [to_record(item, tz, i) for i, item in enumerate(items)]
     problems = [
         Problem(p.message, None, f"deliveries[{r.line}].{p.field}" if isinstance(body, DeliveryBatch) else p.field)
-        for r in records for p in validate_record(r)
+        for r in records
+        for p in validate_record(r)
     ]
     if problems:
         raise ImportFailed(problems, source="request")
     with db.write() as session:
         result = ingest_deliveries(session=session, workspace=caller.workspace, records=records, now=now)
     return IngestPublic(
-        created=result.created, updated=result.updated, unchanged=result.unchanged,
-        invitations=[InvitationLink(delivery_external_id=ext, token=token, url=f"{settings.base_url}/s/{token}")
-                     for ext, token in result.invitations],
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        invitations=[
+            InvitationLink(delivery_external_id=ext, token=token, url=f"{settings.base_url}/s/{token}")
+            for ext, token in result.invitations
+        ],
     )
 
 
@@ -99,7 +104,9 @@ def get_one_delivery(external_id: str, caller: CallerDep, db: DbDep, settings: S
             promised_at=delivery.promised_at,
             delivered_at=delivery.delivered_at,
             attributes=delivery.attributes,
-            stages=[StagePublic(key=s.key, name=s.name, completed_at=at)
-                    for s, at in stage_timeline(session=session, delivery=delivery)],
+            stages=[
+                StagePublic(key=s.key, name=s.name, completed_at=at)
+                for s, at in stage_timeline(session=session, delivery=delivery)
+            ],
             invitation_url=f"{settings.base_url}/s/{invitation.token}" if invitation else None,
         )

@@ -37,7 +37,7 @@ class NpsByPublic(BaseModel):
 def parse_period(since: str | None, until: str | None, timezone: str) -> tuple[dt.datetime | None, dt.datetime | None]:
     """--since/--until as the API and the CLI both take them: dates in the workspace's timezone."""
     tz = zone(timezone)
-    bounds = []
+    bounds: list[dt.datetime | None] = []
     for name, value, end in (("since", since, False), ("until", until, True)):
         if value is None:
             bounds.append(None)
@@ -55,7 +55,9 @@ def get_nps(
     db: DbDep,
     since: str | None = Query(None, description="First day (YYYY-MM-DD, workspace timezone) or instant."),
     until: str | None = Query(None, description="Last day, inclusive, or an instant (exclusive)."),
-    by: str | None = Query(None, max_length=64, description="Segment: an attribute (team, region…), owner, stage or language."),
+    by: str | None = Query(
+        None, max_length=64, description="Segment: an attribute (team, region…), owner, stage or language."
+    ),
 ) -> Any:
     start, end = parse_period(since, until, caller.workspace.timezone)
     with db.read() as session:

@@ -41,9 +41,7 @@ class Case(Base):
     root_cause_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
     root_cause_theme: Mapped[str | None] = mapped_column(String(64))
     resolution: Mapped[str | None] = mapped_column(Text)
-    resurvey_invitation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitations.id", ondelete="SET NULL")
-    )
+    resurvey_invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
     resurvey_score: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from doorstep.accounts.models import User, Workspace
 from doorstep.accounts.services import workspace_settings
 from doorstep.cases.models import CASE_STATUSES, Case, CaseEvent
+from doorstep.db import table_of
 from doorstep.deliveries.models import Delivery
 from doorstep.errors import InvalidInput
 from doorstep.stats import is_detractor
@@ -41,42 +42,63 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
     detractors = [r for r in responses if is_detractor(r.score)]
     if not detractors:
         return 0
-    already = set(session.scalars(
-        select(Case.response_id).where(Case.response_id.in_([r.response_id for r in detractors]))
-    ))
+    already = set(
+        session.scalars(select(Case.response_id).where(Case.response_id.in_([r.response_id for r in detractors])))
+    )
     todo = [r for r in detractors if r.response_id not in already]
     if not todo:
         return 0
     rules = workspace_settings(workspace)
     owner = aliased(User)
-    leads = dict(session.execute(
-        select(Delivery.id, owner.lead_id)
-        .join(owner, owner.id == Delivery.owner_id)
-        .where(Delivery.id.in_({r.delivery_id for r in todo}), owner.lead_id.is_not(None))
-    ).all())
+    leads = dict(
+        session.execute(
+            select(Delivery.id, owner.lead_id)
+            .join(owner, owner.id == Delivery.owner_id)
+            .where(Delivery.id.in_({r.delivery_id for r in todo}), owner.lead_id.is_not(None))
+        ).all()
+    )
     fallback = None
     if rules.default_cs_owner:
-        fallback = session.scalar(select(User.id).where(User.workspace_id == workspace.id,
-                                                        User.handle == rules.default_cs_owner))
+        fallback = session.scalar(
+            select(User.id).where(User.workspace_id == workspace.id, User.handle == rules.default_cs_owner)
+        )
     contact = dt.timedelta(hours=rules.first_contact_hours)
     resolve = dt.timedelta(hours=rules.resolution_hours)
     rows = [
-        {"workspace_id": workspace.id, "response_id": r.response_id, "delivery_id": r.delivery_id,
-         "customer_id": r.customer_id, "owner_id": leads.get(r.delivery_id, fallback), "status": "open",
-         "priority": priority_for(r.score), "opened_at": r.responded_at,
-         "first_contact_due": r.responded_at + contact, "resolution_due": r.responded_at + resolve,
-         "version": 1}
+        {
+            "workspace_id": workspace.id,
+            "response_id": r.response_id,
+            "delivery_id": r.delivery_id,
+            "customer_id": r.customer_id,
+            "owner_id": leads.get(r.delivery_id, fallback),
+            "status": "open",
+            "priority": priority_for(r.score),
+            "opened_at": r.responded_at,
+            "first_contact_due": r.responded_at + contact,
+            "resolution_due": r.responded_at + resolve,
+            "version": 1,
+        }
         for r in todo
     ]
-    session.execute(insert(Case.__table__), rows)
+    session.execute(insert(table_of(Case)), rows)
     ids = session.execute(
         select(Case.id, Case.opened_at).where(Case.response_id.in_([r.response_id for r in todo]))
     ).all()
-    session.execute(insert(CaseEvent.__table__), [
-        {"case_id": case_id, "at": opened_at, "actor": "doorstep", "kind": "opened",
-         "from_status": None, "to_status": "open", "note": None}
-        for case_id, opened_at in ids
-    ])
+    session.execute(
+        insert(table_of(CaseEvent)),
+        [
+            {
+                "case_id": case_id,
+                "at": opened_at,
+                "actor": "doorstep",
+                "kind": "opened",
+                "from_status": None,
+                "to_status": "open",
+                "note": None,
+            }
+            for case_id, opened_at in ids
+        ],
+    )
     return len(rows)
 
 
@@ -131,6 +153,11 @@ def list_cases(
 
 
 def count_open_cases(*, session: Session, workspace: Workspace) -> int:
-    return session.scalar(select(func.count()).select_from(Case).where(
-        Case.workspace_id == workspace.id, Case.status.in_(("open", "contacted", "reopened"))
-    )) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.workspace_id == workspace.id, Case.status.in_(("open", "contacted", "reopened")))
+        )
+        or 0
+    )

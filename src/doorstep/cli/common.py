@@ -48,8 +48,10 @@ def open_database(st: State) -> Database:
     except Exception as exc:  # the driver's own errors vary; say what we tried to reach
         db.dispose()
         target = db.engine.url.render_as_string(hide_password=True)
-        raise NotReady(f"cannot open the database at {target}: {exc.__class__.__name__}: "
-                       f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        raise NotReady(
+            f"cannot open the database at {target}: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
     return db
 
 

@@ -27,8 +27,9 @@ def demo(
 
     st = state(ctx)
     db = open_database(st)
-    report = load_demo(db, seed=seed, total_deliveries=deliveries, reset=reset, console=err,
-                       base_url=st.settings.base_url)
+    report = load_demo(
+        db, seed=seed, total_deliveries=deliveries, reset=reset, console=err, base_url=st.settings.base_url
+    )
     for line in report:
         console.print(line, highlight=False, soft_wrap=True)
     db.dispose()

@@ -30,16 +30,28 @@ def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: boo
     db = open_database(st)
     with open_csv(file, encoding) as stream:
         total = count_rows(file)
-        with Progress(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=json_out) as bar:
+        with Progress(
+            TextColumn(f"importing {kind}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=json_out,
+        ) as bar:
             task = bar.add_task(kind, total=total)
             # One transaction for the whole file: a bad row anywhere leaves nothing behind.
             with db.write() as session:
                 workspace = workspace_for(session, st)
-                result = importer(session=session, workspace=workspace, stream=stream, now=utcnow(),
-                                  encoding=encoding, source=file.name,
-                                  batch_size=st.settings.batch_size,
-                                  progress=lambda n: bar.advance(task, n))
+                result = importer(
+                    session=session,
+                    workspace=workspace,
+                    stream=stream,
+                    now=utcnow(),
+                    encoding=encoding,
+                    source=file.name,
+                    batch_size=st.settings.batch_size,
+                    progress=lambda n: bar.advance(task, n),
+                )
     summary: dict[str, Any] = {"file": str(file), "workspace": st.workspace, **result.as_dict()}
     if json_out:
         print_json(summary)

@@ -29,9 +29,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (else DOORSTEP_DATABASE_URL, else sqlite:///./doorstep.db).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL (else DOORSTEP_DATABASE_URL, else sqlite:///./doorstep.db)."),
+    ] = None,
     workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")] = "default",
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     settings = Settings(database_url=db) if db else Settings()
     ctx.obj = State(settings=settings, workspace=workspace)
@@ -57,7 +62,7 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             rest.extend(argv[i:])
             break
         if arg in GLOBAL_OPTIONS and i + 1 < len(argv):
-            front.extend(argv[i:i + 2])
+            front.extend(argv[i : i + 2])
             i += 2
             continue
         if arg.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in arg:

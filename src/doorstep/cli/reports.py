@@ -26,7 +26,9 @@ def nps(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD, workspace timezone).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day, inclusive.")] = None,
-    by: Annotated[str | None, typer.Option(help="Segment: an attribute (team, region…), owner, stage, language.")] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Segment: an attribute (team, region…), owner, stage, language.")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Net Promoter Score with its 95% interval, overall or by segment."""
@@ -35,17 +37,35 @@ def nps(
     with db.read() as session:
         workspace = workspace_for(session, st)
         start, end = parse_period(since, until, workspace.timezone)
-        result = (nps_by(session=session, workspace=workspace, by=by, since=start, until=end) if by
-                  else nps_summary(session=session, workspace=workspace, since=start, until=end))
+        result = (
+            nps_by(session=session, workspace=workspace, by=by, since=start, until=end)
+            if by
+            else nps_summary(session=session, workspace=workspace, since=start, until=end)
+        )
     if json_out:
         print_json(result)
         return
     groups = result["groups"] if by else [{"key": st.workspace, **result}]
-    table = Table(by or "workspace", "NPS", "95% interval", "responses", "promoters", "passives", "detractors",
-                  title=f"NPS — {st.workspace}")
+    table = Table(
+        by or "workspace",
+        "NPS",
+        "95% interval",
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+        title=f"NPS — {st.workspace}",
+    )
     for g in groups:
-        table.add_row(escape(str(g["key"] if g["key"] is not None else "—")), fmt_nps(g["nps"]), fmt_ci(g["ci95"]),
-                      f"{g['responses']:,}", f"{g['promoters']:,}", f"{g['passives']:,}", f"{g['detractors']:,}")
+        table.add_row(
+            escape(str(g["key"] if g["key"] is not None else "—")),
+            fmt_nps(g["nps"]),
+            fmt_ci(g["ci95"]),
+            f"{g['responses']:,}",
+            f"{g['promoters']:,}",
+            f"{g['passives']:,}",
+            f"{g['detractors']:,}",
+        )
     console.print(table)
 
 
@@ -67,9 +87,26 @@ def cases(
     if json_out:
         print_json({"cases": page.cases, "total": page.total})
         return
-    table = Table("id", "delivery", "score", "status", "priority", "owner", "contact due", "resolve due",
-                  title=f"Cases — {st.workspace} ({page.total:,} in all)")
+    table = Table(
+        "id",
+        "delivery",
+        "score",
+        "status",
+        "priority",
+        "owner",
+        "contact due",
+        "resolve due",
+        title=f"Cases — {st.workspace} ({page.total:,} in all)",
+    )
     for c in page.cases:
-        table.add_row(str(c["id"]), escape(c["delivery_external_id"]), str(c["score"]), c["status"], c["priority"],
-                      escape(c["owner"] or "—"), c["first_contact_due"][:16], c["resolution_due"][:16])
+        table.add_row(
+            str(c["id"]),
+            escape(c["delivery_external_id"]),
+            str(c["score"]),
+            c["status"],
+            c["priority"],
+            escape(c["owner"] or "—"),
+            c["first_contact_due"][:16],
+            c["resolution_due"][:16],
+        )
     console.print(table)

@@ -42,11 +42,13 @@ def init(
             if json_out:
                 print_json({"workspace": st.workspace, "created": False, "api_key": None})
             else:
-                console.print(f"Workspace [bold]{st.workspace}[/] already exists; "
-                              "make another key with: doorstep key create")
+                console.print(
+                    f"Workspace [bold]{st.workspace}[/] already exists; make another key with: doorstep key create"
+                )
             return
-        workspace = create_workspace(session=session, slug=st.workspace, name=st.workspace.capitalize(),
-                                     timezone=timezone, locale=locale)
+        workspace = create_workspace(
+            session=session, slug=st.workspace, name=st.workspace.capitalize(), timezone=timezone, locale=locale
+        )
         _key, secret = create_api_key(session=session, workspace=workspace, name="init")
     if json_out:
         print_json({"workspace": st.workspace, "created": True, "api_key": secret})
@@ -80,8 +82,10 @@ def workspace_list(
     """List workspaces."""
     db = open_database(state(ctx))
     with db.read() as session:
-        rows = [{"slug": w.slug, "name": w.name, "timezone": w.timezone, "locale": w.locale}
-                for w in session.scalars(select(Workspace).order_by(Workspace.slug))]
+        rows = [
+            {"slug": w.slug, "name": w.name, "timezone": w.timezone, "locale": w.locale}
+            for w in session.scalars(select(Workspace).order_by(Workspace.slug))
+        ]
     if json_out:
         print_json({"workspaces": rows})
         return

@@ -21,8 +21,17 @@ from doorstep.deliveries.services import IngestResult, ingest_deliveries, resolv
 from doorstep.errors import ImportFailed, InvalidInput, Problem
 from doorstep.timeutil import parse_instant, zone
 
-DELIVERY_FIXED = ("external_id", "customer_id", "customer_name", "customer_email", "customer_locale",
-                  "owner", "promised_at", "delivered_at", "status")
+DELIVERY_FIXED = (
+    "external_id",
+    "customer_id",
+    "customer_name",
+    "customer_email",
+    "customer_locale",
+    "owner",
+    "promised_at",
+    "delivered_at",
+    "status",
+)
 RESPONSE_FIXED = ("delivery_external_id", "score", "comment", "stage", "responded_at")
 MAX_PROBLEMS_SHOWN = 50
 Progress = Callable[[int], None]
@@ -55,8 +64,11 @@ class _Rows:
             raise ImportFailed([Problem(f"column '{h}' appears twice", 1, h) for h in duplicates], source=source)
 
     def _decode_problem(self, line: int) -> Problem:
-        return Problem(f"the file is not valid {self.encoding} text; save it as UTF-8 "
-                       f"(or pass --encoding gb18030 for a file from Chinese Excel)", line)
+        return Problem(
+            f"the file is not valid {self.encoding} text; save it as UTF-8 "
+            f"(or pass --encoding gb18030 for a file from Chinese Excel)",
+            line,
+        )
 
     def batches(self, size: int, problems: list[Problem]) -> Iterator[list[tuple[int, dict[str, str]]]]:
         batch: list[tuple[int, dict[str, str]]] = []
@@ -119,7 +131,8 @@ def parse_delivery_row(
         if at is not None:
             stages[column.removeprefix("stage.")] = at
     attributes: dict[str, Any] = {
-        k: v.strip() for k, v in row.items()
+        k: v.strip()
+        for k, v in row.items()
         if k and k not in DELIVERY_FIXED and not k.startswith("stage.") and v.strip()
     }
     record = DeliveryRecord(
@@ -158,15 +171,17 @@ def import_deliveries_csv(
     if problems:
         raise ImportFailed(problems, source=source)
     try:
-        resolve_stages(session=session, workspace=workspace,
-                       keys_in_order=[c.removeprefix("stage.") for c in stage_columns])
+        resolve_stages(
+            session=session, workspace=workspace, keys_in_order=[c.removeprefix("stage.") for c in stage_columns]
+        )
     except ImportFailed as exc:
         raise ImportFailed(exc.problems, source=source) from None
     tz = zone(workspace.timezone)
     result = IngestResult()
     for batch in rows.batches(batch_size, problems):
-        records = [r for line, row in batch
-                   if (r := parse_delivery_row(line, row, stage_columns, tz, problems)) is not None]
+        records = [
+            r for line, row in batch if (r := parse_delivery_row(line, row, stage_columns, tz, problems)) is not None
+        ]
         if not problems:
             result.add(ingest_deliveries(session=session, workspace=workspace, records=records, now=now))
         if progress:
@@ -236,8 +251,7 @@ def import_responses_csv(
     for batch in rows.batches(batch_size, problems):
         records = [r for line, row in batch if (r := parse_response_row(line, row, tz, problems)) is not None]
         # Keep checking deliveries and stages after a bad row, so one run reports them all.
-        part = ingest_responses(session=session, workspace=workspace, records=records, now=now,
-                                dry_run=bool(problems))
+        part = ingest_responses(session=session, workspace=workspace, records=records, now=now, dry_run=bool(problems))
         problems.extend(part.problems)
         result.add(part)
         if progress:
@@ -251,5 +265,4 @@ def open_csv(path: Path, encoding: str) -> IO[str]:
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}", field="FILE")
     # utf-8-sig drops the byte-order mark Excel writes, and reads plain UTF-8 the same.
-    return path.open(encoding="utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding,
-                     newline="")
+    return path.open(encoding="utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding, newline="")

@@ -83,8 +83,6 @@ class StageEvent(Base):
 
     __tablename__ = "stage_events"
 
-    delivery_id: Mapped[int] = mapped_column(
-        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
-    )
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True)
     completed_at: Mapped[dt.datetime]

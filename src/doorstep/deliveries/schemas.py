@@ -27,7 +27,9 @@ class DeliveryCreate(BaseModel):
         default=None, description="Only 'cancelled' is set by hand; other states follow from the times."
     )
     stages: dict[str, dt.datetime] = Field(
-        default_factory=dict, description="Completion time by stage key.", examples=[{"picked_up": "2026-03-01T12:20:00+08:00"}]
+        default_factory=dict,
+        description="Completion time by stage key.",
+        examples=[{"picked_up": "2026-03-01T12:20:00+08:00"}],
     )
     attributes: dict[str, AttributeValue] = Field(
         default_factory=dict, description="Segments such as team, region, product.", examples=[{"team": "north"}]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import ensure_users
-from doorstep.db import insert_ignore_or_update
+from doorstep.db import insert_ignore_or_update, table_of
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
 from doorstep.deliveries.records import DeliveryRecord
 from doorstep.errors import ImportFailed, InvalidInput, NotFound, Problem
@@ -27,9 +27,7 @@ MAX_ID = 200
 
 
 def ensure_journey(*, session: Session, workspace: Workspace) -> Journey:
-    journey = session.scalar(
-        select(Journey).where(Journey.workspace_id == workspace.id, Journey.key == "default")
-    )
+    journey = session.scalar(select(Journey).where(Journey.workspace_id == workspace.id, Journey.key == "default"))
     if journey is None:
         journey = Journey(workspace_id=workspace.id, key="default", name=workspace.name)
         session.add(journey)
@@ -58,10 +56,17 @@ def add_stage(
     journey = ensure_journey(session=session, workspace=workspace)
     if session.scalar(select(Stage.id).where(Stage.journey_id == journey.id, Stage.key == key)):
         raise InvalidInput(f"stage '{key}' already exists", field="key")
-    position = session.scalar(select(func.coalesce(func.max(Stage.position), 0)).where(
-        Stage.journey_id == journey.id)) or 0
-    stage = Stage(journey_id=journey.id, key=key, name=name or key.replace("_", " ").capitalize(),
-                  name_zh=name_zh, position=position + 1, target_minutes=target_minutes)
+    position = (
+        session.scalar(select(func.coalesce(func.max(Stage.position), 0)).where(Stage.journey_id == journey.id)) or 0
+    )
+    stage = Stage(
+        journey_id=journey.id,
+        key=key,
+        name=name or key.replace("_", " ").capitalize(),
+        name_zh=name_zh,
+        position=position + 1,
+        target_minutes=target_minutes,
+    )
     session.add(stage)
     session.flush()
     return stage
@@ -81,8 +86,12 @@ class IngestResult:
         self.invitations.extend(other.invitations)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "invitations": len(self.invitations)}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "invitations": len(self.invitations),
+        }
 
 
 def validate_record(record: DeliveryRecord) -> list[Problem]:
@@ -97,11 +106,13 @@ def validate_record(record: DeliveryRecord) -> list[Problem]:
     elif len(record.customer_id) > MAX_ID:
         problems.append(Problem(f"is longer than {MAX_ID} characters", record.line, "customer_id"))
     if record.status not in (None, "cancelled"):
-        problems.append(Problem("only 'cancelled' can be set; other states follow from the times",
-                                record.line, "status"))
+        problems.append(
+            Problem("only 'cancelled' can be set; other states follow from the times", record.line, "status")
+        )
     if record.customer_email and ("@" not in record.customer_email or len(record.customer_email) > 320):
-        problems.append(Problem(f"'{record.customer_email[:60]}' is not an e-mail address",
-                                record.line, "customer_email"))
+        problems.append(
+            Problem(f"'{record.customer_email[:60]}' is not an e-mail address", record.line, "customer_email")
+        )
     return problems
 
 
@@ -115,10 +126,12 @@ def resolve_stages(
     if not unknown:
         return existing
     if existing:
-        raise ImportFailed([
-            Problem(f"unknown stage '{k}'; the journey has: {', '.join(existing)}", line, f"stage.{k}")
-            for k in unknown
-        ])
+        raise ImportFailed(
+            [
+                Problem(f"unknown stage '{k}'; the journey has: {', '.join(existing)}", line, f"stage.{k}")
+                for k in unknown
+            ]
+        )
     for key in unknown:
         existing[key] = add_stage(session=session, workspace=workspace, key=key).id
     return existing
@@ -140,25 +153,33 @@ def ingest_deliveries(
         if record.external_id in merged:
             merged[record.external_id].merge(record)
         else:
-            merged[record.external_id] = DeliveryRecord(**{**record.__dict__,
-                                                           "stages": dict(record.stages),
-                                                           "attributes": dict(record.attributes)})
+            merged[record.external_id] = DeliveryRecord(
+                **{**record.__dict__, "stages": dict(record.stages), "attributes": dict(record.attributes)}
+            )
     if not merged:
         return IngestResult()
     stage_keys = list(dict.fromkeys(k for r in merged.values() for k in r.stages))
     stage_ids = resolve_stages(session=session, workspace=workspace, keys_in_order=stage_keys)
     journey = ensure_journey(session=session, workspace=workspace)
     customer_ids = _upsert_customers(session, workspace.id, list(merged.values()))
-    owner_ids = ensure_users(session=session, workspace_id=workspace.id,
-                             handles=[r.owner for r in merged.values() if r.owner])
+    owner_ids = ensure_users(
+        session=session, workspace_id=workspace.id, handles=[r.owner for r in merged.values() if r.owner]
+    )
 
-    table = Delivery.__table__
+    table = table_of(Delivery)
     existing = {
         row.external_id: row
         for row in session.execute(
-            select(table.c.id, table.c.external_id, table.c.customer_id, table.c.owner_id,
-                   table.c.status, table.c.promised_at, table.c.delivered_at, table.c.attributes)
-            .where(table.c.workspace_id == workspace.id, table.c.external_id.in_(list(merged)))
+            select(
+                table.c.id,
+                table.c.external_id,
+                table.c.customer_id,
+                table.c.owner_id,
+                table.c.status,
+                table.c.promised_at,
+                table.c.delivered_at,
+                table.c.attributes,
+            ).where(table.c.workspace_id == workspace.id, table.c.external_id.in_(list(merged)))
         )
     }
     current_events = _current_events(session, [r.id for r in existing.values()])
@@ -170,7 +191,7 @@ def ingest_deliveries(
     for ext, rec in merged.items():
         old = existing.get(ext)
         old_events = current_events.get(old.id, {}) if old else {}
-        values = {
+        values: dict[str, Any] = {
             "customer_id": customer_ids[rec.customer_id],
             "owner_id": owner_ids.get(rec.owner) if rec.owner else (old.owner_id if old else None),
             "promised_at": rec.promised_at or (old.promised_at if old else None),
@@ -180,8 +201,16 @@ def ingest_deliveries(
         cancelled = rec.status == "cancelled" or (old is not None and old.status == "cancelled")
         values["status"] = _status(cancelled, values["delivered_at"], bool(rec.stages or old_events))
         if old is None:
-            inserts.append({"workspace_id": workspace.id, "journey_id": journey.id, "external_id": ext,
-                            "created_at": now, "updated_at": now, **values})
+            inserts.append(
+                {
+                    "workspace_id": workspace.id,
+                    "journey_id": journey.id,
+                    "external_id": ext,
+                    "created_at": now,
+                    "updated_at": now,
+                    **values,
+                }
+            )
             result.created += 1
             if values["status"] == "delivered":
                 newly_delivered.append(ext)
@@ -206,23 +235,36 @@ def ingest_deliveries(
         )
         session.connection().execute(stmt, updates)
 
-    ids = dict(session.execute(
-        select(table.c.external_id, table.c.id)
-        .where(table.c.workspace_id == workspace.id, table.c.external_id.in_(list(merged)))
-    ).all())
+    ids = dict(
+        session.execute(
+            select(table.c.external_id, table.c.id).where(
+                table.c.workspace_id == workspace.id, table.c.external_id.in_(list(merged))
+            )
+        ).all()
+    )
     events = [
         {"delivery_id": ids[ext], "stage_id": stage_ids[key], "completed_at": at}
-        for ext, rec in merged.items() for key, at in rec.stages.items()
+        for ext, rec in merged.items()
+        for key, at in rec.stages.items()
         if _differs(current_events.get(ids[ext], {}).get(stage_ids[key]), at)
     ]
-    insert_ignore_or_update(session, StageEvent.__table__, events,
-                            keys=["delivery_id", "stage_id"], update=["completed_at"])
+    insert_ignore_or_update(
+        session, table_of(StageEvent), events, keys=["delivery_id", "stage_id"], update=["completed_at"]
+    )
 
     if newly_delivered:
         result.invitations = invite_delivered(
-            session=session, workspace=workspace,
-            deliveries=[(ext, ids[ext], customer_ids[merged[ext].customer_id], merged[ext].delivered_at
-                         or existing[ext].delivered_at) for ext in newly_delivered],
+            session=session,
+            workspace=workspace,
+            deliveries=[
+                (
+                    ext,
+                    ids[ext],
+                    customer_ids[merged[ext].customer_id],
+                    merged[ext].delivered_at or existing[ext].delivered_at,
+                )
+                for ext in newly_delivered
+            ],
             now=now,
         )
     return result
@@ -247,55 +289,72 @@ def _current_events(session: Session, delivery_ids: list[int]) -> dict[int, dict
     events: dict[int, dict[int, dt.datetime]] = {}
     if not delivery_ids:
         return events
-    t = StageEvent.__table__
-    for row in session.execute(select(t.c.delivery_id, t.c.stage_id, t.c.completed_at)
-                               .where(t.c.delivery_id.in_(delivery_ids))):
+    t = table_of(StageEvent)
+    for row in session.execute(
+        select(t.c.delivery_id, t.c.stage_id, t.c.completed_at).where(t.c.delivery_id.in_(delivery_ids))
+    ):
         events.setdefault(row.delivery_id, {})[row.stage_id] = row.completed_at
     return events
 
 
 def _upsert_customers(session: Session, workspace_id: int, records: list[DeliveryRecord]) -> dict[str, int]:
     """Customer ids by external id; contact details given in the input win over stored ones."""
-    table = Customer.__table__
+    table = table_of(Customer)
     wanted: dict[str, DeliveryRecord] = {}
     for r in records:
         wanted[r.customer_id] = r
     current = {
         row.external_id: row
         for row in session.execute(
-            select(table.c.id, table.c.external_id, table.c.name, table.c.email, table.c.locale)
-            .where(table.c.workspace_id == workspace_id, table.c.external_id.in_(list(wanted)))
+            select(table.c.id, table.c.external_id, table.c.name, table.c.email, table.c.locale).where(
+                table.c.workspace_id == workspace_id, table.c.external_id.in_(list(wanted))
+            )
         )
     }
-    new_rows = [
-        {"workspace_id": workspace_id, "external_id": ext, "name": r.customer_name,
-         "email": r.customer_email, "locale": r.customer_locale, "attributes": {}}
-        for ext, r in wanted.items() if ext not in current
+    new_rows: list[dict[str, Any]] = [
+        {
+            "workspace_id": workspace_id,
+            "external_id": ext,
+            "name": r.customer_name,
+            "email": r.customer_email,
+            "locale": r.customer_locale,
+            "attributes": {},
+        }
+        for ext, r in wanted.items()
+        if ext not in current
     ]
     if new_rows:
         session.execute(insert(table), new_rows)
     changes = []
     for ext, row in current.items():
         r = wanted[ext]
-        values = {"name": r.customer_name or row.name, "email": r.customer_email or row.email,
-                  "locale": r.customer_locale or row.locale}
+        values = {
+            "name": r.customer_name or row.name,
+            "email": r.customer_email or row.email,
+            "locale": r.customer_locale or row.locale,
+        }
         if (values["name"], values["email"], values["locale"]) != (row.name, row.email, row.locale):
             changes.append({"_id": row.id, **values})
     if changes:
         session.connection().execute(
-            update(table).where(table.c.id == bindparam("_id"))
+            update(table)
+            .where(table.c.id == bindparam("_id"))
             .values(name=bindparam("name"), email=bindparam("email"), locale=bindparam("locale")),
             changes,
         )
-    return dict(session.execute(
-        select(table.c.external_id, table.c.id)
-        .where(table.c.workspace_id == workspace_id, table.c.external_id.in_(list(wanted)))
-    ).all())
+    return dict(
+        session.execute(
+            select(table.c.external_id, table.c.id).where(
+                table.c.workspace_id == workspace_id, table.c.external_id.in_(list(wanted))
+            )
+        ).all()
+    )
 
 
 def get_delivery(*, session: Session, workspace: Workspace, external_id: str) -> Delivery:
-    delivery = session.scalar(select(Delivery).where(Delivery.workspace_id == workspace.id,
-                                                     Delivery.external_id == external_id))
+    delivery = session.scalar(
+        select(Delivery).where(Delivery.workspace_id == workspace.id, Delivery.external_id == external_id)
+    )
     if delivery is None:
         raise NotFound(f"delivery '{external_id}' not found")
     return delivery
@@ -303,8 +362,12 @@ def get_delivery(*, session: Session, workspace: Workspace, external_id: str) ->
 
 def stage_timeline(*, session: Session, delivery: Delivery) -> list[tuple[Stage, dt.datetime | None]]:
     """The journey's stages with this delivery's completion time of each (None if not reached)."""
-    stages = list(session.scalars(select(Stage).where(Stage.journey_id == delivery.journey_id)
-                                  .order_by(Stage.position)))
-    done = dict(session.execute(select(StageEvent.stage_id, StageEvent.completed_at)
-                                .where(StageEvent.delivery_id == delivery.id)).all())
+    stages = list(
+        session.scalars(select(Stage).where(Stage.journey_id == delivery.journey_id).order_by(Stage.position))
+    )
+    done = dict(
+        session.execute(
+            select(StageEvent.stage_id, StageEvent.completed_at).where(StageEvent.delivery_id == delivery.id)
+        ).all()
+    )
     return [(s, done.get(s.id)) for s in stages]

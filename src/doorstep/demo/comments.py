@@ -77,12 +77,16 @@ def compose(
     parts = [rng.choice(phrases[topic]).format(**facts[language]) for topic in topics]
     body = parts[0]
     for extra in parts[1:]:
-        body += rng.choice(JOINERS[language]) + (extra[:1].lower() + extra[1:] if language == "en" else extra)
+        body += rng.choice(JOINERS[language]) + (
+            extra[:1].lower() + extra[1:] if language == "en" else extra
+        )
     if topics[0] in PLAIN_TOPICS:
         return body
     opener = rng.choice(OPENERS[language][tone])
     if language == "en" and opener.endswith((", ", "but ", "except ")):
         body = body[:1].lower() + body[1:]
+    elif language == "en" and opener:
+        body = body[:1].upper() + body[1:]  # after "Ugh. ", a new sentence
     closer = rng.choice(bank.closers[language][tone])
     if closer and not body.endswith((".", "!", "?", "。", "！", "？")):
         body += "." if language == "en" else "。"

@@ -8,6 +8,7 @@ features have a known truth to find.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
 from zoneinfo import ZoneInfo
@@ -35,8 +36,12 @@ STAGES = [
     StageSpec("picked_up", "Picked up", "骑手取餐", 8.0),
     StageSpec("delivered", "Delivered", "已送达", 20.0),
 ]
-TEAMS = {"north": ("team-1", "team-2"), "south": ("team-3", "team-4"),
-         "east": ("team-5", "team-6"), "west": ("team-7", "team-8")}
+TEAMS = {
+    "north": ("team-1", "team-2"),
+    "south": ("team-3", "team-4"),
+    "east": ("team-5", "team-6"),
+    "west": ("team-7", "team-8"),
+}
 KITCHENS = {
     "north": ("饺子快送·望京店", "饺子快送·北苑店", "饺子快送·亚运村店"),
     "south": ("饺子快送·南站店", "饺子快送·大红门店", "饺子快送·方庄店"),
@@ -48,25 +53,31 @@ CHANNELS = (("app", 0.6), ("miniprogram", 0.3), ("phone", 0.1))
 # (local minute of day, spread in minutes, share): breakfast, lunch, tea, dinner, late night
 MEALS = ((465, 40, 0.05), (720, 45, 0.44), (900, 60, 0.06), (1125, 55, 0.39), (1350, 50, 0.06))
 
+PROMISE_MARGIN = 7.0  # minutes on top of the stage targets
+
 EAST_WEEKS = 8
 SPILL_TEAM = "team-3"
 SLOW_KITCHEN = "饺子快送·五棵松店"
 PROBLEMS = [
     InjectedProblem(
-        "stage", "delivered",
+        "stage",
+        "delivered",
         f"Riders short in region east: the picked_up → delivered leg takes about twice its time "
         f"during the last {EAST_WEEKS} weeks, so orders arrive late and cold.",
         {"region": "east"},
     ),
     InjectedProblem(
-        "theme", "spillage",
+        "theme",
+        "spillage",
         f"Riders of {SPILL_TEAM} (south) carry soup badly: about 16% of their orders arrive "
         "spilled over the whole period, against under 1% elsewhere.",
         {"team": SPILL_TEAM},
     ),
     InjectedProblem(
-        "stage", "prepared",
-        f"The {SLOW_KITCHEN} kitchen takes about 1.8× the target to prepare orders over the whole period.",
+        "stage",
+        "prepared",
+        f"The {SLOW_KITCHEN} kitchen takes about 1.8× the target to prepare orders "
+        "over the whole period.",
         {"restaurant": SLOW_KITCHEN},
     ),
 ]
@@ -83,20 +94,38 @@ def build(rng: random.Random, *, now: dt.datetime, count: int, days: int) -> Dem
     outcomes: list[Outcome] = []
     for number, (ordered_at, rainy) in enumerate(orders, start=1):
         customer = customers[int(len(customers) * rng.random() ** 1.7)]  # regulars order most
-        row, outcome = _delivery(rng, now=now, tz=tz, number=number, ordered_at=ordered_at,
-                                 rainy=rainy, customer=customer, riders=riders)
+        row, outcome = _delivery(
+            rng,
+            now=now,
+            tz=tz,
+            number=number,
+            ordered_at=ordered_at,
+            rainy=rainy,
+            customer=customer,
+            riders=riders,
+        )
         deliveries.append(row)
         outcomes.append(outcome)
     plan = ResponsePlan(
         bank=PhraseBank(phrases_food.ZH, phrases_food.EN, phrases_food.MIXED, phrases_food.CLOSERS),
-        score_mean=8.9, score_sd=1.1, base_rate=0.31, issue_rate_boost=0.1, delay=_response_delay,
+        score_mean=8.9,
+        score_sd=1.1,
+        base_rate=0.31,
+        issue_rate_boost=0.1,
+        delay=_response_delay,
     )
     return DemoWorkspace(
-        slug="food", name="Dumpling Express 饺子快送", timezone=TIMEZONE, locale="zh-CN",
-        stages=list(STAGES), leads=leads, default_cs_owner="cs-mei",
+        slug="food",
+        name="Dumpling Express 饺子快送",
+        timezone=TIMEZONE,
+        locale="zh-CN",
+        stages=list(STAGES),
+        leads=leads,
+        default_cs_owner="cs-mei",
         deliveries=deliveries,
-        responses=build_responses(rng, now=now, tz=tz, deliveries=deliveries,
-                                  outcomes=outcomes, plan=plan),
+        responses=build_responses(
+            rng, now=now, tz=tz, deliveries=deliveries, outcomes=outcomes, plan=plan
+        ),
         problems=list(PROBLEMS),
     )
 
@@ -115,11 +144,16 @@ def _riders_by_region() -> dict[str, list[tuple[str, str]]]:
 
 def _customer(rng: random.Random, index: int) -> dict[str, str]:
     locale = "zh-CN" if rng.random() < 0.85 else "en"
-    person = chinese_person(rng) if locale == "zh-CN" or rng.random() < 0.35 else english_person(rng)
+    person = (
+        chinese_person(rng) if locale == "zh-CN" or rng.random() < 0.35 else english_person(rng)
+    )
     return {
-        "customer_id": f"C-{index + 1:06d}", "customer_name": person.name,
-        "customer_email": person.email, "customer_locale": locale,
-        "region": rng.choice(tuple(TEAMS)), "channel": weighted(rng, CHANNELS),
+        "customer_id": f"C-{index + 1:06d}",
+        "customer_name": person.name,
+        "customer_email": person.email,
+        "customer_locale": locale,
+        "region": rng.choice(tuple(TEAMS)),
+        "channel": weighted(rng, CHANNELS),
     }
 
 
@@ -131,10 +165,13 @@ def _order_times(
     start = now - dt.timedelta(days=days)
     dates = [today - dt.timedelta(days=back) for back in range(days + 1)]
     rainy = [rng.random() < 0.12 for _ in dates]
-    weights = [(1.2 if day.weekday() >= 5 else 1.0) * (1.15 if wet else 1.0)
-               * (1.0 + 0.25 * (days - back) / days)
-               for back, (day, wet) in enumerate(zip(dates, rainy, strict=True))]
-    cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
+    weights = [
+        (1.2 if day.weekday() >= 5 else 1.0)
+        * (1.15 if wet else 1.0)
+        * (1.0 + 0.25 * (days - back) / days)
+        for back, (day, wet) in enumerate(zip(dates, rainy, strict=True))
+    ]
+    cumulative = list(itertools.accumulate(weights))
     meals = [meal[:2] for meal in MEALS]
     meal_weights = [meal[2] for meal in MEALS]
     orders: list[tuple[dt.datetime, bool]] = []
@@ -152,8 +189,15 @@ def _order_times(
 
 
 def _delivery(
-    rng: random.Random, *, now: dt.datetime, tz: ZoneInfo, number: int, ordered_at: dt.datetime,
-    rainy: bool, customer: dict[str, str], riders: dict[str, list[tuple[str, str]]],
+    rng: random.Random,
+    *,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    number: int,
+    ordered_at: dt.datetime,
+    rainy: bool,
+    customer: dict[str, str],
+    riders: dict[str, list[tuple[str, str]]],
 ) -> tuple[dict[str, str], Outcome]:
     region = customer["region"]
     rider, team = rng.choice(riders[region])
@@ -168,20 +212,26 @@ def _delivery(
     durations = {
         "ordered": lognormal_minutes(rng, 1.5, 0.4),
         "prepared": lognormal_minutes(
-            rng, 14.0 * (1.25 if peak else 1.0) * (1.8 if kitchen == SLOW_KITCHEN else 1.0), 0.3),
+            rng, 14.0 * (1.25 if peak else 1.0) * (1.8 if kitchen == SLOW_KITCHEN else 1.0), 0.3
+        ),
         "dispatched": lognormal_minutes(rng, 3.5 * (1.5 if peak else 1.0), 0.5),
         "picked_up": lognormal_minutes(rng, 7.0, 0.35),
         "delivered": lognormal_minutes(rng, leg + (5.0 if east_crunch else 0.0), 0.25),
     }
-    expected = {"ordered": 2.0, "prepared": 15.0, "dispatched": 5.0, "picked_up": 8.0,
-                "delivered": distance}
-    promise = 2 + 15 + 5 + 8 + distance + 7  # the app promises the targets plus a margin
+    # The last leg's fair time is the ride, not the average target; the app promises the
+    # targets plus a margin, rounded up to five minutes.
+    expected = {stage.key: stage.target_minutes for stage in STAGES} | {"delivered": distance}
+    promise = sum(expected.values()) + PROMISE_MARGIN
     promised_at = ordered_at + dt.timedelta(minutes=5 * math.ceil(promise / 5))
     row = {
-        "external_id": f"F-{number:06d}", "customer_id": customer["customer_id"],
-        "customer_name": customer["customer_name"], "customer_email": customer["customer_email"],
-        "customer_locale": customer["customer_locale"], "owner": rider,
-        "promised_at": iso(promised_at, tz), "delivered_at": "",
+        "external_id": f"F-{number:06d}",
+        "customer_id": customer["customer_id"],
+        "customer_name": customer["customer_name"],
+        "customer_email": customer["customer_email"],
+        "customer_locale": customer["customer_locale"],
+        "owner": rider,
+        "promised_at": iso(promised_at, tz),
+        "delivered_at": "",
     }
     moment = ordered_at
     for stage in STAGES:
@@ -192,26 +242,44 @@ def _delivery(
         row["delivered_at"] = row[f"stage.{STAGES[-1].key}"]
     row.update({"team": team, "region": region, "channel": channel, "restaurant": kitchen})
     outcome = Outcome(
-        delivered_at=moment if done else None, locale=customer["customer_locale"],
+        delivered_at=moment if done else None,
+        locale=customer["customer_locale"],
         customer_key=customer["customer_id"],
         source="email" if channel == "phone" else ("app" if rng.random() < 0.9 else "email"),
     )
     late = (moment - promised_at).total_seconds() / 60
-    _judge(rng, outcome, late=late, team=team, leg=durations["delivered"],
-           overruns={key: durations[key] - expected[key] for key in durations})
+    _judge(
+        rng,
+        outcome,
+        late=late,
+        team=team,
+        leg=durations["delivered"],
+        overruns={key: durations[key] - expected[key] for key in durations},
+    )
     wait = round((moment - ordered_at).total_seconds() / 60)
     item = rng.randrange(len(phrases_food.ITEMS_ZH))
     outcome.facts = {
-        "zh": {"wait": zh_duration_minutes(wait), "late": str(max(1, round(late))),
-               "item": phrases_food.ITEMS_ZH[item]},
-        "en": {"wait": en_duration_minutes(wait), "late": str(max(1, round(late))),
-               "item": phrases_food.ITEMS_EN[item]},
+        "zh": {
+            "wait": zh_duration_minutes(wait),
+            "late": str(max(1, round(late))),
+            "item": phrases_food.ITEMS_ZH[item],
+        },
+        "en": {
+            "wait": en_duration_minutes(wait),
+            "late": str(max(1, round(late))),
+            "item": phrases_food.ITEMS_EN[item],
+        },
     }
     return row, outcome
 
 
 def _judge(
-    rng: random.Random, outcome: Outcome, *, late: float, team: str, leg: int,
+    rng: random.Random,
+    outcome: Outcome,
+    *,
+    late: float,
+    team: str,
+    leg: int,
     overruns: dict[str, float],
 ) -> None:
     """What went wrong (issues) and right (praise) for one order."""

@@ -34,8 +34,14 @@ FOOD_SHARE = 0.85  # most hand-overs are meals; onboardings are fewer and take w
 
 RESPONSE_COLUMNS = ("delivery_external_id", "score", "comment", "stage", "responded_at", "source")
 _DELIVERY_COLUMNS = (
-    "external_id", "customer_id", "customer_name", "customer_email", "customer_locale",
-    "owner", "promised_at", "delivered_at",
+    "external_id",
+    "customer_id",
+    "customer_name",
+    "customer_email",
+    "customer_locale",
+    "owner",
+    "promised_at",
+    "delivered_at",
 )
 _ATTRIBUTES = {
     "food": ("team", "region", "channel", "restaurant"),

@@ -22,7 +22,7 @@ from doorstep.deliveries.csv_import import parse_delivery_row, parse_response_ro
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
 from doorstep.deliveries.services import add_stage, ingest_deliveries
 from doorstep.demo.generator import DemoWorkspace, generate
-from doorstep.errors import ImportFailed
+from doorstep.errors import ImportFailed, Problem
 from doorstep.frontline.models import FrontlineNote
 from doorstep.surveys.metrics import nps_summary
 from doorstep.surveys.models import Invitation, Response
@@ -53,11 +53,18 @@ def delete_workspace_data(session: Session, workspace_id: int) -> None:
 
 
 def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress: Progress) -> str:
-    workspace = create_workspace(session=session, slug=spec.slug, name=spec.name, timezone=spec.timezone,
-                                 locale=spec.locale)
+    workspace = create_workspace(
+        session=session, slug=spec.slug, name=spec.name, timezone=spec.timezone, locale=spec.locale
+    )
     for stage in spec.stages:
-        add_stage(session=session, workspace=workspace, key=stage.key, name=stage.name, name_zh=stage.name_zh,
-                  target_minutes=stage.target_minutes)
+        add_stage(
+            session=session,
+            workspace=workspace,
+            key=stage.key,
+            name=stage.name,
+            name_zh=stage.name_zh,
+            target_minutes=stage.target_minutes,
+        )
     set_lead(session=session, workspace_id=workspace.id, handle=spec.default_cs_owner, lead_handle=None)
     update_settings(session=session, workspace=workspace, default_cs_owner=spec.default_cs_owner)
     for person, lead in sorted(spec.leads.items()):
@@ -66,21 +73,27 @@ def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress:
 
     tz = zone(spec.timezone)
     stage_columns = [f"stage.{s.key}" for s in spec.stages]
-    problems: list = []
+    problems: list[Problem] = []
     task = progress.add_task(f"{spec.slug}: deliveries", total=len(spec.deliveries))
     for start in range(0, len(spec.deliveries), BATCH):
-        rows = spec.deliveries[start:start + BATCH]
-        records = [r for i, row in enumerate(rows, start=start + 2)
-                   if (r := parse_delivery_row(i, row, stage_columns, tz, problems)) is not None]
+        rows = spec.deliveries[start : start + BATCH]
+        records = [
+            r
+            for i, row in enumerate(rows, start=start + 2)
+            if (r := parse_delivery_row(i, row, stage_columns, tz, problems)) is not None
+        ]
         if problems:
             raise ImportFailed(problems[:20], source=f"demo {spec.slug} deliveries")
         ingest_deliveries(session=session, workspace=workspace, records=records, now=now)
         progress.advance(task, len(rows))
     task = progress.add_task(f"{spec.slug}: responses", total=len(spec.responses))
     for start in range(0, len(spec.responses), BATCH):
-        rows = spec.responses[start:start + BATCH]
-        answers = [r for i, row in enumerate(rows, start=start + 2)
-                   if (r := parse_response_row(i, row, tz, problems)) is not None]
+        rows = spec.responses[start : start + BATCH]
+        answers = [
+            a
+            for i, row in enumerate(rows, start=start + 2)
+            if (a := parse_response_row(i, row, tz, problems)) is not None
+        ]
         result = ingest_responses(session=session, workspace=workspace, records=answers, now=now)
         problems.extend(result.problems)
         if problems:
@@ -103,8 +116,9 @@ def load_demo(
     now = utcnow()
     specs = generate(seed, now=now, total_deliveries=total_deliveries)
     lines: list[str] = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as progress:
         for spec in specs:
             with db.write() as session:
                 existing = session.scalar(select(Workspace).where(Workspace.slug == spec.slug))
@@ -123,7 +137,7 @@ def _summary(db: Database, spec: DemoWorkspace, secret: str, base_url: str) -> l
     with db.read() as session:
         workspace = session.scalars(select(Workspace).where(Workspace.slug == spec.slug)).one()
         score = nps_summary(session=session, workspace=workspace)
-        links = {}
+        links: dict[str, str] = {}
         rows = session.execute(
             select(Invitation.token, Customer.locale)
             .join(Customer, Customer.id == Invitation.customer_id)
@@ -136,7 +150,9 @@ def _summary(db: Database, spec: DemoWorkspace, secret: str, base_url: str) -> l
     ci = score["ci95"]
     out = [
         f"{spec.slug} — {spec.name}: {len(spec.deliveries):,} deliveries, {score['responses']:,} responses, "
-        f"NPS {score['nps']:+.1f} (95% CI {ci[0]:+.1f} … {ci[1]:+.1f})" if ci else f"{spec.slug}: no responses",
+        f"NPS {score['nps']:+.1f} (95% CI {ci[0]:+.1f} … {ci[1]:+.1f})"
+        if ci
+        else f"{spec.slug}: no responses",
         f"  API key for {spec.slug} (shown once): {secret}",
     ]
     for lang, token in sorted(links.items()):

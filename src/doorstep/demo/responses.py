@@ -65,14 +65,16 @@ def build_responses(
         if rng.random() < COMMENT_RATE[tone]:
             comment = _comment(rng, plan.bank, outcome, issues, tone)
         stage = issues[0].stage if issues and rng.random() < BLAME_RATE[tone] else ""
-        rows.append({
-            "delivery_external_id": delivery["external_id"],
-            "score": str(score),
-            "comment": comment,
-            "stage": stage,
-            "responded_at": iso(responded_at, tz),
-            "source": outcome.source,
-        })
+        rows.append(
+            {
+                "delivery_external_id": delivery["external_id"],
+                "score": str(score),
+                "comment": comment,
+                "stage": stage,
+                "responded_at": iso(responded_at, tz),
+                "source": outcome.source,
+            }
+        )
     _inject_tricky(rng, rows)
     return rows
 

@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 
 from doorstep.demo import phrases_saas
 from doorstep.demo.comments import PhraseBank, en_duration_days, zh_duration_days
-from doorstep.demo.model import DemoWorkspace, InjectedProblem, Issue, Outcome, StageSpec, iso, weighted
+from doorstep.demo.model import (
+    DemoWorkspace,
+    InjectedProblem,
+    Issue,
+    Outcome,
+    StageSpec,
+    iso,
+    weighted,
+)
 from doorstep.demo.people import Person, chinese_company, english_company
 from doorstep.demo.responses import ResponsePlan, build_responses
 
@@ -37,24 +45,38 @@ ENGINEERS = {
 PRODUCTS = (("Dispatch Cloud", 0.45), ("Route Planner", 0.35), ("Fleet Insights", 0.2))
 PRODUCT_PRICE = {"Dispatch Cloud": 1.0, "Route Planner": 0.7, "Fleet Insights": 0.5}
 PLANS = (("starter", 0.45), ("business", 0.38), ("enterprise", 0.17))
-PLAN_ARR = {"starter": (6_000, 24_000), "business": (24_000, 90_000), "enterprise": (90_000, 480_000)}
+PLAN_ARR = {
+    "starter": (6_000, 24_000),
+    "business": (24_000, 90_000),
+    "enterprise": (90_000, 480_000),
+}
 # How many days a stage may overrun before the customer notices.
-PATIENCE_DAYS = {"contract": 4.0, "deployment": 7.0, "training": 3.0, "go_live": 5.0, "adoption": 12.0}
+PATIENCE_DAYS = {
+    "contract": 4.0,
+    "deployment": 7.0,
+    "training": 3.0,
+    "go_live": 5.0,
+    "adoption": 12.0,
+}
 
 TRAINING_PRODUCT = "Fleet Insights"
 SUPPORT_PLAN = "starter"
 SUPPORT_WEEKS = 12
 PROBLEMS = [
     InjectedProblem(
-        "stage", "training",
-        f"{TRAINING_PRODUCT} training is poor and slow over the whole period: trainers lack material, "
-        "sessions run about 1.9× their target and about 40% of the customers complain about them.",
+        "stage",
+        "training",
+        f"{TRAINING_PRODUCT} training is poor and slow over the whole period: trainers "
+        "lack material, sessions run about 1.9× their target and about 40% of the "
+        "customers complain about them.",
         {"product": TRAINING_PRODUCT},
     ),
     InjectedProblem(
-        "theme", "support_response",
-        f"Support for the {SUPPORT_PLAN} plan is understaffed during the last {SUPPORT_WEEKS} weeks: "
-        "about half of those customers wait days for an answer to their tickets.",
+        "theme",
+        "support_response",
+        f"Support for the {SUPPORT_PLAN} plan is understaffed during the last "
+        f"{SUPPORT_WEEKS} weeks: about half of those customers wait days for an answer "
+        "to their tickets.",
         {"plan": SUPPORT_PLAN},
     ),
 ]
@@ -63,30 +85,44 @@ PROBLEMS = [
 def build(rng: random.Random, *, now: dt.datetime, count: int, days: int) -> DemoWorkspace:
     """The SaaS workspace with `count` onboardings finishing in the last `days` days."""
     tz = ZoneInfo(TIMEZONE)
-    engineers = {region: [(engineer, team) for team in teams for engineer in ENGINEERS[team]]
-                 for region, teams in TEAMS.items()}
-    leads = {engineer: f"lead-{region}" for region, pool in engineers.items() for engineer, _ in pool}
+    engineers = {
+        region: [(engineer, team) for team in teams for engineer in ENGINEERS[team]]
+        for region, teams in TEAMS.items()
+    }
+    leads = {
+        engineer: f"lead-{region}" for region, pool in engineers.items() for engineer, _ in pool
+    }
     accounts = _accounts(rng, max(20, count // 4))
     ends = sorted(now - dt.timedelta(days=rng.uniform(0.0, days)) for _ in range(count))
     deliveries: list[dict[str, str]] = []
     outcomes: list[Outcome] = []
     for number, end in enumerate(ends, start=1):
         account = accounts[int(len(accounts) * rng.random() ** 1.3)]
-        row, outcome = _delivery(rng, now=now, tz=tz, number=number, end=end, account=account,
-                                 engineers=engineers)
+        row, outcome = _delivery(
+            rng, now=now, tz=tz, number=number, end=end, account=account, engineers=engineers
+        )
         deliveries.append(row)
         outcomes.append(outcome)
     plan = ResponsePlan(
         bank=PhraseBank(phrases_saas.ZH, phrases_saas.EN, phrases_saas.MIXED, phrases_saas.CLOSERS),
-        score_mean=9.0, score_sd=1.1, base_rate=0.31, issue_rate_boost=0.1,
+        score_mean=9.0,
+        score_sd=1.1,
+        base_rate=0.31,
+        issue_rate_boost=0.1,
         delay=lambda r, delivered_at: _response_delay(r, delivered_at, tz),
     )
     return DemoWorkspace(
-        slug="saas", name="Routewise Cloud 路智云", timezone=TIMEZONE, locale="en",
-        stages=list(STAGES), leads=leads, default_cs_owner="cs-olivia",
+        slug="saas",
+        name="Routewise Cloud 路智云",
+        timezone=TIMEZONE,
+        locale="en",
+        stages=list(STAGES),
+        leads=leads,
+        default_cs_owner="cs-olivia",
         deliveries=deliveries,
-        responses=build_responses(rng, now=now, tz=tz, deliveries=deliveries,
-                                  outcomes=outcomes, plan=plan),
+        responses=build_responses(
+            rng, now=now, tz=tz, deliveries=deliveries, outcomes=outcomes, plan=plan
+        ),
         problems=list(PROBLEMS),
     )
 
@@ -111,66 +147,106 @@ def _accounts(rng: random.Random, count: int) -> list[dict[str, str]]:
             region = weighted(rng, (("emea", 0.55), ("americas", 0.35), ("apac", 0.1)))
         plan = weighted(rng, PLANS)
         low, high = PLAN_ARR[plan]
-        accounts.append({
-            "customer_id": f"A-{index + 1:04d}", "customer_name": name,
-            "customer_email": company.email, "customer_locale": locale, "region": region,
-            "plan": plan, "arr": str(round(rng.uniform(low, high), -2)),
-        })
+        accounts.append(
+            {
+                "customer_id": f"A-{index + 1:04d}",
+                "customer_name": name,
+                "customer_email": company.email,
+                "customer_locale": locale,
+                "region": region,
+                "plan": plan,
+                "arr": str(round(rng.uniform(low, high), -2)),
+            }
+        )
     return accounts
 
 
 def _delivery(
-    rng: random.Random, *, now: dt.datetime, tz: ZoneInfo, number: int, end: dt.datetime,
-    account: dict[str, str], engineers: dict[str, list[tuple[str, str]]],
+    rng: random.Random,
+    *,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    number: int,
+    end: dt.datetime,
+    account: dict[str, str],
+    engineers: dict[str, list[tuple[str, str]]],
 ) -> tuple[dict[str, str], Outcome]:
     region = account["region"]
     engineer, team = rng.choice(engineers[region])
     product = weighted(rng, PRODUCTS)
     slow_training = product == TRAINING_PRODUCT
+    stuck = rng.uniform(1.6, 2.5) if rng.random() < 0.08 else 1.0  # a deployment hits a wall
+    drag = rng.uniform(1.5, 2.3) if slow_training else 1.0
     days = {
-        "contract": 4.0 * math.exp(rng.gauss(0.0, 0.4)),
-        "deployment": 12.5 * math.exp(rng.gauss(0.0, 0.35)) * (rng.uniform(1.6, 2.5) if rng.random() < 0.08 else 1.0),
-        "training": 4.0 * math.exp(rng.gauss(0.0, 0.3)) * (rng.uniform(1.5, 2.3) if slow_training else 1.0),
-        "go_live": 6.0 * math.exp(rng.gauss(0.0, 0.3)),
-        "adoption": 27.0 * math.exp(rng.gauss(0.0, 0.25)),
+        "contract": _days(rng, 4.0, 0.4),
+        "deployment": _days(rng, 12.5, 0.35) * stuck,
+        "training": _days(rng, 4.0, 0.3) * drag,
+        "go_live": _days(rng, 6.0, 0.3),
+        "adoption": _days(rng, 27.0, 0.25),
     }
     # Kick-off is placed so the onboarding ends near `end`; snapping to working hours adds ~3 days.
     start = _working_time(rng, end - dt.timedelta(days=sum(days.values()) + 4.0), tz)
     target_days = sum(stage.target_minutes for stage in STAGES) / DAY
     promised_at = _working_time(rng, start + dt.timedelta(days=target_days), tz)
     row = {
-        "external_id": f"S-{number:05d}", "customer_id": account["customer_id"],
-        "customer_name": account["customer_name"], "customer_email": account["customer_email"],
-        "customer_locale": account["customer_locale"], "owner": engineer,
-        "promised_at": iso(promised_at, tz), "delivered_at": "",
+        "external_id": f"S-{number:05d}",
+        "customer_id": account["customer_id"],
+        "customer_name": account["customer_name"],
+        "customer_email": account["customer_email"],
+        "customer_locale": account["customer_locale"],
+        "owner": engineer,
+        "promised_at": iso(promised_at, tz),
+        "delivered_at": "",
     }
     moment, overruns = start, {}
     for stage in STAGES:
         previous = moment
         moment = _working_time(rng, moment + dt.timedelta(days=days[stage.key]), tz)
-        overruns[stage.key] = (moment - previous).total_seconds() / 86400 - stage.target_minutes / DAY
+        elapsed = (moment - previous).total_seconds() / 86400
+        overruns[stage.key] = elapsed - stage.target_minutes / DAY
         row[f"stage.{stage.key}"] = iso(moment, tz) if moment < now else ""
     done = moment < now
     if done:
         row["delivered_at"] = row[f"stage.{STAGES[-1].key}"]
     arr = round(float(account["arr"]) * PRODUCT_PRICE[product], -2)
-    row.update({"team": team, "region": region, "product": product, "plan": account["plan"],
-                "arr": str(int(arr))})
-    outcome = Outcome(
-        delivered_at=moment if done else None, locale=account["customer_locale"],
-        customer_key=account["customer_id"], source="email" if rng.random() < 0.85 else "app",
+    row.update(
+        {
+            "team": team,
+            "region": region,
+            "product": product,
+            "plan": account["plan"],
+            "arr": str(int(arr)),
+        }
     )
-    support_crunch = (account["plan"] == SUPPORT_PLAN
-                      and moment >= now - dt.timedelta(weeks=SUPPORT_WEEKS))
-    _judge(rng, outcome, late_days=(moment - promised_at).total_seconds() / 86400,
-           overruns=overruns, slow_training=slow_training, support_crunch=support_crunch,
-           plan=account["plan"])
+    outcome = Outcome(
+        delivered_at=moment if done else None,
+        locale=account["customer_locale"],
+        customer_key=account["customer_id"],
+        source="email" if rng.random() < 0.85 else "app",
+    )
+    recent = moment >= now - dt.timedelta(weeks=SUPPORT_WEEKS)
+    support_crunch = account["plan"] == SUPPORT_PLAN and recent
+    _judge(
+        rng,
+        outcome,
+        late_days=(moment - promised_at).total_seconds() / 86400,
+        overruns=overruns,
+        slow_training=slow_training,
+        support_crunch=support_crunch,
+        plan=account["plan"],
+    )
     return row, outcome
 
 
 def _judge(
-    rng: random.Random, outcome: Outcome, *, late_days: float, overruns: dict[str, float],
-    slow_training: bool, support_crunch: bool, plan: str,
+    rng: random.Random,
+    outcome: Outcome,
+    *,
+    late_days: float,
+    overruns: dict[str, float],
+    slow_training: bool,
+    support_crunch: bool,
+    plan: str,
 ) -> None:
     """What went wrong (issues) and right (praise) in one onboarding."""
     issues = outcome.issues
@@ -198,7 +274,15 @@ def _judge(
     if "support_response" not in topics:
         outcome.praise.append("pos_support")
     slipped = max(1.0, overruns[worst])
-    outcome.facts = {"zh": {"weeks": zh_duration_days(slipped)}, "en": {"weeks": en_duration_days(slipped)}}
+    outcome.facts = {
+        "zh": {"weeks": zh_duration_days(slipped)},
+        "en": {"weeks": en_duration_days(slipped)},
+    }
+
+
+def _days(rng: random.Random, median: float, sigma: float) -> float:
+    """Project stages are right-skewed like deliveries: usually near plan, sometimes far over."""
+    return median * math.exp(rng.gauss(0.0, sigma))
 
 
 def _working_time(rng: random.Random, moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
@@ -218,4 +302,8 @@ def _response_delay(rng: random.Random, delivered_at: dt.datetime, tz: ZoneInfo)
     """B2B customers answer within days, mostly from their desk."""
     days = min(14.0, max(0.05, 2.0 * math.exp(rng.gauss(0.0, 0.8))))
     answered = delivered_at + dt.timedelta(days=days)
-    return _working_time(rng, answered, tz) if rng.random() < 0.7 else answered.replace(second=0, microsecond=0)
+    return (
+        _working_time(rng, answered, tz)
+        if rng.random() < 0.7
+        else answered.replace(second=0, microsecond=0)
+    )

@@ -59,8 +59,12 @@ def nps_by(
     stmt = select(*_counts())
     if by == "owner":
         key: Any = User.handle
-        stmt = stmt.add_columns(key).select_from(Response).join(Delivery, Delivery.id == Response.delivery_id) \
+        stmt = (
+            stmt.add_columns(key)
+            .select_from(Response)
+            .join(Delivery, Delivery.id == Response.delivery_id)
             .outerjoin(User, User.id == Delivery.owner_id)
+        )
     elif by == "stage":
         key = Stage.key
         stmt = stmt.add_columns(key).select_from(Response).outerjoin(Stage, Stage.id == Response.stage_id)
@@ -71,7 +75,7 @@ def nps_by(
         key = func.coalesce(Response.attributes[by].as_string(), Delivery.attributes[by].as_string())
         stmt = stmt.add_columns(key).select_from(Response).join(Delivery, Delivery.id == Response.delivery_id)
     rows = session.execute(stmt.where(*_filters(workspace, since, until)).group_by(key)).all()
-    groups = []
+    groups: list[dict[str, Any]] = []
     for n, p, d, value in rows:
         groups.append({"key": None if value is None else str(value), **summarise(int(n), int(p), int(d)).as_dict()})
     groups.sort(key=lambda g: (-g["responses"], g["key"] is None, g["key"] or ""))

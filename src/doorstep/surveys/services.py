@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
 from doorstep.cases.services import ResponseFacts, open_cases
+from doorstep.db import table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import list_stages
@@ -51,11 +52,13 @@ def invite_delivered(
     if not fresh:
         return []
     customers = {d[2] for d in fresh}
-    last_asked: dict[int, dt.datetime] = dict(session.execute(
-        select(Invitation.customer_id, func.max(Invitation.created_at))
-        .where(Invitation.customer_id.in_(customers), Invitation.kind == "nps")
-        .group_by(Invitation.customer_id)
-    ).all())
+    last_asked: dict[int, dt.datetime] = dict(
+        session.execute(
+            select(Invitation.customer_id, func.max(Invitation.created_at))
+            .where(Invitation.customer_id.in_(customers), Invitation.kind == "nps")
+            .group_by(Invitation.customer_id)
+        ).all()
+    )
     rows: list[dict[str, Any]] = []
     created: list[tuple[str, str]] = []
     for ext, delivery_id, customer_id, delivered_at in sorted(fresh, key=lambda d: d[3]):  # type: ignore[arg-type,return-value]
@@ -63,13 +66,23 @@ def invite_delivered(
         if previous is not None and now - previous < quiet:
             continue
         token = new_token()
-        rows.append({"workspace_id": workspace.id, "delivery_id": delivery_id, "customer_id": customer_id,
-                     "token": token, "kind": "nps", "channel": "link", "status": "pending",
-                     "created_at": now, "expires_at": (delivered_at or now) + lifetime})
+        rows.append(
+            {
+                "workspace_id": workspace.id,
+                "delivery_id": delivery_id,
+                "customer_id": customer_id,
+                "token": token,
+                "kind": "nps",
+                "channel": "link",
+                "status": "pending",
+                "created_at": now,
+                "expires_at": (delivered_at or now) + lifetime,
+            }
+        )
         last_asked[customer_id] = now
         created.append((ext, token))
     if rows:
-        session.execute(insert(Invitation.__table__), rows)
+        session.execute(insert(table_of(Invitation)), rows)
     return created
 
 
@@ -115,8 +128,9 @@ def _view(session: Session, invitation: Invitation) -> SurveyView:
     delivery = session.get_one(Delivery, invitation.delivery_id)
     customer = session.get_one(Customer, invitation.customer_id)
     workspace = session.get_one(Workspace, invitation.workspace_id)
-    stages = list(session.scalars(select(Stage).where(Stage.journey_id == delivery.journey_id)
-                                  .order_by(Stage.position)))
+    stages = list(
+        session.scalars(select(Stage).where(Stage.journey_id == delivery.journey_id).order_by(Stage.position))
+    )
     answer = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
     return SurveyView(
         token=invitation.token,
@@ -173,17 +187,22 @@ def submit_response(
     delivery = session.get_one(Delivery, invitation.delivery_id)
     stage_id = None
     if stage:
-        stage_id = session.scalar(select(Stage.id).where(Stage.journey_id == delivery.journey_id,
-                                                          Stage.key == stage))
+        stage_id = session.scalar(select(Stage.id).where(Stage.journey_id == delivery.journey_id, Stage.key == stage))
         if stage_id is None:
             raise InvalidInput(f"unknown stage '{stage}'", field="stage")
     try:
         with session.begin_nested():
             response = Response(
-                workspace_id=invitation.workspace_id, delivery_id=invitation.delivery_id,
-                customer_id=invitation.customer_id, invitation_id=invitation.id,
-                source_key=f"inv:{invitation.id}", score=score, comment=comment, stage_id=stage_id,
-                language=detect_language(comment), attributes={"source": invitation.channel},
+                workspace_id=invitation.workspace_id,
+                delivery_id=invitation.delivery_id,
+                customer_id=invitation.customer_id,
+                invitation_id=invitation.id,
+                source_key=f"inv:{invitation.id}",
+                score=score,
+                comment=comment,
+                stage_id=stage_id,
+                language=detect_language(comment),
+                attributes={"source": invitation.channel},
                 responded_at=now,
             )
             session.add(response)
@@ -196,8 +215,11 @@ def submit_response(
     invitation.responded_at = now
     session.flush()
     workspace = session.get_one(Workspace, invitation.workspace_id)
-    open_cases(session=session, workspace=workspace,
-               responses=[ResponseFacts(response.id, response.delivery_id, response.customer_id, score, now)])
+    open_cases(
+        session=session,
+        workspace=workspace,
+        responses=[ResponseFacts(response.id, response.delivery_id, response.customer_id, score, now)],
+    )
     return _view(session, invitation), True
 
 
@@ -220,8 +242,12 @@ class ResponseImportResult:
         self.problems.extend(other.problems)
 
     def as_dict(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "cases_opened": self.cases_opened}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "cases_opened": self.cases_opened,
+        }
 
 
 def source_key(delivery_external_id: str, responded_at: dt.datetime) -> str:
@@ -246,25 +272,30 @@ def ingest_responses(
     result = ResponseImportResult()
     if not records:
         return result
-    d = Delivery.__table__
+    d = table_of(Delivery)
     deliveries = {
         row.external_id: row
         for row in session.execute(
-            select(d.c.external_id, d.c.id, d.c.customer_id)
-            .where(d.c.workspace_id == workspace.id,
-                   d.c.external_id.in_({r.delivery_external_id for r in records}))
+            select(d.c.external_id, d.c.id, d.c.customer_id).where(
+                d.c.workspace_id == workspace.id, d.c.external_id.in_({r.delivery_external_id for r in records})
+            )
         )
     }
     stages = {s.key: s.id for s in list_stages(session=session, workspace=workspace)}
     for r in records:
         if r.delivery_external_id not in deliveries:
-            result.problems.append(Problem(
-                f"delivery '{r.delivery_external_id[:80]}' does not exist (import deliveries first)",
-                r.line, "delivery_external_id"))
+            result.problems.append(
+                Problem(
+                    f"delivery '{r.delivery_external_id[:80]}' does not exist (import deliveries first)",
+                    r.line,
+                    "delivery_external_id",
+                )
+            )
         if r.stage and r.stage not in stages:
             known = ", ".join(stages) or "none yet"
-            result.problems.append(Problem(f"unknown stage '{r.stage[:64]}'; the journey has: {known}",
-                                           r.line, "stage"))
+            result.problems.append(
+                Problem(f"unknown stage '{r.stage[:64]}'; the journey has: {known}", r.line, "stage")
+            )
     if result.problems or dry_run:
         return result
 
@@ -273,17 +304,25 @@ def ingest_responses(
         delivery = deliveries[r.delivery_external_id]
         key = source_key(r.delivery_external_id, r.responded_at)
         rows[key] = {
-            "workspace_id": workspace.id, "delivery_id": delivery.id, "customer_id": delivery.customer_id,
-            "source_key": key, "score": r.score, "comment": r.comment,
-            "stage_id": stages[r.stage] if r.stage else None, "language": detect_language(r.comment),
-            "attributes": r.attributes, "responded_at": r.responded_at, "created_at": now,
+            "workspace_id": workspace.id,
+            "delivery_id": delivery.id,
+            "customer_id": delivery.customer_id,
+            "source_key": key,
+            "score": r.score,
+            "comment": r.comment,
+            "stage_id": stages[r.stage] if r.stage else None,
+            "language": detect_language(r.comment),
+            "attributes": r.attributes,
+            "responded_at": r.responded_at,
+            "created_at": now,
         }
-    t = Response.__table__
+    t = table_of(Response)
     existing = {
         row.source_key: row
         for row in session.execute(
-            select(t.c.id, t.c.source_key, t.c.score, t.c.comment, t.c.stage_id, t.c.attributes)
-            .where(t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows)))
+            select(t.c.id, t.c.source_key, t.c.score, t.c.comment, t.c.stage_id, t.c.attributes).where(
+                t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows))
+            )
         )
     }
     new_rows = [row for key, row in rows.items() if key not in existing]
@@ -291,9 +330,14 @@ def ingest_responses(
     for key, old in existing.items():
         row = rows[key]
         if (old.score, old.comment, old.stage_id, old.attributes) != (
-                row["score"], row["comment"], row["stage_id"], row["attributes"]):
-            changed.append({"_id": old.id, **{k: row[k] for k in
-                                              ("score", "comment", "stage_id", "language", "attributes")}})
+            row["score"],
+            row["comment"],
+            row["stage_id"],
+            row["attributes"],
+        ):
+            changed.append(
+                {"_id": old.id, **{k: row[k] for k in ("score", "comment", "stage_id", "language", "attributes")}}
+            )
     result.created = len(new_rows)
     result.updated = len(changed)
     result.unchanged = len(existing) - len(changed)
@@ -301,24 +345,34 @@ def ingest_responses(
         session.execute(insert(t), new_rows)
     if changed:
         session.connection().execute(
-            update(t).where(t.c.id == bindparam("_id")).values(
-                score=bindparam("score"), comment=bindparam("comment"), stage_id=bindparam("stage_id"),
-                language=bindparam("language"), attributes=bindparam("attributes")),
+            update(t)
+            .where(t.c.id == bindparam("_id"))
+            .values(
+                score=bindparam("score"),
+                comment=bindparam("comment"),
+                stage_id=bindparam("stage_id"),
+                language=bindparam("language"),
+                attributes=bindparam("attributes"),
+            ),
             changed,
         )
     facts = [
         ResponseFacts(row.id, row.delivery_id, row.customer_id, row.score, row.responded_at)
         for row in session.execute(
-            select(t.c.id, t.c.delivery_id, t.c.customer_id, t.c.score, t.c.responded_at)
-            .where(t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows)), t.c.score <= 6)
+            select(t.c.id, t.c.delivery_id, t.c.customer_id, t.c.score, t.c.responded_at).where(
+                t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows)), t.c.score <= 6
+            )
         )
     ]
     result.cases_opened = open_cases(session=session, workspace=workspace, responses=facts)
     # An answer that reached us another way closes the open invitation for that delivery.
     session.execute(
-        update(Invitation.__table__)
-        .where(Invitation.delivery_id.in_({row["delivery_id"] for row in rows.values()}),
-               Invitation.status.in_(OPEN_STATES), Invitation.kind == "nps")
+        update(table_of(Invitation))
+        .where(
+            Invitation.delivery_id.in_({row["delivery_id"] for row in rows.values()}),
+            Invitation.status.in_(OPEN_STATES),
+            Invitation.kind == "nps",
+        )
         .values(status="responded", responded_at=now)
     )
     return result
@@ -326,7 +380,12 @@ def ingest_responses(
 
 def find_open_invitation(*, session: Session, workspace: Workspace, delivery_id: int) -> Invitation | None:
     return session.scalar(
-        select(Invitation).where(Invitation.workspace_id == workspace.id, Invitation.delivery_id == delivery_id,
-                                 Invitation.status.in_(OPEN_STATES)).order_by(Invitation.id.desc()).limit(1)
+        select(Invitation)
+        .where(
+            Invitation.workspace_id == workspace.id,
+            Invitation.delivery_id == delivery_id,
+            Invitation.status.in_(OPEN_STATES),
+        )
+        .order_by(Invitation.id.desc())
+        .limit(1)
     )
-

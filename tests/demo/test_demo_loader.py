@@ -1,0 +1,27 @@
+"""`doorstep demo` loads through the real import path: cases, invitations and NPS come out right."""
+
+from sqlalchemy import func, select
+
+from doorstep.cases.models import Case
+from doorstep.demo.loader import load_demo
+from doorstep.stats import DETRACTOR_MAX
+from doorstep.surveys.models import Invitation, Response
+
+
+def test_small_demo_loads_and_reloads(database) -> None:
+    lines = load_demo(database, seed=3, total_deliveries=1500)
+    assert any(line.startswith("food") and "NPS" in line for line in lines)
+    assert any("try a survey (zh)" in line for line in lines)
+    with database.read() as s:
+        detractors = s.scalar(select(func.count()).select_from(Response).where(Response.score <= DETRACTOR_MAX))
+        assert detractors > 0
+        assert s.scalar(select(func.count()).select_from(Case)) == detractors
+        open_invitations = s.scalar(select(func.count()).select_from(Invitation).where(Invitation.status == "pending"))
+        assert open_invitations > 0
+        responses = s.scalar(select(func.count()).select_from(Response))
+    again = load_demo(database, seed=3, total_deliveries=1500)
+    assert all("already loaded" in line for line in again)
+    rebuilt = load_demo(database, seed=3, total_deliveries=1500, reset=True)
+    assert any(line.startswith("saas") for line in rebuilt)
+    with database.read() as s:
+        assert s.scalar(select(func.count()).select_from(Response)) == responses
