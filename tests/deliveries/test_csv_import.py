@@ -139,3 +139,21 @@ def test_large_batches_cross_batch_boundaries(database, clock) -> None:
     detractors = sum(1 for i in range(2500) if i % 11 <= 6)
     assert result.created == 2500 and result.cases_opened == detractors
     assert counts(database)["Case"] == detractors
+
+
+def test_two_answers_at_the_same_instant_are_both_kept_and_reimport_is_stable(database, clock) -> None:
+    run(database, import_deliveries_csv, "external_id,customer_id\nS1,c1\n", clock())
+    answers = "delivery_external_id,score,comment,responded_at\nS1,9.0,first,2026-03-01\nS1,2,second,2026-03-01\n"
+    assert run(database, import_responses_csv, answers, clock()).created == 2
+    again = run(database, import_responses_csv, answers, clock())
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    with database.read() as s:
+        assert sorted(s.scalars(select(Response.score))) == [2, 9]
+
+
+def test_an_empty_journey_learns_stages_from_answers(database, clock) -> None:
+    run(database, import_deliveries_csv, "external_id,customer_id\nS1,c1\nS2,c2\n", clock())
+    answers = "delivery_external_id,score,stage,responded_at\nS1,3,packing,2026-03-01\nS2,4,riding,2026-03-01\n"
+    assert run(database, import_responses_csv, answers, clock()).created == 2
+    with database.read() as s:
+        assert list(s.scalars(select(Stage.key).order_by(Stage.position))) == ["packing", "riding"]

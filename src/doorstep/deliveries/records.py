@@ -51,3 +51,4 @@ class ResponseRecord:
     stage: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     line: int | None = None
+    occurrence: int = 1  # the n-th answer in one file to the same delivery at the same instant

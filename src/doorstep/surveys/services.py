@@ -22,12 +22,12 @@ from doorstep.cases.services import ResponseFacts, open_cases
 from doorstep.db import table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
-from doorstep.deliveries.services import list_stages
+from doorstep.deliveries.services import add_stage, list_stages
 from doorstep.errors import Gone, InvalidInput, NotFound, Problem
 from doorstep.insight.language import detect_language
 from doorstep.surveys.models import Invitation, Response
 
-MAX_COMMENT = 10_000
+MAX_COMMENT = 20_000  # a 10,000-character complaint is real; a megabyte is not a comment
 OPEN_STATES = ("pending", "sent", "opened")
 
 
@@ -159,10 +159,12 @@ def check_score(value: object, *, line: int | None = None) -> int:
     if isinstance(value, bool):
         raise InvalidInput("must be a whole number from 0 to 10", line=line, field="score")
     if isinstance(value, str):
-        value = value.strip()
-        if not value.isdigit():
-            raise InvalidInput(f"'{value[:20]}' is not a whole number from 0 to 10", line=line, field="score")
-        value = int(value)
+        text = value.strip()
+        # "9.0" is what a spreadsheet or pandas writes for 9 once a column has had a blank.
+        whole = text[:-2] if text.endswith(".0") else text
+        if not whole.isdigit():
+            raise InvalidInput(f"'{text[:20]}' is not a whole number from 0 to 10", line=line, field="score")
+        value = int(whole)
     if not isinstance(value, int) or not 0 <= value <= 10:
         raise InvalidInput(f"{value!r} is not a whole number from 0 to 10", line=line, field="score")
     return value
@@ -250,8 +252,12 @@ class ResponseImportResult:
         }
 
 
-def source_key(delivery_external_id: str, responded_at: dt.datetime) -> str:
-    return f"csv:{delivery_external_id}:{responded_at.astimezone(dt.UTC).isoformat(timespec='seconds')}"
+def source_key(delivery_external_id: str, responded_at: dt.datetime, occurrence: int = 1) -> str:
+    """The identity of an imported answer: its delivery and time, and — for the rare file with
+    two answers to one delivery at the same time — which of them it is, so neither is lost
+    and a re-import still finds both."""
+    key = f"csv:{delivery_external_id}:{responded_at.astimezone(dt.UTC).isoformat(timespec='seconds')}"
+    return key if occurrence == 1 else f"{key}#{occurrence}"
 
 
 def ingest_responses(
@@ -282,6 +288,11 @@ def ingest_responses(
         )
     }
     stages = {s.key: s.id for s in list_stages(session=session, workspace=workspace)}
+    if not stages and not dry_run:
+        # A journey nobody described yet learns its stages from the answers, as it would
+        # from a deliveries file's stage columns.
+        for key in dict.fromkeys(r.stage for r in records if r.stage):
+            stages[key] = add_stage(session=session, workspace=workspace, key=key).id
     for r in records:
         if r.delivery_external_id not in deliveries:
             result.problems.append(
@@ -291,7 +302,7 @@ def ingest_responses(
                     "delivery_external_id",
                 )
             )
-        if r.stage and r.stage not in stages:
+        if r.stage and r.stage not in stages and not (dry_run and not stages):
             known = ", ".join(stages) or "none yet"
             result.problems.append(
                 Problem(f"unknown stage '{r.stage[:64]}'; the journey has: {known}", r.line, "stage")
@@ -302,7 +313,7 @@ def ingest_responses(
     rows: dict[str, dict[str, Any]] = {}
     for r in records:
         delivery = deliveries[r.delivery_external_id]
-        key = source_key(r.delivery_external_id, r.responded_at)
+        key = source_key(r.delivery_external_id, r.responded_at, r.occurrence)
         rows[key] = {
             "workspace_id": workspace.id,
             "delivery_id": delivery.id,
