@@ -8,8 +8,8 @@ one, nothing more is written and the caller's transaction rolls back.
 from __future__ import annotations
 
 import csv
-import hashlib
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
