@@ -149,7 +149,8 @@ def clean_comment(comment: str | None) -> str | None:
     if comment is None:
         return None
     # NUL bytes are refused by PostgreSQL text columns and mean nothing to a person.
-    text = comment.replace("\x00", "").strip()
+    # One line break is one character on every path (a browser form sends CRLF).
+    text = comment.replace("\x00", "").replace("\r\n", "\n").strip()
     if len(text) > MAX_COMMENT:
         raise InvalidInput(f"a comment is at most {MAX_COMMENT:,} characters", field="comment")
     return text or None

@@ -107,7 +107,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "净推荐值 {nps}，95% 置信区间 {low} 至 {high}（范围 −100 至 100）",
     },
     "dashboard.split_label": {
-        "en": "{promoters} promoters, {passives} passives, {detractors} detractors",
+        "en": "Promoters {promoters}, passives {passives}, detractors {detractors}",
         "zh-CN": "推荐者 {promoters}，中立者 {passives}，贬损者 {detractors}",
     },
     "dashboard.responses": {"en": "Responses", "zh-CN": "回答数"},

@@ -181,6 +181,8 @@ def survey_submit(
     lang: Annotated[str | None, Form()] = None,
 ) -> HTMLResponse:
     """A plain form post; the unguessable token is the capability, so there is no CSRF token."""
+    # Browsers send line breaks as CRLF; count and store them as one character, as typed.
+    comment = comment.replace("\r\n", "\n") if comment is not None else None
     form = SurveyForm(comment=comment or "", stage=stage)
     try:
         try:
@@ -206,7 +208,7 @@ def survey_submit(
 
 # --- the dashboard ------------------------------------------------------------------
 
-AXIS_START = 10.0  # SVG units left of −100, room for the tick label
+AXIS_START = 0.0  # SVG x of −100
 AXIS_WIDTH = 200.0  # one unit per NPS point
 
 
@@ -265,8 +267,9 @@ def _overview(db: Database) -> list[WorkspaceCard]:
     # TODO: move to a service (accounts has no list_workspaces yet) when the
     # dashboard grows filters and periods.
     with db.read() as session:
-        workspaces = session.scalars(select(Workspace).order_by(Workspace.name, Workspace.id))
-        return [_card(session, ws) for ws in workspaces]
+        cards = [_card(session, ws) for ws in session.scalars(select(Workspace))]
+    # Sorted here, not in SQL: the engines' collations disagree on case ("acme" vs "Zeta").
+    return sorted(cards, key=lambda card: (card.name.casefold(), card.slug))
 
 
 @router.get("/", response_class=HTMLResponse)
