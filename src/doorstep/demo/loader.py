@@ -11,7 +11,7 @@ import datetime as dt
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import ApiKey, User, Workspace
@@ -116,6 +116,7 @@ def load_demo(
     now = utcnow()
     specs = generate(seed, now=now, total_deliveries=total_deliveries)
     lines: list[str] = []
+    secrets: dict[str, str] = {}
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
     ) as progress:
@@ -123,25 +124,33 @@ def load_demo(
             with db.write() as session:
                 existing = session.scalar(select(Workspace).where(Workspace.slug == spec.slug))
                 if existing is not None and not reset:
-                    lines.append(f"{spec.slug}: already loaded (use --reset to rebuild it)")
+                    lines.append(f"{spec.slug}: already loaded (--reset rebuilds it)")
                     continue
                 if existing is not None:
                     delete_workspace_data(session, existing.id)
                     session.flush()
-                secret = _load_one(session, spec, now, progress)
-            lines.extend(_summary(db, spec, secret, base_url))
+                secrets[spec.slug] = _load_one(session, spec, now, progress)
+    for spec in specs:
+        lines.extend(_summary(db, spec, secrets.get(spec.slug), base_url))
     return lines
 
 
-def _summary(db: Database, spec: DemoWorkspace, secret: str, base_url: str) -> list[str]:
+def _summary(db: Database, spec: DemoWorkspace, secret: str | None, base_url: str) -> list[str]:
     with db.read() as session:
         workspace = session.scalars(select(Workspace).where(Workspace.slug == spec.slug)).one()
         score = nps_summary(session=session, workspace=workspace)
+        deliveries = session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.workspace_id == workspace.id)
+        )
         links: dict[str, str] = {}
         rows = session.execute(
             select(Invitation.token, Customer.locale)
             .join(Customer, Customer.id == Invitation.customer_id)
-            .where(Invitation.workspace_id == workspace.id, Invitation.status.in_(OPEN_STATES))
+            .where(
+                Invitation.workspace_id == workspace.id,
+                Invitation.status.in_(OPEN_STATES),
+                Invitation.expires_at > utcnow(),
+            )
             .order_by(Invitation.created_at.desc(), Invitation.id)
             .limit(200)
         ).all()
@@ -149,11 +158,13 @@ def _summary(db: Database, spec: DemoWorkspace, secret: str, base_url: str) -> l
             links.setdefault((locale or "en").split("-")[0], token)
     ci = score["ci95"]
     out = [
-        f"{spec.slug} — {spec.name}: {len(spec.deliveries):,} deliveries, {score['responses']:,} responses, "
+        f"{spec.slug} — {spec.name}: {deliveries or 0:,} deliveries, {score['responses']:,} responses, "
         f"NPS {score['nps']:+.1f} (95% CI {ci[0]:+.1f} … {ci[1]:+.1f})"
         if ci
         else f"{spec.slug}: no responses",
-        f"  API key for {spec.slug} (shown once): {secret}",
+        f"  API key for {spec.slug} (shown once): {secret}"
+        if secret
+        else f"  API key: shown when it was loaded; make another with: doorstep key create -w {spec.slug}",
     ]
     for lang, token in sorted(links.items()):
         out.append(f"  try a survey ({lang}): {base_url}/s/{token}")
