@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-all bench install lint clean
+.PHONY: demo test test-all install lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Doorstep needs Python 3.11 or newer"; exit 1; }
@@ -26,9 +26,6 @@ test: $(STAMP)
 ## Including the slow, benchmark-like tests
 test-all: $(STAMP)
 	$(PY) -m pytest -q
-
-bench: $(STAMP)
-	$(PY) -m bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests

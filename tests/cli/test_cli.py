@@ -156,3 +156,30 @@ def test_global_options_may_follow_the_command() -> None:
         "deliveries",
         "f.csv",
     ]
+
+
+def test_workspace_settings_are_shown_validated_and_used(database_url: str, tmp_path: Path) -> None:
+    doorstep("init", db=database_url)
+    shown = json.loads(doorstep("workspace", "settings", "--json", db=database_url).stdout)
+    assert shown["quiet_period_days"] == 30 and shown["first_contact_hours"] == 24
+    changed = doorstep(
+        "workspace",
+        "settings",
+        "--set",
+        "first_contact_hours=4",
+        "--set",
+        "default_cs_owner=cs-li",
+        "--json",
+        db=database_url,
+    )
+    assert json.loads(changed.stdout)["first_contact_hours"] == 4
+    bad = doorstep("workspace", "settings", "--set", "quiet_period_days=-1", db=database_url, check=False)
+    assert bad.returncode == 2 and "quiet_period_days" in bad.stderr
+    d, r = tmp_path / "d.csv", tmp_path / "r.csv"
+    d.write_text("external_id,customer_id\nX1,c1\n")
+    r.write_text("delivery_external_id,score,responded_at\nX1,2,2026-03-01T10:00:00Z\n")
+    doorstep("import", "deliveries", str(d), db=database_url)
+    doorstep("import", "responses", str(r), db=database_url)
+    case = json.loads(doorstep("cases", "--json", db=database_url).stdout)["cases"][0]
+    assert case["owner"] == "cs-li"
+    assert case["first_contact_due"] == "2026-03-01T14:00:00+00:00"

@@ -80,6 +80,9 @@ def workspace_settings(workspace: Workspace) -> WorkspaceSettings:
 def update_settings(*, session: Session, workspace: Workspace, **changes: object) -> WorkspaceSettings:
     merged = workspace_settings(workspace).model_dump() | changes
     validated = WorkspaceSettings.model_validate(merged)
+    if validated.default_cs_owner:
+        # Name someone who does not exist yet and they are created, so cases are never orphaned.
+        ensure_users(session=session, workspace_id=workspace.id, handles=[validated.default_cs_owner], role="cs")
     workspace.settings = validated.model_dump()
     session.flush()
     return validated

@@ -9,8 +9,17 @@ from rich.table import Table
 from sqlalchemy import select
 
 from doorstep.accounts.models import Workspace
-from doorstep.accounts.services import create_api_key, create_workspace, get_workspace, revoke_api_key
+from doorstep.accounts.services import (
+    create_api_key,
+    create_workspace,
+    get_workspace,
+    revoke_api_key,
+    update_settings,
+    workspace_settings,
+)
+from doorstep.accounts.settings import WorkspaceSettings
 from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state
+from doorstep.errors import InvalidInput
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +28,7 @@ def register(app: typer.Typer) -> None:
     ws = typer.Typer(help="Workspaces: one per business.", no_args_is_help=True)
     ws.command("create")(workspace_create)
     ws.command("list")(workspace_list)
+    ws.command("settings")(workspace_settings_cmd)
     app.add_typer(ws, name="workspace")
     keys = typer.Typer(help="API keys of a workspace.", no_args_is_help=True)
     keys.command("create")(key_create)
@@ -145,3 +155,42 @@ def run_server(settings: object, *, host: str | None = None, port: int | None = 
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     console.print(f"Doorstep is serving on [bold]http://{host}:{port}/[/]  (Ctrl+C to stop)", highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@cli_errors
+def workspace_settings_cmd(
+    ctx: typer.Context,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="NAME=VALUE, e.g. quiet_period_days=14 (repeatable)."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the workspace's rules (quiet period, expiry, SLAs, default CS owner), or change them."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        if set_:
+            changes: dict[str, object] = {}
+            for item in set_:
+                name, sep, value = item.partition("=")
+                if not sep or name not in WorkspaceSettings.model_fields:
+                    known = ", ".join(WorkspaceSettings.model_fields)
+                    raise InvalidInput(f"'{item}' is not NAME=VALUE with NAME one of: {known}", field="--set")
+                changes[name] = value if value != "" else None
+            try:
+                current = update_settings(session=session, workspace=workspace, **changes)
+            except ValueError as exc:  # pydantic's ValidationError says which field and why
+                raise InvalidInput(
+                    str(exc).splitlines()[0] + ": " + " ".join(str(exc).splitlines()[1:3]), field="--set"
+                ) from None
+        else:
+            current = workspace_settings(workspace)
+    if json_out:
+        print_json(current.model_dump())
+        return
+    table = Table("setting", "value", "meaning", title=f"Settings — {st.workspace}")
+    for name, field in WorkspaceSettings.model_fields.items():
+        table.add_row(name, str(getattr(current, name)), field.description or "")
+    console.print(table)
