@@ -17,23 +17,14 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
-from doorstep.deliveries.records import DeliveryRecord, ResponseRecord
+from doorstep.deliveries.records import DELIVERY_COLUMNS, RESPONSE_COLUMNS, DeliveryRecord, ResponseRecord
 from doorstep.deliveries.services import IngestResult, ingest_deliveries, resolve_stages, validate_record
 from doorstep.errors import ImportFailed, InvalidInput, Problem
 from doorstep.timeutil import parse_instant, zone
 
-DELIVERY_FIXED = (
-    "external_id",
-    "customer_id",
-    "customer_name",
-    "customer_email",
-    "customer_locale",
-    "owner",
-    "promised_at",
-    "delivered_at",
-    "status",
-)
-RESPONSE_FIXED = ("delivery_external_id", "score", "comment", "stage", "responded_at")
+# "status" is accepted too ("cancelled"), though DESIGN.md does not list it.
+DELIVERY_FIXED = (*DELIVERY_COLUMNS, "status")
+RESPONSE_FIXED = RESPONSE_COLUMNS
 MAX_PROBLEMS_SHOWN = 50
 Progress = Callable[[int], None]
 

@@ -6,6 +6,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+# The DESIGN.md CSV contract. Any other column is an attribute (or, for deliveries, stage.<key>).
+DELIVERY_COLUMNS = (
+    "external_id",
+    "customer_id",
+    "customer_name",
+    "customer_email",
+    "customer_locale",
+    "owner",
+    "promised_at",
+    "delivered_at",
+)
+RESPONSE_COLUMNS = ("delivery_external_id", "score", "comment", "stage", "responded_at")
+
 
 @dataclass
 class DeliveryRecord:

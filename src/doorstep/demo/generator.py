@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from doorstep.deliveries.records import DELIVERY_COLUMNS
+from doorstep.deliveries.records import RESPONSE_COLUMNS as CSV_RESPONSE_COLUMNS
 from doorstep.demo import food, saas
 from doorstep.demo.model import DemoWorkspace, InjectedProblem, StageSpec
 
@@ -32,17 +34,8 @@ __all__ = [
 
 FOOD_SHARE = 0.85  # most hand-overs are meals; onboardings are fewer and take weeks
 
-RESPONSE_COLUMNS = ("delivery_external_id", "score", "comment", "stage", "responded_at", "source")
-_DELIVERY_COLUMNS = (
-    "external_id",
-    "customer_id",
-    "customer_name",
-    "customer_email",
-    "customer_locale",
-    "owner",
-    "promised_at",
-    "delivered_at",
-)
+RESPONSE_COLUMNS = (*CSV_RESPONSE_COLUMNS, "source")  # "source" is a response attribute
+_DELIVERY_COLUMNS = DELIVERY_COLUMNS
 _ATTRIBUTES = {
     "food": ("team", "region", "channel", "restaurant"),
     "saas": ("team", "region", "product", "plan", "arr"),
