@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 
 from doorstep.accounts.services import create_api_key, create_workspace
 from doorstep.api.app import create_app
@@ -54,20 +55,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_ready() -> str:
+def pg_ready() -> Iterator[str]:
+    """A schema of its own for this test run, so two runs on one server never collide."""
     if not PG_URL:
         if ON_CI:
             pytest.fail("CI=true but DOORSTEP_TEST_DATABASE_URL is not set: the PostgreSQL run must not be skipped")
         pytest.skip("PostgreSQL run skipped: set DOORSTEP_TEST_DATABASE_URL=postgresql+psycopg://… to run it")
-    db = Database(PG_URL)
-    with db.engine.begin() as conn:
-        meta = MetaData()
-        meta.reflect(conn)
-        meta.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    schema = f"doorstep_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = Database(PG_URL)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # libpq's options= reaches every connection, the CLI subprocesses' included.
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    db = Database(url)
     upgrade(db.engine)
     db.dispose()
-    return PG_URL
+    yield url
+    with admin.engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def _truncate_all(db: Database) -> None:

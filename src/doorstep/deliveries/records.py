@@ -37,15 +37,7 @@ class DeliveryRecord:
 
     def merge(self, later: DeliveryRecord) -> None:
         """Fold a later record of the same delivery into this one (later values win)."""
-        for name in (
-            "customer_name",
-            "customer_email",
-            "customer_locale",
-            "owner",
-            "promised_at",
-            "delivered_at",
-            "status",
-        ):
+        for name in (*DELIVERY_COLUMNS[2:], "status"):  # all but the two ids
             value = getattr(later, name)
             if value is not None:
                 setattr(self, name, value)
