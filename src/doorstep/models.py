@@ -1,10 +1,12 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
 from doorstep.accounts.models import ApiKey, User, Workspace
-from doorstep.cases.models import Case, CaseEvent
+from doorstep.cases.models import Case, CaseEvent, Escalation
 from doorstep.db import Base
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
 from doorstep.frontline.models import FrontlineNote, NoteVote
+from doorstep.insight.models import ResponseTheme
+from doorstep.jobs.models import Job, SentKey
 from doorstep.surveys.models import Invitation, Response
 
 __all__ = [
@@ -14,11 +16,15 @@ __all__ = [
     "CaseEvent",
     "Customer",
     "Delivery",
+    "Escalation",
     "FrontlineNote",
     "Invitation",
+    "Job",
     "Journey",
     "NoteVote",
     "Response",
+    "ResponseTheme",
+    "SentKey",
     "Stage",
     "StageEvent",
     "User",

@@ -24,6 +24,8 @@ class Workspace(Base):
     # Validated through doorstep.accounts.settings.WorkspaceSettings; stored whole so
     # adding a rule needs no migration.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Themes with zh/en cues and their stage (doorstep.insight); None = the default for the journey.
+    taxonomy: Mapped[dict[str, Any] | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

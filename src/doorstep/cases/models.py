@@ -32,6 +32,7 @@ class Case(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(24), default="open")
     priority: Mapped[str] = mapped_column(String(8), default="normal")
+    queue: Mapped[str | None] = mapped_column(String(64))
     opened_at: Mapped[dt.datetime]
     first_contact_due: Mapped[dt.datetime]
     resolution_due: Mapped[dt.datetime]
@@ -60,3 +61,18 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Escalation(Base):
+    """A clock that ran out. At most one per case and clock, so a breach escalates once,
+    whatever restarts or overlapping scheduler passes happen."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("case_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # first_contact | resolution
+    due_at: Mapped[dt.datetime]
+    escalated_at: Mapped[dt.datetime]
+    notified_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -73,6 +73,7 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     promised_at: Mapped[dt.datetime | None]
     delivered_at: Mapped[dt.datetime | None]
+    lateness_minutes: Mapped[float | None]  # delivered_at − promised_at; negative = early
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -82,7 +83,11 @@ class StageEvent(Base):
     """When a delivery completed a stage."""
 
     __tablename__ = "stage_events"
+    __table_args__ = (Index("ix_stage_events_stage_time", "stage_id", "completed_at", "duration_minutes"),)
 
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True)
     completed_at: Mapped[dt.datetime]
+    # Since the previous stage's completion (the first stage has none); kept at ingest so the
+    # stage table is one indexed scan, not a window function over millions of events.
+    duration_minutes: Mapped[float | None]

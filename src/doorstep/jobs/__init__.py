@@ -1,1 +1,1 @@
-
+"""The durable outbox: jobs that must happen once in effect, whatever crashes in between."""

@@ -34,6 +34,9 @@ class Invitation(Base):
     opened_at: Mapped[dt.datetime | None]
     responded_at: Mapped[dt.datetime | None]
     expires_at: Mapped[dt.datetime]
+    send_after: Mapped[dt.datetime | None]  # not to be sent before (delay after delivery, quiet hours)
+    reminder_sent_at: Mapped[dt.datetime | None]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL", use_alter=True))
 
 
 class Response(Base):
@@ -50,6 +53,10 @@ class Response(Base):
         # Covers the NPS query (time filter + score) without touching the table.
         Index("ix_responses_workspace_time_score", "workspace_id", "responded_at", "score"),
         Index("ix_responses_delivery", "delivery_id"),
+        # Covers stage attribution and drivers by stage.
+        Index(
+            "ix_responses_workspace_time_stage_score", "workspace_id", "responded_at", "attributed_stage_id", "score"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,8 +69,12 @@ class Response(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
     language: Mapped[str | None] = mapped_column(String(8))
-    sentiment: Mapped[float | None]
+    sentiment: Mapped[float | None]  # in [-1, 1]
+    sentiment_label: Mapped[str | None] = mapped_column(String(8))  # positive | neutral | negative
     themes: Mapped[list[str] | None] = mapped_column(JSON)
+    # The stage most likely responsible, and how we know: picked | text | timing.
+    attributed_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
+    attribution: Mapped[str | None] = mapped_column(String(8))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     responded_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -218,12 +218,22 @@ def submit_response(
     invitation.responded_at = now
     session.flush()
     workspace = session.get_one(Workspace, invitation.workspace_id)
-    open_cases(
+    after_responses(
         session=session,
         workspace=workspace,
         responses=[ResponseFacts(response.id, response.delivery_id, response.customer_id, score, now)],
     )
     return _view(session, invitation), True
+
+
+def after_responses(*, session: Session, workspace: Workspace, responses: list[ResponseFacts]) -> int:
+    """Everything that follows new or changed answers, in order, whichever path stored them
+    (survey page, import, API). Returns how many cases were opened.
+
+    The order matters: text analysis and stage attribution come first, because which
+    answers open a case (and where it is routed) may depend on them.
+    """
+    return open_cases(session=session, workspace=workspace, responses=responses)
 
 
 # --- import ---------------------------------------------------------------------
@@ -368,15 +378,18 @@ def ingest_responses(
             ),
             changed,
         )
+    # New and corrected answers go on to analysis and cases; a replayed one changes nothing.
+    changed_ids = {c["_id"] for c in changed}
+    touched = [row["source_key"] for row in new_rows] + [k for k, old in existing.items() if old.id in changed_ids]
     facts = [
         ResponseFacts(row.id, row.delivery_id, row.customer_id, row.score, row.responded_at)
         for row in session.execute(
             select(t.c.id, t.c.delivery_id, t.c.customer_id, t.c.score, t.c.responded_at).where(
-                t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows)), t.c.score <= 6
+                t.c.workspace_id == workspace.id, t.c.source_key.in_(touched)
             )
         )
     ]
-    result.cases_opened = open_cases(session=session, workspace=workspace, responses=facts)
+    result.cases_opened = after_responses(session=session, workspace=workspace, responses=facts)
     # An answer that reached us another way closes the open invitation for that delivery.
     session.execute(
         update(table_of(Invitation))
