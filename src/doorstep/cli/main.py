@@ -8,7 +8,7 @@ import typer
 
 from doorstep import __version__
 from doorstep.cli import demo as demo_cmd
-from doorstep.cli import imports, reports, setup
+from doorstep.cli import imports, maintenance, reports, setup
 from doorstep.cli.common import State
 from doorstep.config import Settings
 
@@ -46,6 +46,7 @@ setup.register(app)
 imports.register(app)
 reports.register(app)
 demo_cmd.register(app)
+maintenance.register(app)
 
 GLOBAL_OPTIONS = ("--db", "--workspace", "-w")
 
