@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     batch_size: int = Field(default=2000, ge=1, le=100_000, description="Rows per bulk write.")
+    scheduler_interval_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="How often `doorstep serve` runs the case scheduler pass (escalations, re-survey expiry); 0: off.",
+    )
 
     @field_validator("database_url")
     @classmethod

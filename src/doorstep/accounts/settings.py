@@ -2,7 +2,75 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import datetime as dt
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Priority = Literal["high", "normal", "low"]
+
+
+class BusinessHours(BaseModel):
+    """When the CS team works; SLA clocks only run inside these hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[int] = Field(default=[1, 2, 3, 4, 5], description="ISO weekdays: 1 = Monday … 7 = Sunday.")
+    start: str = Field(default="09:00", description="HH:MM, local time.")
+    end: str = Field(default="18:00", description="HH:MM, local time; 24:00 is the end of the day.")
+    timezone: str | None = Field(default=None, description="IANA zone; default: the workspace's.")
+    # Kept as text: the settings are stored as JSON, which has no dates.
+    holidays: list[str] = Field(default=[], description="Dates (YYYY-MM-DD) with no working hours.")
+
+    @model_validator(mode="after")
+    def _check(self) -> BusinessHours:
+        from doorstep.cases.sla import parse_hhmm  # the clock's own parser: one definition of HH:MM
+
+        if not self.days or any(not 1 <= d <= 7 for d in self.days):
+            raise ValueError("business_hours.days are ISO weekdays 1 (Monday) … 7 (Sunday)")
+        if parse_hhmm(self.start) >= parse_hhmm(self.end):
+            raise ValueError("business_hours.start must be before business_hours.end")
+        for day in self.holidays:
+            dt.date.fromisoformat(day)  # ValueError names the bad date
+        if self.timezone is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown timezone '{self.timezone}'") from None
+        return self
+
+
+class PrioritySla(BaseModel):
+    """Clocks for one priority; a missing value falls back to the workspace's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_contact_hours: float | None = Field(default=None, gt=0)
+    resolution_hours: float | None = Field(default=None, gt=0)
+
+
+class RoutingRule(BaseModel):
+    """Cases whose delivery (or answer, or customer) has all the ``when`` attributes go to
+    ``owner`` or, round-robin, to the members of ``queue``. The first matching rule wins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: dict[str, str] = Field(min_length=1)
+    owner: str | None = None
+    queue: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RoutingRule:
+        if (self.owner is None) == (self.queue is None):
+            raise ValueError("a routing rule names either an owner or a queue")
+        return self
+
+
+# Settings that hold structures: the CLI's `--set NAME=VALUE` passes them as JSON text.
+_JSON_FIELDS = ("business_hours", "sla_by_priority", "routing_rules", "queues")
 
 
 class WorkspaceSettings(BaseModel):
@@ -22,3 +90,57 @@ class WorkspaceSettings(BaseModel):
         default=None,
         description="Handle of the person who owns cases when the delivery owner has no lead.",
     )
+    # --- the closed loop (cases) -----------------------------------------------------
+    business_hours: BusinessHours | None = Field(
+        default=None,
+        description='SLA clocks run only in these hours, e.g. {"days":[1,2,3,4,5],"start":"09:00","end":"18:00"}; '
+        "none: around the clock.",
+    )
+    sla_by_priority: dict[Priority, PrioritySla] = Field(
+        default={}, description='Clocks per priority, e.g. {"high":{"first_contact_hours":4,"resolution_hours":24}}.'
+    )
+    routing_rules: list[RoutingRule] = Field(
+        default=[], description='First match wins: [{"when":{"region":"north"},"queue":"north-cs"}, …].'
+    )
+    queues: dict[str, list[str]] = Field(
+        default={}, description='Queue name → member handles, served round-robin: {"north-cs":["cs-li","cs-wu"]}.'
+    )
+    case_on_negative_passive: bool = Field(
+        default=False, description="Also open a case for a passive (7–8) whose comment reads negative."
+    )
+    case_on_blamed_stage: bool = Field(
+        default=False, description="Also open a case for any answer that blames a stage."
+    )
+    value_attribute: str | None = Field(
+        default=None, description="Customer-value attribute (e.g. arr); at or above value_threshold → high priority."
+    )
+    value_threshold: float | None = Field(default=None, description="See value_attribute.")
+    repeat_window_days: int = Field(
+        default=90, ge=0, le=3650, description="A customer's second detractor within this many days is high priority."
+    )
+    escalation_contact: str | None = Field(
+        default=None, description="Handle notified of a breached clock when the case owner has no lead."
+    )
+    resurvey_delay_hours: float = Field(
+        default=48, ge=0, description="A resolved case's customer is asked again this long after the resolution."
+    )
+    resurvey_expiry_days: int = Field(
+        default=7, ge=1, le=365, description="No re-survey answer within this → the case closes unverified."
+    )
+
+    @field_validator(*_JSON_FIELDS, mode="before")
+    @classmethod
+    def _json_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else None
+            except ValueError as exc:
+                raise ValueError(f"not valid JSON: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _queues_exist(self) -> WorkspaceSettings:
+        for rule in self.routing_rules:
+            if rule.queue is not None and not self.queues.get(rule.queue):
+                raise ValueError(f"routing rule names queue '{rule.queue}', which has no members in queues")
+        return self

@@ -1,163 +1,256 @@
-"""Opening and listing cases. The full workflow (transitions, routing rules, SLA
-clocks in business hours, escalation, re-survey) builds on this model."""
+"""Working a case: transitions, notes, reassignment. Services flush; the caller commits.
+
+Every change bumps ``cases.version`` with ``UPDATE … WHERE id = ? AND version = ?``:
+when two people act on one case at once, exactly one update matches and the other
+gets a :class:`~doorstep.cases.workflow.TransitionRefused` (HTTP 409) naming the
+state the case is in now. Every change also appends to ``case_events``, the
+case's timeline, which nothing ever updates or deletes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from doorstep.accounts.models import User, Workspace
-from doorstep.accounts.services import workspace_settings
-from doorstep.cases.models import CASE_STATUSES, Case, CaseEvent
+from doorstep.accounts.services import ensure_users, workspace_settings
+from doorstep.cases.intake import SYSTEM_ACTOR, ResponseFacts, open_cases, take_turn
+from doorstep.cases.models import Case, CaseEvent
+from doorstep.cases.priority import calendar_for, sla_for
+from doorstep.cases.queries import CasePage, case_detail, count_open_cases, list_cases
+from doorstep.cases.sla import add_business_time
+from doorstep.cases.workflow import CLOSED, TransitionRefused, check_transition
 from doorstep.db import table_of
-from doorstep.deliveries.models import Delivery
-from doorstep.errors import InvalidInput
-from doorstep.stats import is_detractor
-from doorstep.surveys.models import Response
+from doorstep.deliveries.models import Stage
+from doorstep.errors import InvalidInput, NotFound
+
+__all__ = [
+    "SYSTEM_ACTOR",
+    "CasePage",
+    "ResponseFacts",
+    "add_note",
+    "apply_transition",
+    "assign_case",
+    "case_detail",
+    "count_open_cases",
+    "get_case",
+    "list_cases",
+    "open_cases",
+    "transition_case",
+]
+
+MAX_NOTE = 20_000  # the same bound as a customer's comment: a long complaint is real, a megabyte is not a note
+MAX_KEY = 64
 
 
-class ResponseFacts(NamedTuple):
-    response_id: int
-    delivery_id: int
-    customer_id: int
-    score: int
-    responded_at: dt.datetime
-
-
-def priority_for(score: int) -> str:
-    """The angriest answers first: 0–3 is high, 4–6 normal."""
-    return "high" if score <= 3 else "normal"
-
-
-def open_cases(*, session: Session, workspace: Workspace, responses: list[ResponseFacts]) -> int:
-    """A case for every detractor among ``responses`` that has none yet. Returns how many opened.
-
-    Owner: the lead of the delivery's owner, else the workspace's default CS owner,
-    else nobody (the inbox shows it as unassigned). Clocks start at the answer.
-    """
-    detractors = [r for r in responses if is_detractor(r.score)]
-    if not detractors:
-        return 0
-    already = set(
-        session.scalars(select(Case.response_id).where(Case.response_id.in_([r.response_id for r in detractors])))
-    )
-    todo = [r for r in detractors if r.response_id not in already]
-    if not todo:
-        return 0
-    rules = workspace_settings(workspace)
-    owner = aliased(User)
-    leads = dict(
-        session.execute(
-            select(Delivery.id, owner.lead_id)
-            .join(owner, owner.id == Delivery.owner_id)
-            .where(Delivery.id.in_({r.delivery_id for r in todo}), owner.lead_id.is_not(None))
-        ).all()
-    )
-    fallback = None
-    if rules.default_cs_owner:
-        fallback = session.scalar(
-            select(User.id).where(User.workspace_id == workspace.id, User.handle == rules.default_cs_owner)
+def clean_text(text: str | None, *, field: str) -> str | None:
+    """Notes and resolutions as people type them: no NUL, one character per line break, bounded."""
+    if text is None:
+        return None
+    cleaned = text.replace("\x00", "").replace("\r\n", "\n").strip()
+    if len(cleaned) > MAX_NOTE:
+        raise InvalidInput(
+            f"a {field} is at most {MAX_NOTE:,} characters; this one has {len(cleaned):,}", field=field
         )
-    contact = dt.timedelta(hours=rules.first_contact_hours)
-    resolve = dt.timedelta(hours=rules.resolution_hours)
-    rows = [
-        {
-            "workspace_id": workspace.id,
-            "response_id": r.response_id,
-            "delivery_id": r.delivery_id,
-            "customer_id": r.customer_id,
-            "owner_id": leads.get(r.delivery_id, fallback),
-            "status": "open",
-            "priority": priority_for(r.score),
-            "opened_at": r.responded_at,
-            "first_contact_due": r.responded_at + contact,
-            "resolution_due": r.responded_at + resolve,
-            "version": 1,
-        }
-        for r in todo
-    ]
-    session.execute(insert(table_of(Case)), rows)
-    ids = session.execute(
-        select(Case.id, Case.opened_at).where(Case.response_id.in_([r.response_id for r in todo]))
-    ).all()
+    return cleaned or None
+
+
+def get_case(*, session: Session, workspace: Workspace, case_id: int, lock: bool = False) -> Case:
+    """The case, only if it belongs to ``workspace`` (another workspace's id is just unknown)."""
+    stmt = select(Case).where(Case.id == case_id, Case.workspace_id == workspace.id)
+    if lock:
+        stmt = stmt.with_for_update()
+    case = session.scalar(stmt)
+    if case is None:
+        raise NotFound(f"case {case_id} does not exist in workspace '{workspace.slug}'")
+    return case
+
+
+def _event(session: Session, case_id: int, *, at: dt.datetime, actor: str, kind: str, note: str | None = None,
+           from_status: str | None = None, to_status: str | None = None) -> None:
     session.execute(
-        insert(table_of(CaseEvent)),
-        [
-            {
-                "case_id": case_id,
-                "at": opened_at,
-                "actor": "doorstep",
-                "kind": "opened",
-                "from_status": None,
-                "to_status": "open",
-                "note": None,
-            }
-            for case_id, opened_at in ids
-        ],
+        insert(table_of(CaseEvent)).values(
+            case_id=case_id, at=at, actor=actor[:120], kind=kind, from_status=from_status, to_status=to_status,
+            note=note,
+        )
     )
-    return len(rows)
 
 
-@dataclass
-class CasePage:
-    cases: list[dict[str, Any]]
-    total: int
+def _stale(case: Case, session: Session, expected: int) -> TransitionRefused:
+    session.refresh(case)
+    return TransitionRefused(
+        f"case {case.id} was changed by someone else (you had version {expected}); it is now {case.status}, "
+        f"version {case.version}",
+        case_id=case.id, status=case.status, version=case.version, stale=True,
+    )
 
 
-def list_cases(
+def _versioned_update(session: Session, case: Case, values: dict[str, Any]) -> None:
+    """Apply ``values`` only if nobody changed the case since we read it."""
+    expected = case.version
+    result = session.execute(
+        update(table_of(Case))
+        .where(Case.id == case.id, Case.version == expected)
+        .values(**values, version=expected + 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _stale(case, session, expected)
+    # The row now holds exactly these values: tell the loaded object so, without a re-read.
+    for key, value in (values | {"version": expected + 1}).items():
+        set_committed_value(case, key, value)
+
+
+def _root_cause(session: Session, workspace: Workspace, stage: str | None, theme: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if stage:
+        from doorstep.deliveries.services import ensure_journey
+
+        journey = ensure_journey(session=session, workspace=workspace)
+        stage_id = session.scalar(select(Stage.id).where(Stage.journey_id == journey.id, Stage.key == stage))
+        if stage_id is None:
+            raise InvalidInput(f"unknown stage '{stage[:MAX_KEY]}'", field="root_cause_stage")
+        values["root_cause_stage_id"] = stage_id
+    if theme:
+        theme = theme.strip()
+        if not theme or len(theme) > MAX_KEY:
+            raise InvalidInput(f"a theme key is 1–{MAX_KEY} characters", field="root_cause_theme")
+        values["root_cause_theme"] = theme
+    return values
+
+
+def apply_transition(
     *,
     session: Session,
     workspace: Workspace,
-    status: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> CasePage:
-    """Cases newest first, in the DESIGN.md ``cases`` shape."""
-    if status is not None and status not in CASE_STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(CASE_STATUSES)}", field="status")
-    owner = aliased(User)
-    where = [Case.workspace_id == workspace.id]
-    if status:
-        where.append(Case.status == status)
-    total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
-    stmt = (
-        select(Case, Delivery.external_id, Response.score, Response.comment, owner.handle)
-        .join(Delivery, Delivery.id == Case.delivery_id)
-        .join(Response, Response.id == Case.response_id)
-        .outerjoin(owner, owner.id == Case.owner_id)
-        .where(*where)
-        .order_by(Case.opened_at.desc(), Case.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    cases = [
-        {
-            "id": case.id,
-            "delivery_external_id": external_id,
-            "score": score,
-            "comment": comment,
-            "status": case.status,
-            "priority": case.priority,
-            "owner": handle,
-            "opened_at": case.opened_at.isoformat(),
-            "first_contact_due": case.first_contact_due.isoformat(),
-            "resolution_due": case.resolution_due.isoformat(),
-        }
-        for case, external_id, score, comment, handle in session.execute(stmt).all()
-    ]
-    return CasePage(cases=cases, total=total)
+    case: Case,
+    to: str,
+    actor: str,
+    now: dt.datetime,
+    note: str | None = None,
+    expected_version: int | None = None,
+    resolution: str | None = None,
+    root_cause_stage: str | None = None,
+    root_cause_theme: str | None = None,
+    system: bool = False,
+) -> Case:
+    """Move a loaded case to ``to``, with its side effects (timestamps, the clock of a
+    reopened case, the re-survey of a resolved one) and a timeline entry."""
+    from doorstep.cases import verify  # verify moves cases itself; imported here to keep the graph acyclic
 
-
-def count_open_cases(*, session: Session, workspace: Workspace) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Case)
-            .where(Case.workspace_id == workspace.id, Case.status.in_(("open", "contacted", "reopened")))
+    note = clean_text(note, field="note")
+    resolution = clean_text(resolution, field="resolution")
+    if expected_version is not None and expected_version != case.version:
+        raise TransitionRefused(
+            f"case {case.id} changed since version {expected_version}: it is now {case.status}, version {case.version}",
+            case_id=case.id, status=case.status, version=case.version, stale=True,
         )
-        or 0
+    check_transition(case_id=case.id, status=case.status, version=case.version, to=to, system=system)
+    before = case.status
+    values: dict[str, Any] = {"status": to, **_root_cause(session, workspace, root_cause_stage, root_cause_theme)}
+    if resolution is not None:
+        values["resolution"] = resolution
+    if to == "contacted" and case.contacted_at is None:
+        values["contacted_at"] = now  # the first contact: what the first-contact SLA measures
+    elif to == "resolved":
+        values |= {"resolved_at": now, "closed_at": None}
+    elif to in CLOSED:
+        values["closed_at"] = now
+    elif to == "reopened":
+        # A new resolution clock from now; the first-contact clock measured the first contact.
+        rules = workspace_settings(workspace)
+        _contact, resolve = sla_for(rules, case.priority)
+        values |= {
+            "resolved_at": None,
+            "closed_at": None,
+            "resolution_due": add_business_time(now, resolve, calendar_for(rules, workspace.timezone)),
+        }
+    _versioned_update(session, case, values)
+    _event(session, case.id, at=now, actor=actor, kind="transition", note=note, from_status=before, to_status=to)
+    if to == "resolved":
+        verify.schedule_resurvey(session=session, workspace=workspace, case=case, now=now)
+    elif to in ("reopened", "closed_unverified"):
+        # Not fixed yet, or closed without proof: withdraw a re-survey nobody answered.
+        verify.cancel_resurvey(session=session, case=case, now=now)
+    session.flush()
+    return case
+
+
+def transition_case(
+    *,
+    session: Session,
+    workspace: Workspace,
+    case_id: int,
+    to: str,
+    actor: str,
+    now: dt.datetime,
+    note: str | None = None,
+    expected_version: int | None = None,
+    resolution: str | None = None,
+    root_cause_stage: str | None = None,
+    root_cause_theme: str | None = None,
+) -> Case:
+    """A person moves a case (API, CLI, inbox). Illegal or stale moves raise a 409 error
+    that names the current state and the legal next ones."""
+    case = get_case(session=session, workspace=workspace, case_id=case_id)
+    return apply_transition(
+        session=session, workspace=workspace, case=case, to=to, actor=actor, now=now, note=note,
+        expected_version=expected_version, resolution=resolution, root_cause_stage=root_cause_stage,
+        root_cause_theme=root_cause_theme,
     )
+
+
+def add_note(*, session: Session, workspace: Workspace, case_id: int, actor: str, note: str, now: dt.datetime) -> Case:
+    """Append a note to the case's timeline (the case itself does not change)."""
+    text = clean_text(note, field="note")
+    if not text:
+        raise InvalidInput("a note cannot be empty", field="note")
+    case = get_case(session=session, workspace=workspace, case_id=case_id)
+    _event(session, case.id, at=now, actor=actor, kind="note", note=text)
+    session.flush()
+    return case
+
+
+def assign_case(
+    *,
+    session: Session,
+    workspace: Workspace,
+    case_id: int,
+    actor: str,
+    now: dt.datetime,
+    owner: str | None = None,
+    queue: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Give the case to a person, or to the next member of a queue. The timeline keeps
+    who had it before. A person named for the first time is created (role cs)."""
+    note = clean_text(note, field="note")
+    if (owner is None) == (queue is None):
+        raise InvalidInput("name either an owner or a queue", field="owner")
+    case = get_case(session=session, workspace=workspace, case_id=case_id)
+    if expected_version is not None and expected_version != case.version:
+        raise TransitionRefused(
+            f"case {case.id} changed since version {expected_version}: it is now {case.status}, version {case.version}",
+            case_id=case.id, status=case.status, version=case.version, stale=True,
+        )
+    rules = workspace_settings(workspace)
+    if queue is not None:
+        if not rules.queues.get(queue):
+            known = ", ".join(rules.queues) or "none configured"
+            raise InvalidInput(f"unknown queue '{queue[:MAX_KEY]}' (queues: {known})", field="queue")
+        owner = take_turn(session=session, workspace=workspace, rules=rules, queue=queue)
+    assert owner is not None
+    owner = owner.strip()
+    if not owner or len(owner) > 120:
+        raise InvalidInput("an owner is a handle of 1–120 characters", field="owner")
+    owner_id = ensure_users(session=session, workspace_id=workspace.id, handles=[owner], role="cs")[owner]
+    previous = session.scalar(select(User.handle).where(User.id == case.owner_id)) if case.owner_id else None
+    _versioned_update(session, case, {"owner_id": owner_id, "queue": queue if queue is not None else case.queue})
+    moved = f"{previous or 'nobody'} → {owner}" + (f" (queue {queue})" if queue else "")
+    _event(session, case.id, at=now, actor=actor, kind="assigned", note=f"{moved}" + (f": {note}" if note else ""))
+    session.flush()
+    return case
