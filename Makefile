@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-all install lint clean
+.PHONY: demo test test-all install lint clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Doorstep needs Python 3.11 or newer"; exit 1; }
@@ -26,6 +26,10 @@ test: $(STAMP)
 ## Including the slow, benchmark-like tests
 test-all: $(STAMP)
 	$(PY) -m pytest -q
+
+## Every benchmark in bench/ (bench_*.py); each prints its figures with the machine they ran on
+bench: $(STAMP)
+	@set -e; for script in bench/bench_*.py; do name=$$(basename $$script .py); echo "== $$name"; $(PY) -m bench.$$name; done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests

@@ -101,3 +101,199 @@ def _round1(value: float) -> float:
     rounded = math.floor(scaled + 0.5 + 1e-9) / 10.0
     result = math.copysign(rounded, value)
     return 0.0 if result == 0 else result
+
+
+# --- comparing NPS: two periods, a segment against the rest ----------------------
+#
+# An NPS is the mean of per-response scores coded +1 (promoter), 0 (passive) and
+# −1 (detractor), times 100. Two independent samples are compared with a Welch-type
+# z-test on those means: the difference over the square root of the sum of each
+# sample's variance of the mean (unbiased, n − 1). At the sample sizes where the
+# normal approximation would mislead, the result is flagged ``small_sample``.
+
+SMALL_SAMPLE = 30  # fewer responses than this and an NPS is shown, but flagged as not to be trusted
+
+
+def is_small_sample(responses: int) -> bool:
+    return responses < SMALL_SAMPLE
+
+
+def coded_mean(summary: NpsSummary) -> float | None:
+    """The mean of the coded scores (NPS / 100), unrounded; None without responses."""
+    if summary.responses == 0:
+        return None
+    return (summary.promoters - summary.detractors) / summary.responses
+
+
+def coded_variance(summary: NpsSummary) -> float | None:
+    """Unbiased sample variance of the coded scores; None below two responses."""
+    n = summary.responses
+    if n < 2:
+        return None
+    mean = (summary.promoters - summary.detractors) / n
+    second = (summary.promoters + summary.detractors) / n  # mean of the squares: 1 for P and D, 0 for passives
+    return max(0.0, n / (n - 1) * (second - mean * mean))
+
+
+def normal_two_sided_p(z: float) -> float:
+    """P(|Z| ≥ |z|) for a standard normal Z."""
+    if math.isinf(z):
+        return 0.0
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+@dataclass(frozen=True)
+class NpsChange:
+    """``after`` − ``before`` in NPS points, with its 95% interval and a two-sided test."""
+
+    delta: float | None
+    ci95: tuple[float, float] | None
+    z: float | None
+    p_value: float | None
+    significant: bool
+    small_sample: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "delta": self.delta,
+            "ci95": list(self.ci95) if self.ci95 is not None else None,
+            "z": None if self.z is None or math.isinf(self.z) else round(self.z, 2),
+            "p_value": None if self.p_value is None else round(self.p_value, 4),
+            "significant": self.significant,
+            "small_sample": self.small_sample,
+        }
+
+
+def compare_nps(before: NpsSummary, after: NpsSummary) -> NpsChange:
+    """Is the change from ``before`` to ``after`` more than noise? (Welch-type z-test, α = 0.05.)
+
+    Below two responses on either side there is no variance to test with: the change
+    is reported (when both have an NPS) but never called significant.
+    """
+    small = is_small_sample(before.responses) or is_small_sample(after.responses)
+    mean_before, mean_after = coded_mean(before), coded_mean(after)
+    if mean_before is None or mean_after is None:
+        return NpsChange(None, None, None, None, False, True)
+    delta = mean_after - mean_before
+    var_before, var_after = coded_variance(before), coded_variance(after)
+    if var_before is None or var_after is None:
+        return NpsChange(_round1(100 * delta), None, None, None, False, True)
+    se = math.sqrt(var_before / before.responses + var_after / after.responses)
+    # se is 0 only when both samples are constant (say, all promoters against all detractors).
+    z = delta / se if se > 0 else (0.0 if delta == 0 else math.copysign(math.inf, delta))
+    p = normal_two_sided_p(z)
+    return NpsChange(
+        delta=_round1(100 * delta),
+        ci95=_interval(delta, se),
+        z=z,
+        p_value=p,
+        significant=p < 0.05,
+        small_sample=small,
+    )
+
+
+def difference_interval(a: NpsSummary, b: NpsSummary) -> tuple[float, float] | None:
+    """95% interval of NPS(a) − NPS(b) for two independent samples (Welch), in points."""
+    change = compare_nps(b, a)
+    return change.ci95
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a group (a segment, a theme's mentioners, a stage's attributed answers) does to
+    the overall NPS: overall NPS minus the NPS of everyone else. Negative = it costs points."""
+
+    value: float | None
+    ci95: tuple[float, float] | None
+    significant: bool
+    small_sample: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "nps_impact": self.value,
+            "impact_ci95": list(self.ci95) if self.ci95 is not None else None,
+            "significant": self.significant,
+            "small_sample": self.small_sample,
+        }
+
+
+def rest_of(total: NpsSummary, group: NpsSummary) -> NpsSummary:
+    """Everyone in ``total`` who is not in ``group``."""
+    return summarise(
+        total.responses - group.responses, total.promoters - group.promoters, total.detractors - group.detractors
+    )
+
+
+def impact(total: NpsSummary, group: NpsSummary) -> Impact:
+    """Overall NPS − NPS of the rest (DESIGN.md ``nps_impact``), with a 95% interval.
+
+    With p = m/n the group's share, M its coded mean and R the rest's, the impact is
+    exactly p·(M − R). Its variance by the delta method, taking p and M − R as
+    independent (conditional on m, the two groups are independent samples):
+
+        Var ≈ p²·(s²_M/m + s²_R/(n − m)) + (M − R)²·p(1 − p)/n
+
+    Closed form from six counts, so it costs nothing at a million responses, where a
+    bootstrap would cost minutes. The interval is that ± 1.96·√Var; "significant"
+    means it excludes 0. A group of everyone (or no one) has impact 0 and no interval.
+    """
+    n, m = total.responses, group.responses
+    small = is_small_sample(m)
+    if n == 0:
+        return Impact(None, None, False, True)
+    rest = rest_of(total, group)
+    if m == 0 or rest.responses == 0:
+        return Impact(0.0, None, False, small)
+    p = m / n
+    mean_group, mean_rest = coded_mean(group), coded_mean(rest)
+    assert mean_group is not None and mean_rest is not None
+    value = p * (mean_group - mean_rest)
+    var_group, var_rest = coded_variance(group), coded_variance(rest)
+    if var_group is None or var_rest is None:
+        return Impact(_round1(100 * value), None, False, True)
+    variance = p * p * (var_group / m + var_rest / rest.responses) + (mean_group - mean_rest) ** 2 * p * (1 - p) / n
+    se = math.sqrt(max(variance, 0.0))
+    ci = _interval(value, se)
+    significant = se > 0 and abs(value) > Z95 * se
+    return Impact(_round1(100 * value), ci, significant, small)
+
+
+def _interval(centre: float, se: float) -> tuple[float, float]:
+    """centre ± 1.96·se, in NPS points (×100), one decimal."""
+    return _round1(100 * (centre - Z95 * se)), _round1(100 * (centre + Z95 * se))
+
+
+def quantile(sorted_values: list[float], q: float) -> float | None:
+    """The q-quantile (0 ≤ q ≤ 1) of already sorted values, linear between the two nearest ranks."""
+    if not sorted_values:
+        return None
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"q must be within [0, 1], got {q}")
+    position = q * (len(sorted_values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def round1(value: float | None) -> float | None:
+    """One decimal, half away from zero (as every figure we show); None stays None."""
+    return None if value is None else _round1(value)
+
+
+def proportion_interval(successes: int, trials: int) -> tuple[float, float] | None:
+    """Wilson score 95% interval of a proportion, in percent, one decimal; ``None`` without trials.
+
+    Used for the recovery rate (recovered / verified cases). Wilson rather than the
+    plain Wald interval because a CS team's numbers are small and often extreme
+    (3 of 3 recovered): Wald collapses to a zero-width [100, 100] there, Wilson
+    keeps an honest width and never leaves [0, 100].
+    """
+    if trials < 0 or not 0 <= successes <= trials:
+        raise ValueError(f"inconsistent counts: {successes} successes in {trials} trials")
+    if trials == 0:
+        return None
+    p = successes / trials
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    return _round1(100.0 * max(0.0, centre - half)), _round1(100.0 * min(1.0, centre + half))

@@ -9,12 +9,18 @@ def test_openapi_lists_every_api_route(client) -> None:
         ("/api/v1/deliveries/{external_id}", "get"),
         ("/api/v1/metrics/nps", "get"),
         ("/api/v1/cases", "get"),
+        ("/api/v1/metrics/stages", "get"),
+        ("/api/v1/metrics/drivers", "get"),
+        ("/api/v1/metrics/trend", "get"),
+        ("/api/v1/metrics/lateness", "get"),
+        ("/api/v1/metrics/compare", "get"),
+        ("/api/v1/responses", "get"),
     ]:
         op = paths[path][method]
         assert op.get("summary"), f"{method.upper()} {path} has no summary"
     api_routes = {p for p in paths if p.startswith("/api/")}
-    from doorstep.api import cases, deliveries, metrics
+    from doorstep.api import cases, deliveries, insight, metrics
 
-    app_routes = {r.path for m in (cases, deliveries, metrics) for r in m.router.routes}
+    app_routes = {r.path for m in (cases, deliveries, metrics, insight) for r in m.router.routes}
     assert api_routes == app_routes
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()

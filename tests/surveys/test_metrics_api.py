@@ -45,7 +45,9 @@ def test_overall_and_by_segment(client, workspace, database, clock) -> None:
     by_channel = client.get("/api/v1/metrics/nps?by=channel", headers=workspace.headers).json()
     assert sorted(g["responses"] for g in by_channel["groups"]) == [5, 5]
     unknown = client.get("/api/v1/metrics/nps?by=nosuch", headers=workspace.headers).json()
-    assert unknown["groups"] == [{"key": None, **overall}]
+    assert unknown["groups"] == [
+        {"key": None, **overall, "nps_impact": 0.0, "impact_ci95": None, "significant": False, "small_sample": True}
+    ]
 
 
 def test_period_bounds_follow_the_workspace_timezone(client, database, clock) -> None:

@@ -21,15 +21,30 @@ def create_app(
     *,
     db: Database | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    scheduler: bool | None = None,
 ) -> FastAPI:
-    """Build the app. Tests pass their own settings, database and clock."""
+    """Build the app. Tests pass their own settings, database and clock.
+
+    ``scheduler``: run the case scheduler pass (escalations) in the background every
+    ``settings.scheduler_interval_seconds``. By default it runs when the app owns its
+    database, as under `doorstep serve`; tests that pass their own database opt in.
+    """
     settings = settings or Settings()
     database = db or Database(settings.database_url)
+    run_scheduler = (db is None if scheduler is None else scheduler) and settings.scheduler_interval_seconds > 0
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from doorstep.cases.scheduler import PeriodicPass
+
         upgrade(database.engine)
+        periodic = PeriodicPass(database, clock, settings.scheduler_interval_seconds) if run_scheduler else None
+        if periodic is not None:
+            periodic.start()
+        _app.state.scheduler = periodic
         yield
+        if periodic is not None:
+            periodic.stop()
         if db is None:
             database.dispose()
 
@@ -51,15 +66,19 @@ def create_app(
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
         return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
-    from doorstep.api import cases, deliveries, metrics
+    from doorstep.api import cases, deliveries, insight, metrics
 
     app.include_router(deliveries.router)
     app.include_router(metrics.router)
+    app.include_router(insight.router)
     app.include_router(cases.router)
 
-    from doorstep.web import pages
+    from doorstep.web import inbox, pages
+    from doorstep.web import insight as insight_pages
 
     app.include_router(pages.router)
+    app.include_router(inbox.router)
+    app.include_router(insight_pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
     pages.mount_static(app)
 
     @app.get("/healthz", include_in_schema=False)

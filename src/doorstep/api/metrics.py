@@ -27,6 +27,12 @@ class NpsPublic(BaseModel):
 
 class NpsGroup(NpsPublic):
     key: str | None
+    nps_impact: float | None = Field(
+        description="Overall NPS − NPS of everyone outside the group: what the group costs (−) or adds (+)."
+    )
+    impact_ci95: list[float] | None = Field(description="95% interval of the impact (delta method).")
+    significant: bool = Field(description="The impact's interval excludes 0.")
+    small_sample: bool = Field(description="Fewer than 30 responses: shown, but not to be trusted.")
 
 
 class NpsByPublic(BaseModel):
@@ -49,7 +55,11 @@ def parse_period(since: str | None, until: str | None, timezone: str) -> tuple[d
     return bounds[0], bounds[1]
 
 
-@router.get("/nps", response_model=NpsPublic | NpsByPublic, summary="Net Promoter Score with its interval")
+@router.get(
+    "/nps",
+    response_model=NpsPublic | NpsByPublic,
+    summary="Net Promoter Score with its interval; by segment, the groups that cost most first",
+)
 def get_nps(
     caller: CallerDep,
     db: DbDep,

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from doorstep import __version__
+from doorstep.cli import analyze, imports, insight, maintenance, reports, setup
+from doorstep.cli import cases as cases_cmd
 from doorstep.cli import demo as demo_cmd
-from doorstep.cli import imports, maintenance, reports, setup
 from doorstep.cli.common import State
 from doorstep.config import Settings
 
@@ -45,6 +46,9 @@ def root(
 setup.register(app)
 imports.register(app)
 reports.register(app)
+insight.register(app)
+analyze.register(app)
+cases_cmd.register(app)
 demo_cmd.register(app)
 maintenance.register(app)
 

@@ -1,4 +1,4 @@
-"""Reports: `doorstep nps` and `doorstep cases`, as tables or --json (DESIGN.md shapes)."""
+"""Reports: `doorstep nps`, as a table or --json (DESIGN.md shapes). Cases: cli/cases.py."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from doorstep.api.metrics import parse_period
-from doorstep.cases.models import CASE_STATUSES
-from doorstep.cases.services import list_cases
 from doorstep.cli.common import cli_errors, console, fmt_ci, fmt_nps, open_database, print_json, state, workspace_for
+from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
-from doorstep.surveys.metrics import nps_by, nps_summary
+from doorstep.stats import SMALL_SAMPLE
+from doorstep.surveys.metrics import nps_by, nps_compare, nps_summary
 
 
 def register(app: typer.Typer) -> None:
     app.command()(nps)
-    app.command()(cases)
 
 
 @cli_errors
@@ -29,19 +28,29 @@ def nps(
     by: Annotated[
         str | None, typer.Option(help="Segment: an attribute (team, region…), owner, stage, language.")
     ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            help="'previous': against the period of equal length just before, with a significance test "
+            "(the period defaults to the last 30 days)."
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Net Promoter Score with its 95% interval, overall or by segment."""
+    """Net Promoter Score with its 95% interval, overall or by segment (the groups that cost most first)."""
+    if compare not in (None, "previous"):
+        raise InvalidInput("the only comparison is 'previous'", field="--compare")
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
         workspace = workspace_for(session, st)
         start, end = parse_period(since, until, workspace.timezone)
-        result = (
-            nps_by(session=session, workspace=workspace, by=by, since=start, until=end)
-            if by
-            else nps_summary(session=session, workspace=workspace, since=start, until=end)
-        )
+        if compare:
+            result = nps_compare(session=session, workspace=workspace, since=start, until=end, now=utcnow(), by=by)
+        elif by:
+            result = nps_by(session=session, workspace=workspace, by=by, since=start, until=end)
+        else:
+            result = nps_summary(session=session, workspace=workspace, since=start, until=end)
     if json_out:
         print_json(result)
         return
@@ -54,9 +63,14 @@ def nps(
         "promoters",
         "passives",
         "detractors",
-        title=f"NPS — {st.workspace}",
+        *(["impact"] if by else []),
+        *(["previous", "change", "95% interval"] if compare else []),
+        "",
+        title=f"NPS — {st.workspace} (* significant, ~ fewer than 30 answers)",
     )
     for g in groups:
+        change = g.get("change")
+        small = g["responses"] < SMALL_SAMPLE
         table.add_row(
             escape(str(g["key"] if g["key"] is not None else "—")),
             fmt_nps(g["nps"]),
@@ -65,48 +79,8 @@ def nps(
             f"{g['promoters']:,}",
             f"{g['passives']:,}",
             f"{g['detractors']:,}",
-        )
-    console.print(table)
-
-
-@cli_errors
-def cases(
-    ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help=f"One of: {', '.join(CASE_STATUSES)}.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Cases of unhappy customers, newest first."""
-    st = state(ctx)
-    if status is not None and status not in CASE_STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(CASE_STATUSES)}", field="--status")
-    db = open_database(st)
-    with db.read() as session:
-        workspace = workspace_for(session, st)
-        page = list_cases(session=session, workspace=workspace, status=status, limit=limit)
-    if json_out:
-        print_json({"cases": page.cases, "total": page.total})
-        return
-    table = Table(
-        "id",
-        "delivery",
-        "score",
-        "status",
-        "priority",
-        "owner",
-        "contact due",
-        "resolve due",
-        title=f"Cases — {st.workspace} ({page.total:,} in all)",
-    )
-    for c in page.cases:
-        table.add_row(
-            str(c["id"]),
-            escape(c["delivery_external_id"]),
-            str(c["score"]),
-            c["status"],
-            c["priority"],
-            escape(c["owner"] or "—"),
-            c["first_contact_due"][:16],
-            c["resolution_due"][:16],
+            *([fmt_nps(g["nps_impact"])] if by else []),
+            *([fmt_nps(g["previous"]["nps"]), fmt_nps(change["delta"]), fmt_ci(change["ci95"])] if change else []),
+            ("*" if (change or g).get("significant") else "") + ("~" if small else ""),
         )
     console.print(table)

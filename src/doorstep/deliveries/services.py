@@ -72,6 +72,36 @@ def add_stage(
     return stage
 
 
+def update_stage(
+    *,
+    session: Session,
+    workspace: Workspace,
+    key: str,
+    target_minutes: float | None = None,
+    clear_target: bool = False,
+    name: str | None = None,
+    name_zh: str | None = None,
+) -> Stage:
+    """Change a stage's target duration (minutes from the previous stage) or its names."""
+    journey = ensure_journey(session=session, workspace=workspace)
+    stage = session.scalar(select(Stage).where(Stage.journey_id == journey.id, Stage.key == key))
+    if stage is None:
+        known = ", ".join(s.key for s in list_stages(session=session, workspace=workspace)) or "none yet"
+        raise NotFound(f"no stage '{key}'; the journey has: {known}")
+    if target_minutes is not None and not 0 < target_minutes <= 525_600:
+        raise InvalidInput("a target is more than 0 and at most a year, in minutes", field="target")
+    if clear_target:
+        stage.target_minutes = None
+    elif target_minutes is not None:
+        stage.target_minutes = target_minutes
+    if name is not None and name.strip():
+        stage.name = name.strip()[:200]
+    if name_zh is not None:
+        stage.name_zh = name_zh.strip()[:200] or None
+    session.flush()
+    return stage
+
+
 @dataclass
 class IngestResult:
     created: int = 0
@@ -178,11 +208,12 @@ def ingest_deliveries(
                 table.c.status,
                 table.c.promised_at,
                 table.c.delivered_at,
+                table.c.lateness_minutes,
                 table.c.attributes,
             ).where(table.c.workspace_id == workspace.id, table.c.external_id.in_(list(merged)))
         )
     }
-    current_events = _current_events(session, [r.id for r in existing.values()])
+    current_events, current_durations = _current_events(session, [r.id for r in existing.values()])
 
     result = IngestResult()
     inserts: list[dict[str, Any]] = []
@@ -198,6 +229,7 @@ def ingest_deliveries(
             "delivered_at": rec.delivered_at or (old.delivered_at if old else None),
             "attributes": ({**(old.attributes or {})} if old else {}) | rec.attributes,
         }
+        values["lateness_minutes"] = _minutes_between(values["promised_at"], values["delivered_at"])
         cancelled = rec.status == "cancelled" or (old is not None and old.status == "cancelled")
         values["status"] = _status(cancelled, values["delivered_at"], bool(rec.stages or old_events))
         if old is None:
@@ -242,14 +274,32 @@ def ingest_deliveries(
             )
         ).all()
     )
-    events = [
-        {"delivery_id": ids[ext], "stage_id": stage_ids[key], "completed_at": at}
-        for ext, rec in merged.items()
-        for key, at in rec.stages.items()
-        if _differs(current_events.get(ids[ext], {}).get(stage_ids[key]), at)
-    ]
+    # Each stage's duration runs from the previous completed stage in journey order, so a
+    # changed time also changes the next stage's duration: rewrite every event that differs.
+    order = [stage.id for stage in list_stages(session=session, workspace=workspace)]
+    events = []
+    for ext, rec in merged.items():
+        if not rec.stages:
+            continue
+        stored = current_events.get(ids[ext], {})
+        stored_durations = current_durations.get(ids[ext], {})
+        times = stored | {stage_ids[key]: at for key, at in rec.stages.items()}
+        for stage_id, duration in stage_durations(order, times).items():
+            if _differs(stored.get(stage_id), times[stage_id]) or stored_durations.get(stage_id, -1.0) != duration:
+                events.append(
+                    {
+                        "delivery_id": ids[ext],
+                        "stage_id": stage_id,
+                        "completed_at": times[stage_id],
+                        "duration_minutes": duration,
+                    }
+                )
     insert_ignore_or_update(
-        session, table_of(StageEvent), events, keys=["delivery_id", "stage_id"], update=["completed_at"]
+        session,
+        table_of(StageEvent),
+        events,
+        keys=["delivery_id", "stage_id"],
+        update=["completed_at", "duration_minutes"],
     )
 
     if newly_delivered:
@@ -284,17 +334,44 @@ def _differs(old: Any, new: Any) -> bool:
     return bool(old != new)
 
 
-def _current_events(session: Session, delivery_ids: list[int]) -> dict[int, dict[int, dt.datetime]]:
-    """Stage completion times already stored, by delivery id then stage id."""
+def _current_events(
+    session: Session, delivery_ids: list[int]
+) -> tuple[dict[int, dict[int, dt.datetime]], dict[int, dict[int, float | None]]]:
+    """Stage completion times and durations already stored, by delivery id then stage id."""
     events: dict[int, dict[int, dt.datetime]] = {}
+    durations: dict[int, dict[int, float | None]] = {}
     if not delivery_ids:
-        return events
+        return events, durations
     t = table_of(StageEvent)
     for row in session.execute(
-        select(t.c.delivery_id, t.c.stage_id, t.c.completed_at).where(t.c.delivery_id.in_(delivery_ids))
+        select(t.c.delivery_id, t.c.stage_id, t.c.completed_at, t.c.duration_minutes).where(
+            t.c.delivery_id.in_(delivery_ids)
+        )
     ):
         events.setdefault(row.delivery_id, {})[row.stage_id] = row.completed_at
-    return events
+        durations.setdefault(row.delivery_id, {})[row.stage_id] = row.duration_minutes
+    return events, durations
+
+
+def stage_durations(order: Sequence[int], times: dict[int, dt.datetime]) -> dict[int, float | None]:
+    """Minutes each completed stage took, from the completion of the previous completed stage
+    in journey order (a skipped stage is bridged). The first completed stage has no duration:
+    nothing before it is timed (the promise is when it should *end*, not when it started)."""
+    durations: dict[int, float | None] = {}
+    previous: dt.datetime | None = None
+    for stage_id in order:
+        at = times.get(stage_id)
+        if at is None:
+            continue
+        durations[stage_id] = _minutes_between(previous, at)
+        previous = at
+    return durations
+
+
+def _minutes_between(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 60.0
 
 
 def _upsert_customers(session: Session, workspace_id: int, records: list[DeliveryRecord]) -> dict[str, int]:

@@ -16,14 +16,16 @@ from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import ApiKey, User, Workspace
 from doorstep.accounts.services import create_api_key, create_workspace, set_lead, update_settings
-from doorstep.cases.models import Case, CaseEvent
+from doorstep.cases.models import Case, CaseEvent, Escalation
 from doorstep.db import Database, utcnow
 from doorstep.deliveries.csv_import import parse_delivery_row, parse_response_row
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
 from doorstep.deliveries.services import add_stage, ingest_deliveries
+from doorstep.demo import casework
 from doorstep.demo.generator import DemoWorkspace, generate
 from doorstep.errors import ImportFailed, Problem
 from doorstep.frontline.models import FrontlineNote
+from doorstep.jobs.models import Job
 from doorstep.surveys.metrics import nps_summary
 from doorstep.surveys.models import Invitation, Response
 from doorstep.surveys.services import OPEN_STATES, ingest_responses
@@ -38,6 +40,8 @@ def delete_workspace_data(session: Session, workspace_id: int) -> None:
     deliveries = select(Delivery.id).where(Delivery.workspace_id == workspace_id)
     journeys = select(Journey.id).where(Journey.workspace_id == workspace_id)
     session.execute(delete(CaseEvent).where(CaseEvent.case_id.in_(cases)))
+    session.execute(delete(Escalation).where(Escalation.case_id.in_(cases)))
+    session.execute(delete(Job).where(Job.workspace_id == workspace_id))
     session.execute(delete(Case).where(Case.workspace_id == workspace_id))
     session.execute(delete(FrontlineNote).where(FrontlineNote.workspace_id == workspace_id))
     session.execute(delete(Response).where(Response.workspace_id == workspace_id))
@@ -66,7 +70,8 @@ def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress:
             target_minutes=stage.target_minutes,
         )
     set_lead(session=session, workspace_id=workspace.id, handle=spec.default_cs_owner, lead_handle=None)
-    update_settings(session=session, workspace=workspace, default_cs_owner=spec.default_cs_owner)
+    update_settings(session=session, workspace=workspace, default_cs_owner=spec.default_cs_owner,
+                    **casework.RULES.get(spec.slug, {}))
     for person, lead in sorted(spec.leads.items()):
         set_lead(session=session, workspace_id=workspace.id, handle=person, lead_handle=lead)
     _key, secret = create_api_key(session=session, workspace=workspace, name="demo")
@@ -99,6 +104,9 @@ def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress:
         if problems:
             raise ImportFailed(problems[:20], source=f"demo {spec.slug} responses")
         progress.advance(task, len(rows))
+    if spec.slug in casework.TEAMS:
+        # The CS team's history: contacts, fixes, escalations, re-surveys, through the case services.
+        casework.work_cases(session, workspace, casework.TEAMS[spec.slug], seed=len(spec.deliveries), now=now)
     return secret
 
 
@@ -148,6 +156,7 @@ def _summary(db: Database, spec: DemoWorkspace, secret: str | None, base_url: st
             .join(Customer, Customer.id == Invitation.customer_id)
             .where(
                 Invitation.workspace_id == workspace.id,
+                Invitation.kind == "nps",
                 Invitation.status.in_(OPEN_STATES),
                 Invitation.expires_at > utcnow(),
             )

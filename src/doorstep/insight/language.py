@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+# The same ranges as _is_cjk, as one regex: counting by regex is ~10× faster than a
+# Python loop over the characters, which matters when a bulk import analyses 100,000 comments.
+_HAN_RE = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0002fa1f]")
+_LATIN_RE = re.compile("[A-Za-z]")
+
 
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
@@ -21,12 +28,8 @@ def detect_language(text: str | None) -> str | None:
     """
     if not text:
         return None
-    han = latin = 0
-    for ch in text:
-        if _is_cjk(ch):
-            han += 1
-        elif ch.isascii() and ch.isalpha():
-            latin += 1
+    han = len(_HAN_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
     if han == 0 and latin == 0:
         return None
     return "zh" if han * 4 >= latin else "en"

@@ -25,6 +25,7 @@ from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import add_stage, list_stages
 from doorstep.errors import Gone, InvalidInput, NotFound, Problem
 from doorstep.insight.language import detect_language
+from doorstep.insight.services import analyze_responses
 from doorstep.surveys.models import Invitation, Response
 
 MAX_COMMENT = 20_000  # a 10,000-character complaint is real; a megabyte is not a comment
@@ -233,6 +234,7 @@ def after_responses(*, session: Session, workspace: Workspace, responses: list[R
     The order matters: text analysis and stage attribution come first, because which
     answers open a case (and where it is routed) may depend on them.
     """
+    analyze_responses(session=session, workspace=workspace, response_ids=[r.response_id for r in responses])
     return open_cases(session=session, workspace=workspace, responses=responses)
 
 

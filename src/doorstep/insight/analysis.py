@@ -1,0 +1,198 @@
+"""One comment in, language + sentiment + themes + stage out: the analysis every ingest path shares.
+
+Themes record complaints, not mere mentions, because drivers compare the NPS
+of the customers who raised a theme with everybody else's:
+
+* a plain cue counts unless negated in its clause. "不凉", "一点都不凉", "没有洒",
+  "not late", "wasn't cold", "never late" are no complaints; they count as mildly
+  positive words for the sentiment model instead, and a comment that only denies
+  complaints (no negative word anywhere) is at least "positive". "不热" and
+  "not hot" are cues in their own right, so they do count;
+* a topic cue ("?包装", "?support") counts when its clause reads negative, or
+  when the whole comment is negative and the clause is not positive
+  ("培训讲师照着PPT念，没什么用" is a training complaint).
+
+``stage`` is the stage of the first theme, in taxonomy order, that the journey
+has: specific themes (slow pickup → picked_up) are listed before general ones
+(timeliness → delivered), so the most specific evidence wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from doorstep.insight.language import detect_language
+from doorstep.insight.sentiment import SentimentModel, features, lexicon_valence, load_model, to_sentiment
+from doorstep.insight.taxonomy import TOPIC_PREFIX, Taxonomy
+from doorstep.insight.text import Clause, clauses, en_cue_negated, normalize, zh_cue_negated
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[a-z]")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    theme: int  # index into the taxonomy's themes
+    topic: bool  # a topic word: counts only in a negative clause
+    negated: bool
+
+
+class CueMatcher:
+    """Every cue of a taxonomy compiled into two regular expressions (Chinese, English).
+
+    One scan per clause, whatever the number of themes: the alternatives are tried
+    longest first, so an exclusion ("凉皮") or a longer cue ("漏送") swallows the
+    shorter look-alike ("凉", "漏") it contains.
+    """
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        zh: dict[str, list[tuple[int, bool]]] = {}
+        en: dict[str, list[tuple[int, bool]]] = {}
+        for index, theme in enumerate(taxonomy.themes):
+            for cue in (*theme.cues_zh, *theme.cues_en):
+                topic = theme.negative_only or cue.startswith(TOPIC_PREFIX)
+                phrase = " ".join(normalize(cue.removeprefix(TOPIC_PREFIX)).split())
+                if phrase:
+                    table = zh if _HAN.search(phrase) else en
+                    table.setdefault(phrase, []).append((index, topic))
+            for look_alike in theme.exclude:
+                phrase = " ".join(normalize(look_alike).split())
+                if phrase:
+                    (zh if _HAN.search(phrase) else en).setdefault(phrase, [])
+        self._zh = zh
+        self._en = en
+        self._zh_re = re.compile("|".join(re.escape(p) for p in sorted(zh, key=len, reverse=True))) if zh else None
+        self._en_re = (
+            re.compile(
+                r"(?<![a-z0-9])("
+                + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(en, key=len, reverse=True))
+                + r")(?:s|es|ed|d|ing)?(?![a-z0-9])"
+            )
+            if en
+            else None
+        )
+
+    def hits(self, text: str) -> list[Hit]:
+        """Cues found in one clause's normalised text, with whether each is negated."""
+        out: list[Hit] = []
+        if self._zh_re is not None and _HAN.search(text):
+            for m in self._zh_re.finditer(text):
+                targets = self._zh[m.group(0)]
+                if targets:
+                    negated = zh_cue_negated(text, m.start())
+                    out.extend(Hit(theme, topic, negated) for theme, topic in targets)
+        if self._en_re is not None and _LATIN.search(text):
+            for m in self._en_re.finditer(text):
+                targets = self._en[" ".join(m.group(1).split())]
+                if targets:
+                    negated = en_cue_negated(text, m.start())
+                    out.extend(Hit(theme, topic, negated) for theme, topic in targets)
+        return out
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    language: str | None  # "zh" | "en" | None
+    sentiment: float  # in [-1, 1]
+    label: str  # "positive" | "neutral" | "negative"
+    themes: tuple[str, ...]  # taxonomy keys of the complaints found, in taxonomy order
+    stage: str | None  # the stage those themes point to in the journey, or None
+
+
+EMPTY = TextAnalysis(language=None, sentiment=0.0, label="neutral", themes=(), stage=None)
+
+
+def clause_feature_sets(matcher: CueMatcher, parts: list[Clause]) -> list[tuple[set[str], list[Hit]]]:
+    """Features and cue hits of each clause (the training script uses this too)."""
+    out: list[tuple[set[str], list[Hit]]] = []
+    for clause in parts:
+        hits = matcher.hits(clause.text)
+        complaints = {h.theme for h in hits if not h.topic and not h.negated}
+        negated = {h.theme for h in hits if not h.topic and h.negated} - complaints
+        out.append((features(clause, complaints=len(complaints), negated_complaints=len(negated)), hits))
+    return out
+
+
+class Analyzer:
+    """Analyses comments against one taxonomy and one journey. Build once, use for many."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        journey_stage_keys: Sequence[str] = (),
+        *,
+        model: SentimentModel | None = None,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.journey_stage_keys = tuple(journey_stage_keys)
+        self.model = model or load_model()
+        self.matcher = CueMatcher(taxonomy)
+        self._keys = tuple(theme.key for theme in taxonomy.themes)
+        self._stage_of = tuple(taxonomy.stage_for(key, self.journey_stage_keys) for key in self._keys)
+
+    def analyze(self, text: str | None) -> TextAnalysis:
+        """Language, sentiment, label, complaint themes and their stage for one comment."""
+        normalized = normalize(text)
+        parts = clauses(normalized)
+        if not parts:
+            return EMPTY
+        language = detect_language(normalized)
+        model = self.model
+        per_clause = clause_feature_sets(self.matcher, parts)
+        everything: set[str] = set()
+        for feats, _ in per_clause:
+            everything |= feats
+        sentiment = to_sentiment(model.logit(everything))
+        if sentiment < 1.0 and self._only_denied_complaints(parts, per_clause):
+            sentiment = max(sentiment, model.thresholds.get(language or "default", model.thresholds["default"])[1])
+        label = model.label(sentiment, language)
+        found: set[int] = set()
+        for feats, hits in per_clause:
+            topic_ok: bool | None = None
+            for hit in hits:
+                if hit.theme in found:
+                    continue
+                if not hit.topic:
+                    if not hit.negated:
+                        found.add(hit.theme)
+                    continue
+                if topic_ok is None:
+                    clause_sentiment = to_sentiment(model.logit(feats))
+                    clause_label = model.label(clause_sentiment, language)
+                    # A bare topic word is weak evidence: the clause (or, for a clause that is
+                    # not positive, the whole comment) must read negative and lean below zero.
+                    topic_ok = (clause_label == "negative" and clause_sentiment < 0) or (
+                        label == "negative" and sentiment < 0 and clause_label != "positive"
+                    )
+                if topic_ok:
+                    found.add(hit.theme)
+        order = sorted(found)
+        stage = next((self._stage_of[i] for i in order if self._stage_of[i] is not None), None)
+        return TextAnalysis(
+            language=language,
+            sentiment=round(sentiment, 4),
+            label=label,
+            themes=tuple(self._keys[i] for i in order),
+            stage=stage,
+        )
+
+    @staticmethod
+    def _only_denied_complaints(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
+        """A comment that only says what did not go wrong ("一点都不凉", "not late", "没有洒"),
+        with no negative word anywhere, leans positive whatever the model's training domain
+        thought of its words: the rule a reader applies, made explicit."""
+        denied = False
+        for _, hits in per_clause:
+            for hit in hits:
+                if not hit.topic:
+                    if not hit.negated:
+                        return False
+                    denied = True
+        return denied and sum(lexicon_valence(clause) for clause in parts) >= 0
+
+    def analyze_many(self, texts: Sequence[str | None]) -> list[TextAnalysis]:
+        """The bulk path (imports, ``doorstep analyze``): one Analyzer, no per-call set-up."""
+        analyze = self.analyze
+        return [analyze(text) for text in texts]

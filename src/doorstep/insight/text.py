@@ -1,0 +1,346 @@
+"""Text handling shared by sentiment, themes and clustering: normalise, segment, mark negation.
+
+One pass turns a raw comment into :class:`Clause` objects. A clause is the unit
+of negation ("不凉" negates only inside "不凉，很热乎") and of contrast ("骑手很
+nice但是汤洒了" is two clauses), so every later step works per clause.
+
+Normalisation is for analysis only; the stored comment is never altered:
+
+* NFKC folds full-width forms (``ＡＢＣ１２３，！``) into ASCII;
+* traditional characters become simplified (OpenCC ``t2s``, shipped inside the
+  ``opencc`` wheel, nothing is downloaded), so "湯灑了" reads as "汤洒了";
+* lower case, English contractions spelled out ("wasn't" → "was not"), so a
+  negation is always one of a few words;
+* HTML tags and entities become plain text: ``<b>great</b>`` is the word
+  "great", a ``<script>`` tag is just noise to skip. SQL-looking text needs no
+  care at all: nothing here is ever executed or interpolated;
+* a handful of common emoji become a word that carries their tone, because
+  the review corpora the sentiment model learnt from have almost none.
+
+Comments are cut at :data:`MAX_CHARS` characters so that the time per comment
+is bounded (the surveys service keeps at most 20,000 anyway).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+MAX_CHARS = 20_000
+
+# Tone-bearing emoji → a word in both scripts, so the model and the negation logic see them.
+EMOJI_WORDS = {
+    "👍": " good 赞 ",
+    "👌": " good 好 ",
+    "😊": " happy 开心 ",
+    "😄": " happy 开心 ",
+    "😃": " happy 开心 ",
+    "🙂": " good 好 ",
+    "😍": " love 喜欢 ",
+    "❤": " love 喜欢 ",
+    "🥰": " love 喜欢 ",
+    "🎉": " great 棒 ",
+    "💯": " great 棒 ",
+    "👏": " great 棒 ",
+    "😋": " delicious 好吃 ",
+    "😡": " angry 生气 ",
+    "😠": " angry 生气 ",
+    "🤬": " angry 生气 ",
+    "😤": " angry 生气 ",
+    "👎": " bad 差 ",
+    "💩": " terrible 垃圾 ",
+    "🤮": " disgusting 恶心 ",
+    "🤢": " disgusting 恶心 ",
+    "😞": " disappointed 失望 ",
+    "😢": " sad 难过 ",
+    "😭": " sad 难过 ",
+    "😒": " disappointed 失望 ",
+    "🙄": " annoyed 无语 ",
+}
+_EMOJI_RE = re.compile("|".join(map(re.escape, EMOJI_WORDS)))
+_TAG_RE = re.compile(r"</?[a-z!][^<>]{0,200}>", re.IGNORECASE)
+_CONTRACTIONS = (
+    (re.compile(r"\bcan'?t\b"), "can not"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\bain'?t\b"), "is not"),
+    (re.compile(r"n't\b"), " not"),
+)
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+# Words after which the next few words are read as negated.
+ZH_NEGATORS = frozenset(
+    [
+        "不",
+        "没",
+        "没有",
+        "无",
+        "未",
+        "别",
+        "非",
+        "不是",
+        "不会",
+        "不用",
+        "从不",
+        "从没",
+        "从来不",
+        "从来没",
+        "并不",
+        "并没",
+        "并没有",
+        "毫不",
+        "毫无",
+        "绝不",
+        "决不",
+        "一点也不",
+        "一点都不",
+        "不太",
+        "不怎么",
+        "不够",
+        "不再",
+        "没能",
+        "未能",
+        "甭",
+        "莫",
+    ]
+)
+EN_NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "without",
+        "nothing",
+        "none",
+        "nobody",
+        "nowhere",
+        "neither",
+        "nor",
+        "hardly",
+        "barely",
+        "cannot",
+    ]
+)
+# Characters that negate what follows in Chinese, for cue matching on raw clause text.
+ZH_NEGATOR_CHARS = frozenset("不没无未别非莫勿")
+# Words that start with a negator character but do not negate what follows.
+ZH_NOT_NEGATION = (
+    "不错",
+    "不仅",
+    "不但",
+    "不少",
+    "不过",
+    "不久",
+    "不管",
+    "不论",
+    "不停",
+    "不断",
+    "不得不",
+    "不如",
+    "不一会",
+    "差不多",
+    "无语",
+    "无奈",
+    "没想到",
+    "没准",
+    "非常",
+    "别人",
+    "别的",
+    "特别",
+    "别提",
+    "不知道",
+    "没法",
+)
+CONTRAST_WORDS = frozenset(
+    [
+        "但是",
+        "但",
+        "可是",
+        "不过",
+        "然而",
+        "就是",
+        "只是",
+        "可惜",
+        "but",
+        "however",
+        "although",
+        "though",
+        "except",
+        "yet",
+    ]
+)
+_CLAUSE_BREAK = frozenset(",.!?;:，。！？；：、\n\r\t~～…()（）[]【】<>《》\"'“”")
+NEGATION_SPAN = 3  # a negator reaches this many words forward, within its clause
+
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\sa-z0-9]")
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc  # the native converter and its dictionaries ship inside the wheel
+
+    return opencc.OpenCC("t2s")
+
+
+def _has_han(text: str) -> bool:
+    return _HAN_RE.search(text) is not None
+
+
+def normalize(text: str | None) -> str:
+    """The comment as the analysis reads it (see the module docstring)."""
+    if not text:
+        return ""
+    text = text[:MAX_CHARS]
+    text = unicodedata.normalize("NFKC", text)
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if _has_han(text):
+        text = _t2s().convert(text)
+    text = text.lower().translate(_APOSTROPHES)
+    if "'" in text:
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
+    if not text.isascii():
+        text = _EMOJI_RE.sub(lambda m: EMOJI_WORDS[m.group(0)], text)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    import importlib
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # jieba 0.42 imports the deprecated pkg_resources
+        jieba = importlib.import_module("jieba")  # untyped; used through one call
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()  # builds (or loads the cached) prefix dictionary once per process
+    return jieba
+
+
+def tokenize(normalized: str) -> list[str]:
+    """Words of normalised text: jieba for anything with Chinese in it, a regex for the rest.
+
+    jieba keeps Latin runs together ("骑手很nice" → 骑手/很/nice), so mixed comments
+    need no special case; spaces and punctuation come back as their own tokens.
+    """
+    if not normalized:
+        return []
+    if _has_han(normalized):
+        return [t for t in _jieba().lcut(normalized, HMM=False) if not t.isspace()]
+    return _WORD_RE.findall(normalized)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """Part of a comment between punctuation or a contrast word ("但是", "but")."""
+
+    text: str  # normalised text of the clause (words joined as written)
+    words: tuple[str, ...]  # tokens without punctuation
+    negated: tuple[bool, ...]  # per word: inside a negator's reach
+
+
+def _join(words: list[str]) -> str:
+    """Words back into clause text: Chinese runs together, Latin words apart."""
+    out: list[str] = []
+    prev_ascii = False
+    for w in words:
+        is_ascii = w.isascii()
+        if is_ascii and prev_ascii:
+            out.append(" ")
+        out.append(w)
+        prev_ascii = is_ascii
+    return "".join(out)
+
+
+_BREAK = _CLAUSE_BREAK | CONTRAST_WORDS
+_NEGATORS = ZH_NEGATORS | EN_NEGATORS
+
+
+def clauses(normalized: str) -> list[Clause]:
+    """Split normalised text into clauses and mark which words a negator reaches."""
+    out: list[Clause] = []
+    words: list[str] = []
+    negated: list[bool] = []
+    reach = 0
+    for token in tokenize(normalized):
+        if token in _BREAK or (len(token) == 1 and not token.isalnum()):
+            if words:
+                out.append(Clause(_join(words), tuple(words), tuple(negated)))
+                words = []
+                negated = []
+            reach = 0
+        elif token in _NEGATORS:
+            words.append(token)
+            negated.append(False)
+            reach = NEGATION_SPAN
+        elif not token.isdigit():
+            words.append(token)
+            negated.append(reach > 0)
+            if reach:
+                reach -= 1
+    if words:
+        out.append(Clause(_join(words), tuple(words), tuple(negated)))
+    return out
+
+
+def clause_features(clause: Clause) -> set[str]:
+    """Sparse features of one clause for the linear sentiment model.
+
+    Words (negated ones prefixed with "!"), Chinese character bigrams (robust where
+    jieba splits oddly or a word is new; a bigram that is also a word is one
+    feature) and English word bigrams. Negators are not features themselves: the
+    "!" on the words they reach carries them, and on their own they only learn
+    "negative" and drag down "不凉" and "没有洒".
+    """
+    feats: set[str] = set()
+    prev_en = ""
+    for word, neg in zip(clause.words, clause.negated, strict=True):
+        if word in _NEGATORS:
+            prev_en = word if word.isascii() else ""
+            continue
+        feats.add("!" + word if neg else word)
+        if word.isascii():
+            if prev_en:
+                feats.add(prev_en + "_" + word)
+            prev_en = ("!" + word) if neg else word
+        else:
+            prev_en = ""
+    if not clause.text.isascii():
+        for run in _HAN_RE.findall(clause.text):
+            feats.update(
+                pair
+                for i in range(len(run) - 1)
+                if (pair := run[i : i + 2])[0] not in ZH_NEGATOR_CHARS and pair[1] not in ZH_NEGATOR_CHARS
+            )
+    return feats
+
+
+def zh_cue_negated(text: str, start: int) -> bool:
+    """Whether a Chinese cue at ``text[start:]`` is negated: "不凉", "一点都不凉", "没有洒", "一滴都没洒".
+
+    A negator character within the four characters before the cue negates it,
+    unless it belongs to a word that does not negate ("不错", "特别", "非常", "差不多").
+    """
+    window = text[max(0, start - 6) : start]
+    if not any(ch in ZH_NEGATOR_CHARS for ch in window):
+        return False
+    for phrase in ZH_NOT_NEGATION:
+        if phrase in window:
+            window = window.replace(phrase, "_" * len(phrase))
+    return any(ch in ZH_NEGATOR_CHARS for ch in window[-4:])
+
+
+def en_cue_negated(text: str, start: int) -> bool:
+    """Whether an English cue at ``text[start:]`` is negated: "not late", "was not cold", "never late"."""
+    before = _ASCII_WORD.findall(text[max(0, start - 40) : start])
+    return any(w in EN_NEGATORS for w in before[-NEGATION_SPAN:])

@@ -1,0 +1,52 @@
+"""Stage attribution rules: picked, else text, else timing (largest relative overrun), else nothing."""
+
+from doorstep.insight.attribution import StageTiming, attribute, relative_overrun, worst_overrun
+
+PREPARED, DISPATCHED, DELIVERED = 2, 3, 5
+
+
+def timings(prepared: float | None, dispatched: float | None, delivered: float | None) -> list[StageTiming]:
+    return [
+        StageTiming(1, None, 2.0),  # the first stage is never timed
+        StageTiming(PREPARED, prepared, 15.0),
+        StageTiming(DISPATCHED, dispatched, 5.0),
+        StageTiming(DELIVERED, delivered, 20.0),
+    ]
+
+
+def test_picked_wins_over_everything() -> None:
+    assert attribute(picked_stage_id=PREPARED, text_stage_id=DELIVERED, timings=timings(30, 9, 40)) == (
+        PREPARED,
+        "picked",
+    )
+
+
+def test_text_wins_over_timing() -> None:
+    assert attribute(picked_stage_id=None, text_stage_id=DELIVERED, timings=timings(30, 9, 15)) == (
+        DELIVERED,
+        "text",
+    )
+
+
+def test_timing_takes_the_largest_relative_overrun() -> None:
+    # prepared +10 min of 15 (+67%), dispatched +4 of 5 (+80%), delivered +15 of 20 (+75%)
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=timings(25, 9, 35)) == (DISPATCHED, "timing")
+    # absolute minutes would have said "delivered"; relative says "prepared" here: +100% vs +25%
+    assert worst_overrun(timings(30, 5, 25)) == PREPARED
+
+
+def test_no_overrun_no_attribution() -> None:
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=timings(15, 5, 20)) == (None, None)
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=timings(None, None, None)) == (None, None)
+    assert attribute(picked_stage_id=None, text_stage_id=None) == (None, None)
+
+
+def test_unknown_or_zero_baseline_is_ignored() -> None:
+    assert relative_overrun(StageTiming(1, 10.0, None)) is None
+    assert relative_overrun(StageTiming(1, 10.0, 0.0)) is None
+    assert relative_overrun(StageTiming(1, 15.0, 10.0)) == 0.5
+    assert worst_overrun([StageTiming(1, 99.0, 0.0), StageTiming(2, 11.0, 10.0)]) == 2
+
+
+def test_ties_go_to_the_earlier_stage() -> None:
+    assert worst_overrun([StageTiming(7, 20.0, 10.0), StageTiming(8, 40.0, 20.0)]) == 7

@@ -1,0 +1,44 @@
+"""The shipped sentiment model: loads offline, scores in [-1, 1], reads obvious comments right."""
+
+import pytest
+
+from doorstep.insight.analysis import Analyzer
+from doorstep.insight.sentiment import load_model, to_sentiment
+from doorstep.insight.taxonomy import default_taxonomy
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(default_taxonomy())
+
+
+def test_model_ships_with_the_package_and_has_thresholds_per_language() -> None:
+    model = load_model()
+    assert len(model.weights) > 10_000
+    for language in ("zh", "en", "default"):
+        negative_below, positive_from = model.thresholds[language]
+        assert -1 < negative_below < positive_from <= 1
+
+
+def test_sentiment_is_bounded() -> None:
+    assert to_sentiment(1e9) == 1.0 and to_sentiment(-1e9) == -1.0 and to_sentiment(0) == 0
+
+
+@pytest.mark.parametrize(
+    ("comment", "label"),
+    [
+        ("非常满意，送得很快，饭菜还是热的", "positive"),
+        ("太难吃了，再也不点了，差评", "negative"),
+        ("骑手态度很差，还骂人", "negative"),
+        ("Great food, fast delivery, thank you!", "positive"),
+        ("Terrible. The food was cold and the driver was rude.", "negative"),
+        ("送餐小哥辛苦了，下雨天还准时送到", "positive"),
+    ],
+)
+def test_obvious_comments(analyzer: Analyzer, comment: str, label: str) -> None:
+    assert analyzer.analyze(comment).label == label
+
+
+def test_scores_order_by_tone(analyzer: Analyzer) -> None:
+    good, meh, bad = (analyzer.analyze(t).sentiment for t in ("很好吃，好评", "一般般", "难吃死了，垃圾"))
+    assert good > meh > bad

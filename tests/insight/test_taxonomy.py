@@ -1,0 +1,91 @@
+"""Taxonomies: the defaults the issue asks for, the file format, and errors that name their line."""
+
+import pytest
+
+from doorstep.errors import ImportFailed, InvalidInput
+from doorstep.insight.taxonomy import (
+    Taxonomy,
+    Theme,
+    default_taxonomy,
+    load_taxonomy,
+    taxonomy_from_json,
+    taxonomy_to_json,
+)
+
+REQUIRED = {
+    "timeliness": "准时",
+    "temperature": "餐品温度",
+    "spillage": "洒漏",
+    "packaging": "包装",
+    "missing_items": "缺件",
+    "courier_manner": "骑手态度",
+    "deployment": "部署",
+    "documentation": "文档",
+    "training": "培训",
+    "support_response": "客服响应",
+    "stability": "稳定性",
+    "pricing": "价格",
+}
+
+
+def test_defaults_cover_food_and_saas_with_cues_in_both_languages_and_a_stage() -> None:
+    taxonomy = default_taxonomy()
+    for key, name_zh in REQUIRED.items():
+        theme = taxonomy.by_key[key]
+        assert theme.name_zh == name_zh
+        assert theme.cues_zh and theme.cues_en and theme.stages, key
+
+
+def test_stage_for_takes_the_first_stage_the_journey_has() -> None:
+    taxonomy = default_taxonomy()
+    assert taxonomy.stage_for("spillage", ["ordered", "picked_up", "delivered"]) == "delivered"
+    assert taxonomy.stage_for("spillage", ["ordered", "picked_up"]) == "picked_up"
+    assert taxonomy.stage_for("spillage", []) is None
+    assert taxonomy.stage_for("no_such_theme", ["delivered"]) is None
+
+
+def test_json_round_trip_and_none_means_default() -> None:
+    taxonomy = default_taxonomy()
+    assert taxonomy_from_json(taxonomy_to_json(taxonomy)) == taxonomy
+    assert taxonomy_from_json(None) is default_taxonomy()
+
+
+def test_yaml_and_json_load_the_same() -> None:
+    yaml_text = "themes:\n  - key: slow\n    stages: [delivered]\n    cues_zh: [慢]\n    cues_en: [slow]\n"
+    json_text = '{"themes": [{"key": "slow", "stages": ["delivered"], "cues_zh": ["慢"], "cues_en": ["slow"]}]}'
+    expected = Taxonomy((Theme("slow", "Slow", "Slow", ("delivered",), ("慢",), ("slow",)),))
+    assert load_taxonomy(yaml_text) == expected == load_taxonomy(json_text)
+
+
+def test_every_problem_names_its_line_and_field() -> None:
+    text = (
+        "themes:\n"  # 1
+        "  - key: ok\n"  # 2
+        "    cues_zh: [慢]\n"  # 3
+        "  - key: Bad Key\n"  # 4
+        "    cues_zh: [慢]\n"  # 5
+        "  - key: typo\n"  # 6
+        "    cue_en: [late]\n"  # 7
+        "    cues_zh: [慢]\n"  # 8
+        "    stages: 5\n"  # 9
+        "  - key: ok\n"  # 10
+        "    cues_en: [x]\n"  # 11
+    )
+    with pytest.raises(ImportFailed) as info:
+        load_taxonomy(text, source="mine.yaml")
+    where = {(p.line, p.field) for p in info.value.problems}
+    assert {(4, "key"), (7, "cue_en"), (9, "stages"), (10, "key")} <= where
+    message = str(info.value)
+    assert message.startswith("mine.yaml:") and "line 7, field 'cue_en'" in message
+
+
+def test_a_syntax_error_names_its_line() -> None:
+    with pytest.raises(InvalidInput) as info:
+        load_taxonomy("themes:\n  - key: a\n    cues_zh: [慢\n  - key: b\n", source="broken.yaml")
+    assert info.value.problem.line == 4 and "broken.yaml" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["", "themes: []", "- 1", "themes:\n  - key: a\n"])
+def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        load_taxonomy(text)

@@ -1,0 +1,69 @@
+"""Negation in both languages: a denied complaint is no complaint, and it leans positive."""
+
+import pytest
+
+from doorstep.insight.analysis import Analyzer
+from doorstep.insight.taxonomy import default_taxonomy
+
+FOOD = ("ordered", "prepared", "dispatched", "picked_up", "delivered")
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(default_taxonomy(), FOOD)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["不凉", "一点都不凉", "一点也不凉", "饭菜很热，没有凉", "没有洒", "汤一滴都没洒", "一点都不慢", "没有超时"],
+)
+def test_chinese_negated_complaints_are_no_complaints_and_lean_positive(analyzer: Analyzer, comment: str) -> None:
+    result = analyzer.analyze(comment)
+    assert not set(result.themes) & {"temperature", "spillage", "timeliness"}, result
+    assert result.sentiment > 0 and result.label != "negative", result
+
+
+@pytest.mark.parametrize(
+    ("comment", "theme"),
+    [
+        ("不热", "temperature"),
+        ("拿到手一点都不热", "temperature"),
+        ("饭菜都凉了", "temperature"),
+        ("汤洒了一半", "spillage"),
+        ("送得太慢了，等了一个多小时", "timeliness"),
+        ("特别慢", "timeliness"),  # 特别 holds a 别 that negates nothing
+    ],
+)
+def test_chinese_complaints_count(analyzer: Analyzer, comment: str, theme: str) -> None:
+    result = analyzer.analyze(comment)
+    assert theme in result.themes and result.label == "negative", result
+
+
+def test_words_that_only_look_negated_negate_nothing(analyzer: Analyzer) -> None:
+    assert "temperature" in analyzer.analyze("不错，就是凉了").themes  # 不错
+    assert "timeliness" in analyzer.analyze("非常慢").themes  # 非常
+
+
+def test_negation_stays_inside_its_clause(analyzer: Analyzer) -> None:
+    result = analyzer.analyze("一点都不慢，但是汤洒了")
+    assert result.themes == ("spillage",) and result.stage == "delivered"
+
+
+@pytest.mark.parametrize("comment", ["not late", "not late at all", "wasn't cold", "never late", "nothing spilled"])
+def test_english_negated_complaints(analyzer: Analyzer, comment: str) -> None:
+    result = analyzer.analyze(comment)
+    assert not result.themes, result
+    assert result.sentiment > 0 and result.label != "negative", result
+
+
+@pytest.mark.parametrize(
+    ("comment", "theme"),
+    [("not hot at all", "temperature"), ("Food arrived cold", "temperature"), ("the soup spilled", "spillage")],
+)
+def test_english_complaints_count(analyzer: Analyzer, comment: str, theme: str) -> None:
+    result = analyzer.analyze(comment)
+    assert theme in result.themes and result.label == "negative", result
+
+
+def test_a_denied_complaint_next_to_a_bad_word_is_not_forced_positive(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("没有超时，但是太难吃了，很失望").label == "negative"
