@@ -124,3 +124,12 @@ def test_demo_praise_is_no_complaint(food: Analyzer, topic: str) -> None:
 def test_analyze_many_keeps_order(food: Analyzer) -> None:
     texts = ["汤洒了", None, "not late at all", "饭菜都凉了"]
     assert food.analyze_many(texts) == [food.analyze(t) for t in texts]
+
+
+def test_emoji_only_comment_has_no_language() -> None:
+    from doorstep.insight.analysis import Analyzer
+    from doorstep.insight.taxonomy import default_taxonomy
+
+    result = Analyzer(default_taxonomy()).analyze("👍👍")
+    assert result.language is None  # the customer wrote no words in any language
+    assert result.label in ("positive", "neutral")

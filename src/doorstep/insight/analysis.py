@@ -138,7 +138,8 @@ class Analyzer:
         parts = clauses(normalized)
         if not parts:
             return EMPTY
-        language = detect_language(normalized)
+        # Language of what the customer wrote, not of our normalisation (which reads 👍 as "good 赞").
+        language = detect_language(text)
         model = self.model
         per_clause = clause_feature_sets(self.matcher, parts)
         everything: set[str] = set()
