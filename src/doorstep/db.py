@@ -155,3 +155,13 @@ def insert_ignore_or_update(
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
     session.execute(stmt, rows)
+
+
+def within(column: Any, since: dt.datetime | None, until: dt.datetime | None) -> list[Any]:
+    """WHERE terms for a half-open period [since, until); a missing bound is open."""
+    where: list[Any] = []
+    if since is not None:
+        where.append(column >= since)
+    if until is not None:
+        where.append(column < until)
+    return where

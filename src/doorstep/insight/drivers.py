@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
+from doorstep.db import within
 from doorstep.deliveries.models import Delivery
 from doorstep.deliveries.services import list_stages
 from doorstep.errors import InvalidInput
@@ -42,15 +43,6 @@ class ThemeLabel:
     name: str
     name_zh: str | None = None
     stage: str | None = None
-
-
-def _period(column: Any, since: dt.datetime | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if since is not None:
-        where.append(column >= since)
-    if until is not None:
-        where.append(column < until)
-    return where
 
 
 def parse_segment(items: list[str] | None) -> dict[str, str] | None:
@@ -98,7 +90,7 @@ def stage_counts_read(
     segment: dict[str, str] | None = None,
 ) -> tuple[Read[tuple[Any, ...]], Callable[[tuple[Any, ...]], dict[int | None, NpsSummary]]]:
     """:func:`stage_counts` as one independent read and what decodes its row."""
-    where = [Response.workspace_id == workspace.id, *_period(Response.responded_at, since, until)]
+    where = [Response.workspace_id == workspace.id, *within(Response.responded_at, since, until)]
     if attribution is not None:
         where.append(Response.attribution == attribution)
     stage_ids = [s.id for s in list_stages(session=session, workspace=workspace)]
@@ -163,7 +155,7 @@ def theme_counts_read(
 ) -> Read[dict[str, NpsSummary]]:
     """:func:`theme_counts` as one independent read."""
     stmt = select(ResponseTheme.theme, func.count(), func.sum(packed_score(ResponseTheme.score)))
-    where = [ResponseTheme.workspace_id == workspace.id, *_period(ResponseTheme.responded_at, since, until)]
+    where = [ResponseTheme.workspace_id == workspace.id, *within(ResponseTheme.responded_at, since, until)]
     if segment:
         stmt = stmt.join(Response, Response.id == ResponseTheme.response_id).join(
             Delivery, Delivery.id == Response.delivery_id

@@ -30,10 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, null, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
+from doorstep.db import within
 from doorstep.deliveries.models import Delivery, StageEvent
 from doorstep.deliveries.services import list_stages
 from doorstep.insight.reads import Read, read_in_parallel
@@ -92,15 +93,6 @@ class StageOps:
         }
 
 
-def _period(column: Any, since: dt.datetime | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if since is not None:
-        where.append(column >= since)
-    if until is not None:
-        where.append(column < until)
-    return where
-
-
 def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBaseline]:
     """The journey's stages in order, each with its baseline (target, else usual duration)."""
     result = []
@@ -130,7 +122,7 @@ def _expected_size(
     journey's stages see about the same deliveries; counting is cheap, summing is not)."""
     if not baselines:
         return 0
-    where = [StageEvent.stage_id == baselines[0].id, *_period(StageEvent.completed_at, since, until)]
+    where = [StageEvent.stage_id == baselines[0].id, *within(StageEvent.completed_at, since, until)]
     return int(session.scalar(select(func.count()).where(*where)) or 0)
 
 
@@ -149,7 +141,7 @@ def ops_reads(
     reads: list[Read[tuple[Any, ...]]] = []
     wheres = []
     for stage in baselines:
-        where = [StageEvent.stage_id == stage.id, *_period(StageEvent.completed_at, since, until)]
+        where = [StageEvent.stage_id == stage.id, *within(StageEvent.completed_at, since, until)]
         wheres.append(where)
         if stage.baseline_minutes is None:
             stmt = select(func.count(), func.sum(case((duration.is_not(None), 1), else_=0)), null())
@@ -264,7 +256,7 @@ def lateness_effect(
         select(bucket, func.count(), func.sum(packed_score(Response.score)))
         .select_from(Response)
         .join(Delivery, Delivery.id == Response.delivery_id)
-        .where(Response.workspace_id == workspace.id, *_period(Response.responded_at, since, until))
+        .where(Response.workspace_id == workspace.id, *within(Response.responded_at, since, until))
         .group_by(bucket)
     ).all()
     counts = {int(i): unpack(n, packed) for i, n, packed in rows}

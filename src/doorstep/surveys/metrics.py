@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Connection, case, func, select
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import User, Workspace
+from doorstep.db import within
 from doorstep.deliveries.models import Delivery, Stage
 from doorstep.errors import InvalidInput
 from doorstep.insight.reads import read_in_parallel
@@ -60,12 +61,7 @@ def _counts() -> tuple[Any, ...]:
 
 
 def _filters(workspace: Workspace, since: dt.datetime | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
-    where = [Response.workspace_id == workspace.id]
-    if since is not None:
-        where.append(Response.responded_at >= since)
-    if until is not None:
-        where.append(Response.responded_at < until)
-    return where
+    return [Response.workspace_id == workspace.id, *within(Response.responded_at, since, until)]
 
 
 def nps_summary(
