@@ -8,7 +8,6 @@ the forms. Screenshots (desktop and a 360×740 phone) land in the test's tmp_pat
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from pathlib import Path
 
 import httpx
@@ -16,8 +15,6 @@ import pytest
 from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, require_browser, serve
 
 from doorstep.accounts.services import create_api_key, create_workspace
-from doorstep.api.app import create_app
-from doorstep.config import Settings
 from doorstep.db import Database, utcnow
 from doorstep.deliveries.services import add_stage
 from doorstep.migrations import upgrade
@@ -49,12 +46,8 @@ def test_a_cs_person_contacts_and_resolves_a_case(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'doorstep.db'}"
     secret = make_database(url)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app(Settings(database_url=url, base_url=base))
 
-    with serve(app, sock):
+    with serve(url) as base:
         delivered = utcnow() - dt.timedelta(minutes=20)
         created = httpx.post(f"{base}/api/v1/deliveries", headers={"Authorization": f"Bearer {secret}"}, json={
             "external_id": "F-0042", "customer_id": "c-8", "customer_name": "Ms Wang", "delivered_at":

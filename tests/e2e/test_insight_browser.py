@@ -10,15 +10,12 @@ the test's tmp_path.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, require_browser, serve
 
-from doorstep.api.app import create_app
-from doorstep.config import Settings
 from doorstep.db import Database
 from doorstep.demo.loader import load_demo
 from doorstep.migrations import upgrade
@@ -40,16 +37,12 @@ def test_a_manager_reads_the_insight_page_offline(tmp_path: Path) -> None:
         load_demo(db, seed=7, total_deliveries=1500)
     finally:
         db.dispose()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app(Settings(database_url=url, base_url=base))
 
     errors: list[str] = []
     outside: list[str] = []
     failed: list[str] = []
 
-    with serve(app, sock), sync_playwright() as p:
+    with serve(url) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(locale="zh-CN", viewport=DESKTOP,

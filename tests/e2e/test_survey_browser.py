@@ -23,7 +23,6 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
 from doorstep.accounts.services import create_api_key, create_workspace, get_workspace
 from doorstep.api.app import create_app
@@ -61,8 +60,15 @@ def require_browser() -> None:
 
 
 @contextmanager
-def serve(app: FastAPI, sock: socket.socket) -> Iterator[None]:
-    """Run the app under uvicorn in a thread, on an already bound socket (no port race)."""
+def serve(database_url: str) -> Iterator[str]:
+    """Run the real app under uvicorn in a thread on a free loopback port; yields its base URL.
+
+    The socket is bound before the server starts, so there is no port race.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = create_app(Settings(database_url=database_url, base_url=base))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http="h11", ws="none", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -72,7 +78,7 @@ def serve(app: FastAPI, sock: socket.socket) -> Iterator[None]:
             pytest.fail("uvicorn did not start")
         time.sleep(0.02)
     try:
-        yield
+        yield base
     finally:
         server.should_exit = True
         thread.join(timeout=15)
@@ -110,12 +116,8 @@ def test_a_chinese_customer_answers_in_a_real_browser(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'doorstep.db'}"
     secret = make_database(url)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app(Settings(database_url=url, base_url=base))
 
-    with serve(app, sock):
+    with serve(url) as base:
         # The order is handed over; the integration gets the survey link back.
         delivered = utcnow() - dt.timedelta(minutes=20)
         created = httpx.post(f"{base}/api/v1/deliveries", headers={"Authorization": f"Bearer {secret}"}, json={
