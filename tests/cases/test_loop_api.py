@@ -58,3 +58,11 @@ def test_detractor_to_verified_recovery(client, workspace, clock) -> None:
     assert loop["recovery_ci95"] == [20.7, 100.0]
     assert loop["contacted_within_sla_pct"] == 100.0 and loop["resolved_within_sla_pct"] == 100.0
     assert loop["median_hours_to_first_contact"] == 1.0 and loop["median_hours_to_resolution"] == 3.0
+
+    # The re-survey proves the loop closed; it does not count as a second NPS answer.
+    nps = client.get("/api/v1/metrics/nps", headers=h).json()
+    assert (nps["responses"], nps["detractors"], nps["promoters"]) == (1, 1, 0)
+    trend = client.get("/api/v1/metrics/trend", headers=h).json()
+    assert sum(point["responses"] for point in trend["points"]) == 1
+    drivers = client.get("/api/v1/metrics/drivers", headers=h).json()
+    assert drivers["responses"] == 1

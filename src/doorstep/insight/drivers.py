@@ -90,7 +90,11 @@ def stage_counts_read(
     segment: dict[str, str] | None = None,
 ) -> tuple[Read[tuple[Any, ...]], Callable[[tuple[Any, ...]], dict[int | None, NpsSummary]]]:
     """:func:`stage_counts` as one independent read and what decodes its row."""
-    where = [Response.workspace_id == workspace.id, *within(Response.responded_at, since, until)]
+    where = [
+        Response.workspace_id == workspace.id,
+        Response.kind == "nps",
+        *within(Response.responded_at, since, until),
+    ]
     if attribution is not None:
         where.append(Response.attribution == attribution)
     stage_ids = [s.id for s in list_stages(session=session, workspace=workspace)]

@@ -256,7 +256,9 @@ def lateness_effect(
         select(bucket, func.count(), func.sum(packed_score(Response.score)))
         .select_from(Response)
         .join(Delivery, Delivery.id == Response.delivery_id)
-        .where(Response.workspace_id == workspace.id, *within(Response.responded_at, since, until))
+        .where(
+            Response.workspace_id == workspace.id, Response.kind == "nps", *within(Response.responded_at, since, until)
+        )
         .group_by(bucket)
     ).all()
     counts = {int(i): unpack(n, packed) for i, n, packed in rows}

@@ -187,7 +187,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
     t = table_of(Response)
     for ids in chunks(sorted(set(response_ids))):
         rows = session.execute(
-            select(t.c.id, t.c.delivery_id, t.c.comment, t.c.stage_id, t.c.score, t.c.responded_at).where(
+            select(t.c.id, t.c.delivery_id, t.c.comment, t.c.stage_id, t.c.score, t.c.responded_at, t.c.kind).where(
                 t.c.id.in_(ids), t.c.workspace_id == workspace.id
             )
         ).all()
@@ -236,6 +236,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
                     "score": r.score,
                 }
                 for key in keys
+                if r.kind == "nps"  # drivers count first answers; a re-survey is the loop's measure
             )
             result.themed += bool(keys)
             if method is not None:

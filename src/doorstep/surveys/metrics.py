@@ -61,7 +61,7 @@ def _counts() -> tuple[Any, ...]:
 
 
 def _filters(workspace: Workspace, since: dt.datetime | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
-    return [Response.workspace_id == workspace.id, *within(Response.responded_at, since, until)]
+    return [Response.workspace_id == workspace.id, Response.kind == "nps", *within(Response.responded_at, since, until)]
 
 
 def nps_summary(

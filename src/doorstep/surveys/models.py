@@ -51,11 +51,16 @@ class Response(Base):
         UniqueConstraint("workspace_id", "source_key"),
         UniqueConstraint("invitation_id"),
         # Covers the NPS query (time filter + score) without touching the table.
-        Index("ix_responses_workspace_time_score", "workspace_id", "responded_at", "score"),
+        Index("ix_responses_workspace_kind_time_score", "workspace_id", "kind", "responded_at", "score"),
         Index("ix_responses_delivery", "delivery_id"),
         # Covers stage attribution and drivers by stage.
         Index(
-            "ix_responses_workspace_time_stage_score", "workspace_id", "responded_at", "attributed_stage_id", "score"
+            "ix_responses_workspace_kind_time_stage_score",
+            "workspace_id",
+            "kind",
+            "responded_at",
+            "attributed_stage_id",
+            "score",
         ),
     )
 
@@ -65,6 +70,9 @@ class Response(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
     source_key: Mapped[str] = mapped_column(String(300))
+    # "nps" answers are what NPS counts; a "resurvey" answer verifies a closed case and is
+    # counted by the loop metrics only (counting it twice would flatter the score).
+    kind: Mapped[str] = mapped_column(String(8), default="nps", server_default="nps")
     score: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(Text)
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))

@@ -202,6 +202,7 @@ def submit_response(
                 customer_id=invitation.customer_id,
                 invitation_id=invitation.id,
                 source_key=f"inv:{invitation.id}",
+                kind="resurvey" if invitation.kind == "resurvey" else "nps",
                 score=score,
                 comment=comment,
                 stage_id=stage_id,
