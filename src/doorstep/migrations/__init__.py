@@ -35,7 +35,24 @@ def upgrade(engine: Engine) -> bool:
     if current_revision(engine) == head_revision():
         return False
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        # SQLite cannot ALTER most things, so Alembic rebuilds a table (copy, drop the old,
+        # rename). With foreign keys on, that drop fires ON DELETE CASCADE / SET NULL on
+        # every row pointing at the table: upgrading would silently delete cases and unlink
+        # answers. The pragma is ignored inside a transaction, so it is set before ours
+        # begins, and the foreign keys are checked by hand before commit instead.
+        if sqlite:
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the upgrade left {len(broken)} broken references, e.g. {broken[0]}")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     return True
