@@ -6,7 +6,9 @@ the tests), so a test can build its own without touching ``os.environ``.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./doorstep.db"
@@ -33,6 +35,24 @@ class Settings(BaseSettings):
         ge=0,
         description="How often `doorstep serve` runs the case scheduler pass (escalations, re-survey expiry); 0: off.",
     )
+
+    # --- e-mail (invitations, reminders, briefs); no host: e-mail is off ------------
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail is sent.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        default="none", description="none (loopback relay), starttls (usually port 587) or ssl (port 465)."
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default="Doorstep <doorstep@localhost>", description="From: address of every e-mail.")
+    smtp_timeout_seconds: float = Field(default=20, gt=0)
+    # --- the worker and outbound calls ----------------------------------------------
+    worker_poll_seconds: float = Field(default=1.0, gt=0, description="How often an idle worker looks for jobs.")
+    worker_batch_size: int = Field(default=10, ge=1, le=1000, description="Jobs a worker claims at once.")
+    worker_lease_seconds: float = Field(
+        default=300, gt=0, description="A claimed job returns to the queue if its worker has not finished it by then."
+    )
+    webhook_timeout_seconds: float = Field(default=10, gt=0, description="An outbound call that takes longer fails.")
 
     @field_validator("database_url")
     @classmethod

@@ -46,7 +46,8 @@ def test_each_clock_escalates_once_to_the_lead_or_the_contact(client, workspace,
     assert one_pass(database, clock) == 0
     assert counts(database) == (2, 2, 2)
     with database.read() as s:
-        jobs = {j.payload["case_id"]: (j.dedupe_key, j.payload, j.status) for j in s.scalars(select(Job))}
+        escalations = s.scalars(select(Job).where(Job.kind == "notify.case_escalated"))
+        jobs = {j.payload["case_id"]: (j.dedupe_key, j.payload, j.status) for j in escalations}
     assert jobs[led][0] == f"escalate:{led}:first_contact"
     assert jobs[led][1]["notify"] == "head-of-cs" and jobs[plain][1]["notify"] == "ops-duty"
     assert jobs[led][1]["owner"] == "lead-east" and jobs[led][2] == "queued"

@@ -22,8 +22,10 @@ def placeholders(text: str) -> set[str]:
 
 
 def used_ids() -> set[str]:
-    sources = [p.read_text(encoding="utf-8") for p in sorted((WEB / "templates").glob("*.html"))]
-    sources.append((WEB / "pages.py").read_text(encoding="utf-8"))
+    # Pages and e-mails: every template, and the Python that renders them.
+    files = [*(WEB / "templates").rglob("*.html"), *(WEB / "templates").rglob("*.txt"), *WEB.glob("*.py"),
+             *(WEB.parent / "channels").glob("*.py")]
+    sources = [p.read_text(encoding="utf-8") for p in sorted(files) if p.name != "i18n.py"]
     pattern = re.compile(r"""\bt(?:_other)?\((?:lang,\s*)?["']([a-z0-9_.]+)["']\s*[,)]""")
     return {key for source in sources for key in pattern.findall(source)}
 

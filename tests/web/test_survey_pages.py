@@ -145,16 +145,17 @@ def test_lang_in_the_url_overrides_the_customer_locale(client, workspace, clock,
 
 
 @pytest.mark.usefixtures("journey")
-def test_a_score_in_the_link_is_preselected(client, workspace, clock):
+def test_a_score_in_the_link_is_recorded_and_a_bad_one_is_not(client, workspace, clock):
+    # A one-click link records the score (issue 5; tests/channels/test_one_click.py has the rest).
     token = invite(client, workspace, clock)
-
-    assert checked_score(client.get(f"/s/{token}", params={"score": "9"}).text) == "9"
-    assert checked_score(client.get(f"/s/{token}", params={"score": "0"}).text) == "0"
-    assert checked_score(client.get(f"/s/{token}").text) is None
     page = client.get(f"/s/{token}", params={"score": "99"})
     assert page.status_code == 200 and checked_score(page.text) is None
-    # Switching language keeps the preselected score.
-    assert 'href="?lang=en&amp;score=7"' in client.get(f"/s/{token}", params={"score": "7"}).text
+    assert "链接中的分数无效" in page.text  # the customer is told why nothing was kept
+    assert nps(client, workspace)["responses"] == 0
+
+    page = client.get(f"/s/{token}", params={"score": "9"})
+    assert page.status_code == 200 and 'action="/s/' + token + '/why"' in page.text
+    assert nps(client, workspace)["responses"] == 1
 
 
 def test_the_page_is_mobile_ready_and_ready_for_a_strict_csp(client, workspace, clock):

@@ -69,8 +69,27 @@ class RoutingRule(BaseModel):
         return self
 
 
+class QuietHours(BaseModel):
+    """No invitation or reminder reaches a customer between ``start`` and ``end``, in the
+    customer's own timezone (the delivery's ``customer_timezone`` attribute, else the
+    workspace's). ``start`` after ``end`` spans midnight (21:00 → 08:00)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: str = Field(default="21:00", description="HH:MM, local time.")
+    end: str = Field(default="08:00", description="HH:MM, local time.")
+
+    @model_validator(mode="after")
+    def _check(self) -> QuietHours:
+        from doorstep.cases.sla import parse_hhmm
+
+        if parse_hhmm(self.start) == parse_hhmm(self.end):
+            raise ValueError("quiet_hours.start and quiet_hours.end must differ")
+        return self
+
+
 # Settings that hold structures: the CLI's `--set NAME=VALUE` passes them as JSON text.
-_JSON_FIELDS = ("business_hours", "sla_by_priority", "routing_rules", "queues")
+_JSON_FIELDS = ("business_hours", "sla_by_priority", "routing_rules", "queues", "quiet_hours", "inbound_mapping")
 
 
 class WorkspaceSettings(BaseModel):
@@ -126,6 +145,33 @@ class WorkspaceSettings(BaseModel):
     )
     resurvey_expiry_days: int = Field(
         default=7, ge=1, le=365, description="No re-survey answer within this → the case closes unverified."
+    )
+
+    # --- reach: when and how customers are asked (issue 5) ---------------------------
+    invitation_delay_minutes: float = Field(
+        default=30, ge=0, le=60 * 24 * 30,
+        description="Ask this long after the hand-over (food: 30 minutes; SaaS: 1440, a day).",
+    )
+    quiet_hours: QuietHours | None = Field(
+        default=None,
+        description='No e-mail to a customer inside these local hours, e.g. {"start":"21:00","end":"08:00"}; '
+        "none: any time.",
+    )
+    sampling_rate: float = Field(
+        default=1.0, ge=0, le=1, description="Share of delivered hand-overs whose customer is asked (0–1)."
+    )
+    reminder_after_days: float = Field(
+        default=3, ge=0, le=60, description="One reminder this long after an unanswered invitation; 0: none."
+    )
+    invitation_channel: Literal["email", "link"] = Field(
+        default="email",
+        description="email: send invitations by e-mail when the customer has an address and SMTP is set up; "
+        "link: never send, the link is handed over some other way (receipt, QR code, SMS tool).",
+    )
+    inbound_mapping: dict[str, str] = Field(
+        default={},
+        description="Inbound webhook: delivery column → dotted path in the pushed JSON, e.g. "
+        '{"external_id":"order.id","delivered_at":"order.delivered_time","customer_email":"buyer.email"}.',
     )
 
     @field_validator(*_JSON_FIELDS, mode="before")

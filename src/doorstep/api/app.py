@@ -22,27 +22,41 @@ def create_app(
     db: Database | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     scheduler: bool | None = None,
+    worker: bool = False,
 ) -> FastAPI:
     """Build the app. Tests pass their own settings, database and clock.
 
     ``scheduler``: run the case scheduler pass (escalations) in the background every
     ``settings.scheduler_interval_seconds``. By default it runs when the app owns its
     database, as under `doorstep serve`; tests that pass their own database opt in.
+    ``worker``: run a jobs worker in the same process (`doorstep serve --with-worker`,
+    the embedded default); it runs the scheduler pass as a job, so the separate
+    scheduler thread is then off.
     """
     settings = settings or Settings()
     database = db or Database(settings.database_url)
-    run_scheduler = (db is None if scheduler is None else scheduler) and settings.scheduler_interval_seconds > 0
+    run_scheduler = (
+        not worker and (db is None if scheduler is None else scheduler) and settings.scheduler_interval_seconds > 0
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         from doorstep.cases.scheduler import PeriodicPass
 
         upgrade(database.engine)
+        from doorstep.jobs.worker import WorkerThread, make_worker
+
         periodic = PeriodicPass(database, clock, settings.scheduler_interval_seconds) if run_scheduler else None
         if periodic is not None:
             periodic.start()
         _app.state.scheduler = periodic
+        runner = WorkerThread(make_worker(database, settings, clock), settings.worker_poll_seconds) if worker else None
+        if runner is not None:
+            runner.start()
+        _app.state.worker = runner
         yield
+        if runner is not None:
+            runner.stop()
         if periodic is not None:
             periodic.stop()
         if db is None:
@@ -66,18 +80,23 @@ def create_app(
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
         return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
-    from doorstep.api import cases, deliveries, insight, metrics
+    from doorstep.api import cases, deliveries, insight, jobs, links, metrics, webhooks
 
     app.include_router(deliveries.router)
     app.include_router(metrics.router)
     app.include_router(insight.router)
     app.include_router(cases.router)
+    app.include_router(webhooks.router)
+    app.include_router(links.router)
+    app.include_router(jobs.router)
 
-    from doorstep.web import inbox, pages
+    from doorstep.web import admin, inbox, open_links, pages
     from doorstep.web import insight as insight_pages
 
     app.include_router(pages.router)
     app.include_router(inbox.router)
+    app.include_router(open_links.router)
+    app.include_router(admin.router)
     app.include_router(insight_pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
     pages.mount_static(app)
 
@@ -85,4 +104,7 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    from doorstep.web.security import add_security_headers
+
+    add_security_headers(app)
     return app

@@ -18,7 +18,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from doorstep.accounts.models import User, Workspace
 from doorstep.accounts.services import ensure_users, workspace_settings
-from doorstep.cases.intake import SYSTEM_ACTOR, ResponseFacts, open_cases, take_turn
+from doorstep.cases import intake
+from doorstep.cases.intake import SYSTEM_ACTOR, ResponseFacts, take_turn
 from doorstep.cases.models import Case, CaseEvent
 from doorstep.cases.priority import calendar_for, sla_for
 from doorstep.cases.queries import CasePage, case_detail, count_open_cases, list_cases
@@ -45,6 +46,40 @@ __all__ = [
 
 MAX_NOTE = 20_000  # the same bound as a customer's comment: a long complaint is real, a megabyte is not a note
 MAX_KEY = 64
+
+
+def open_cases(
+    *,
+    session: Session,
+    workspace: Workspace,
+    responses: list[ResponseFacts],
+    announce_since: dt.datetime | None = None,
+) -> int:
+    """Open the cases these answers call for (:func:`doorstep.cases.intake.open_cases`) and
+    announce each as ``case.opened`` to the workspace's webhooks (only those whose answer
+    came in since ``announce_since``, when given). Costs one extra query when nobody listens."""
+    from doorstep.channels.events import emit_cases_opened, listeners  # channels build on cases
+
+    announced = [r for r in responses if announce_since is None or r.responded_at >= announce_since]
+    if not announced or not listeners(session, workspace_id=workspace.id, event="case.opened"):
+        return intake.open_cases(session=session, workspace=workspace, responses=responses)
+    response_ids = [r.response_id for r in announced]
+    before = set(_case_ids_of(session, response_ids))
+    opened = intake.open_cases(session=session, workspace=workspace, responses=responses)
+    if opened:
+        new = [case_id for case_id in _case_ids_of(session, response_ids) if case_id not in before]
+        # A case opens when its answer came in: the event's time, and the job's (never later than the clock).
+        if new:
+            emit_cases_opened(session, workspace, new, max(r.responded_at for r in announced))
+    return opened
+
+
+def _case_ids_of(session: Session, response_ids: list[int]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(response_ids), 1000):
+        chunk = response_ids[start:start + 1000]
+        ids.extend(session.scalars(select(Case.id).where(Case.response_id.in_(chunk)).order_by(Case.id)))
+    return ids
 
 
 def clean_text(text: str | None, *, field: str) -> str | None:
@@ -170,6 +205,10 @@ def apply_transition(
         }
     _versioned_update(session, case, values)
     _event(session, case.id, at=now, actor=actor, kind="transition", note=note, from_status=before, to_status=to)
+    if to in CLOSED:
+        from doorstep.channels.events import emit_case_closed  # channels build on cases
+
+        emit_case_closed(session, case, now)
     if to == "resolved":
         verify.schedule_resurvey(session=session, workspace=workspace, case=case, now=now)
     elif to in ("reopened", "closed_unverified"):

@@ -33,7 +33,8 @@ PENDING = ("pending", "sent", "opened")
 
 def schedule_resurvey(*, session: Session, workspace: Workspace, case: Case, now: dt.datetime) -> Invitation:
     """The re-survey invitation for a case just resolved."""
-    from doorstep.surveys.services import new_token  # surveys owns tokens; imported late: surveys imports cases
+    # surveys owns tokens and the send job; imported late: surveys imports cases
+    from doorstep.surveys.services import new_token, schedule_send
 
     rules = workspace_settings(workspace)
     send_after = now + dt.timedelta(hours=rules.resurvey_delay_hours)
@@ -55,6 +56,7 @@ def schedule_resurvey(*, session: Session, workspace: Workspace, case: Case, now
     # Not a versioned change: the transition that resolved the case already bumped it.
     case.resurvey_invitation_id = invitation.id
     session.flush()
+    schedule_send(session=session, invitation=invitation)  # the e-mail goes out at send_after
     return invitation
 
 

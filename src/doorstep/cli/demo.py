@@ -38,4 +38,4 @@ def demo(
         console.print(line, highlight=False, soft_wrap=True)
     db.dispose()
     if serve:
-        run_server(settings, host=host, port=port)
+        run_server(settings, host=host, port=port, worker=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from doorstep import __version__
-from doorstep.cli import analyze, imports, insight, maintenance, reports, setup
+from doorstep.cli import analyze, imports, insight, links, maintenance, reports, setup, webhooks, worker
 from doorstep.cli import cases as cases_cmd
 from doorstep.cli import demo as demo_cmd
 from doorstep.cli.common import State
@@ -51,6 +51,9 @@ analyze.register(app)
 cases_cmd.register(app)
 demo_cmd.register(app)
 maintenance.register(app)
+worker.register(app)
+webhooks.register(app)
+links.register(app)
 
 GLOBAL_OPTIONS = ("--db", "--workspace", "-w")
 

@@ -137,12 +137,15 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    with_worker: Annotated[
+        bool, typer.Option("--with-worker", help="Also run the jobs worker (e-mail, webhooks, passes) here.")
+    ] = False,
 ) -> None:
     """Serve the API, the survey pages and the dashboard."""
-    run_server(state(ctx).settings, host=host, port=port)
+    run_server(state(ctx).settings, host=host, port=port, worker=with_worker)
 
 
-def run_server(settings: object, *, host: str | None = None, port: int | None = None) -> None:
+def run_server(settings: object, *, host: str | None = None, port: int | None = None, worker: bool = False) -> None:
     import uvicorn
 
     from doorstep.api.app import create_app
@@ -153,8 +156,10 @@ def run_server(settings: object, *, host: str | None = None, port: int | None = 
     port = port or settings.port
     if settings.base_url == Settings.model_fields["base_url"].default and (host, port) != ("127.0.0.1", 8000):
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
-    console.print(f"Doorstep is serving on [bold]http://{host}:{port}/[/]  (Ctrl+C to stop)", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    with_worker = " with its jobs worker" if worker else ""
+    console.print(f"Doorstep is serving{with_worker} on [bold]http://{host}:{port}/[/]  (Ctrl+C to stop)",
+                  highlight=False)
+    uvicorn.run(create_app(settings, worker=worker), host=host, port=port, log_level="warning")
 
 
 @cli_errors

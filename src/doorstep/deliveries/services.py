@@ -312,6 +312,10 @@ def ingest_deliveries(
                     ids[ext],
                     customer_ids[merged[ext].customer_id],
                     merged[ext].delivered_at or existing[ext].delivered_at,
+                    # The stored attributes with this input's on top (customer_timezone, …).
+                    {**(existing[ext].attributes or {}), **merged[ext].attributes}
+                    if ext in existing
+                    else merged[ext].attributes,
                 )
                 for ext in newly_delivered
             ],

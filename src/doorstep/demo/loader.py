@@ -32,6 +32,9 @@ from doorstep.surveys.services import OPEN_STATES, ingest_responses
 from doorstep.timeutil import zone
 
 BATCH = 2000
+# When each business asks: a meal is judged half an hour after it arrives (the default),
+# a SaaS go-live the day after, once the customer has used it.
+TIMING: dict[str, dict[str, object]] = {"saas": {"invitation_delay_minutes": 1440}}
 
 
 def delete_workspace_data(session: Session, workspace_id: int) -> None:
@@ -71,7 +74,7 @@ def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress:
         )
     set_lead(session=session, workspace_id=workspace.id, handle=spec.default_cs_owner, lead_handle=None)
     update_settings(session=session, workspace=workspace, default_cs_owner=spec.default_cs_owner,
-                    **casework.RULES.get(spec.slug, {}))
+                    **casework.RULES.get(spec.slug, {}), **TIMING.get(spec.slug, {}))
     for person, lead in sorted(spec.leads.items()):
         set_lead(session=session, workspace_id=workspace.id, handle=person, lead_handle=lead)
     _key, secret = create_api_key(session=session, workspace=workspace, name="demo")

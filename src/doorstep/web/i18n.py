@@ -457,6 +457,162 @@ MESSAGES: dict[str, dict[str, str]] = {
     "verbatims.page": {"en": "Page {page} of {pages}", "zh-CN": "第 {page} / {pages} 页"},
     "verbatims.prev": {"en": "Newer", "zh-CN": "上一页"},
     "verbatims.next": {"en": "Older", "zh-CN": "下一页"},
+    # --- e-mail: invitations, reminders, one-click scores -------------------------
+    "email.greeting": {"en": "Hello,", "zh-CN": "您好！"},
+    "email.greeting_name": {"en": "Hello {name},", "zh-CN": "{name}，您好！"},
+    "email.nps.subject": {
+        "en": "How did we do? {workspace} would like your opinion",
+        "zh-CN": "{workspace}邀请您评价本次服务",
+    },
+    "email.nps.intro": {
+        "en": "Thank you for choosing {workspace}. We would like to know how it went ({reference}).",
+        "zh-CN": "感谢您选择{workspace}！我们想了解这次服务（单号 {reference}）的体验如何。",
+    },
+    "email.nps.question": {
+        "en": "How likely are you to recommend {workspace} to a friend?",
+        "zh-CN": "您有多大可能向朋友推荐{workspace}？",
+    },
+    "email.resurvey.subject": {
+        "en": "We worked on your issue — how are things now? ({workspace})",
+        "zh-CN": "{workspace}：您反馈的问题我们已经处理，现在感觉如何？",
+    },
+    "email.resurvey.intro": {
+        "en": "You told us something went wrong ({reference}), and we have worked on it. "
+        "We would like to know how you feel about it now.",
+        "zh-CN": "您曾告诉我们这次服务（单号 {reference}）出了问题，我们已经做了处理，想了解您现在的感受。",
+    },
+    "email.resurvey.question": {
+        "en": "Now, how likely are you to recommend {workspace} to a friend?",
+        "zh-CN": "现在，您有多大可能向朋友推荐{workspace}？",
+    },
+    "email.reminder.subject": {"en": "Reminder: {subject}", "zh-CN": "提醒：{subject}"},
+    "email.reminder.note": {
+        "en": "A short reminder, in case our first e-mail got lost: answering takes one click.",
+        "zh-CN": "温馨提醒：如果您错过了上一封邮件，现在回答只需轻点一下。",
+    },
+    "email.click_hint": {
+        "en": "Click a number: one click records your answer.",
+        "zh-CN": "点击一个数字，即可完成评分。",
+    },
+    "email.open_survey": {"en": "Open the survey", "zh-CN": "打开问卷"},
+    "email.text_link": {"en": "Answer here:", "zh-CN": "请点击以下链接回答："},
+    "email.expires": {"en": "The survey is open until {date}.", "zh-CN": "问卷有效期至 {date}。"},
+    "email.footer": {
+        "en": "You are receiving this e-mail because of your order or service {reference} with {workspace}. "
+        "Your answer goes only to {workspace}.",
+        "zh-CN": "您收到这封邮件，是因为您在{workspace}的订单或服务（单号 {reference}）。"
+        "您的回答只会发送给{workspace}。",
+    },
+    "click.title": {"en": "Thank you — one more question", "zh-CN": "谢谢！还有一个小问题"},
+    "click.recorded": {"en": "We have your score: {score}.", "zh-CN": "已收到您的评分：{score}。"},
+    "click.why_hint": {
+        "en": "If you have a moment, tell us why: it helps us more than anything.",
+        "zh-CN": "如果方便，请告诉我们原因，这对我们帮助最大。",
+    },
+    "click.send": {"en": "Send", "zh-CN": "提交"},
+    "click.bad_score": {
+        "en": "The score in that link was not valid, so nothing was recorded. Please choose a score below.",
+        "zh-CN": "链接中的分数无效，没有记录任何回答。请在下方重新选择分数。",
+    },
+    "click.refused_commented": {
+        "en": "You have already told us why — thank you. Your first answer is kept.",
+        "zh-CN": "您已经告诉过我们原因，谢谢！以第一次提交为准。",
+    },
+    "click.refused_too_late": {
+        "en": "It is too late to add a comment to this answer (it can be added for 24 hours).",
+        "zh-CN": "已超过 24 小时，无法再为这次评分补充留言。",
+    },
+    "click.refused_other": {
+        "en": "A comment can no longer be added to this answer.",
+        "zh-CN": "这次回答已无法再补充留言。",
+    },
+    # --- open links and QR codes ---------------------------------------------------
+    "open.reference_label": {"en": "Order or project number", "zh-CN": "订单号或项目编号"},
+    "open.reference_hint": {
+        "en": "You will find it on your receipt or confirmation.",
+        "zh-CN": "可以在小票或确认信息上找到。",
+    },
+    "open.error_reference_missing": {
+        "en": "Please enter the order or project number.",
+        "zh-CN": "请填写订单号或项目编号。",
+    },
+    "open.error_reference_unknown": {
+        "en": "We could not find “{reference}”. Please check the number on your receipt.",
+        "zh-CN": "没有找到“{reference}”，请核对小票上的单号。",
+    },
+    "open.answered_body": {
+        "en": "This device has already answered for {reference} — thank you. Your first answer is kept.",
+        "zh-CN": "此设备已经对 {reference} 提交过回答，谢谢！以第一次提交为准。",
+    },
+    "open.detractor": {
+        "en": "We are sorry it was not better. {workspace} will look into what went wrong.",
+        "zh-CN": "很抱歉这次没有让您满意。{workspace}会认真查找问题所在。",
+    },
+    "open.another": {"en": "Answer for another order", "zh-CN": "评价另一个订单"},
+    "open.card_title": {"en": "How did it go?", "zh-CN": "这次体验怎么样？"},
+    "open.card_scan": {
+        "en": "Scan with your phone's camera: three questions, no sign-up.",
+        "zh-CN": "用手机相机扫一扫：三个问题，无需注册。",
+    },
+    "open.card_alt": {"en": "QR code of the survey", "zh-CN": "问卷二维码"},
+    # --- jobs admin ----------------------------------------------------------------
+    "jobs.title": {"en": "Jobs", "zh-CN": "后台任务"},
+    "jobs.subtitle": {
+        "en": "Invitations, reminders, webhooks and notifications waiting to go out, and the ones that failed.",
+        "zh-CN": "待发送的邀请、提醒、Webhook 与通知，以及发送失败的任务。",
+    },
+    "jobs.no_workspaces": {"en": "No workspace yet.", "zh-CN": "还没有工作区。"},
+    "jobs.workspaces": {"en": "Workspaces", "zh-CN": "工作区"},
+    "jobs.status_queued": {"en": "Queued", "zh-CN": "排队中"},
+    "jobs.status_running": {"en": "Running", "zh-CN": "执行中"},
+    "jobs.status_done": {"en": "Done", "zh-CN": "已完成"},
+    "jobs.status_dead": {"en": "Failed", "zh-CN": "已失败"},
+    "jobs.by_kind": {"en": "By kind", "zh-CN": "按类型"},
+    "jobs.col_kind": {"en": "Kind", "zh-CN": "类型"},
+    "jobs.col_id": {"en": "Job", "zh-CN": "任务"},
+    "jobs.col_status": {"en": "Status", "zh-CN": "状态"},
+    "jobs.col_run_at": {"en": "Due", "zh-CN": "计划时间"},
+    "jobs.col_attempts": {"en": "Attempts", "zh-CN": "尝试次数"},
+    "jobs.col_finished": {"en": "Failed at", "zh-CN": "失败时间"},
+    "jobs.col_error": {"en": "Last error", "zh-CN": "最近错误"},
+    "jobs.attempts": {"en": "{attempts} of {max}", "zh-CN": "{attempts} / {max}"},
+    "jobs.dead_title": {"en": "Failed jobs ({count})", "zh-CN": "失败的任务（{count}）"},
+    "jobs.dead_hint": {
+        "en": "These ran out of attempts or failed for good. Fix the cause, then retry: the job runs again now.",
+        "zh-CN": "这些任务已用完重试次数或无法重试。排除原因后点击重试，任务会立即重新执行。",
+    },
+    "jobs.dead_more": {
+        "en": "The {shown} latest of {count} shown.",
+        "zh-CN": "共 {count} 个，仅显示最新的 {shown} 个。",
+    },
+    "jobs.no_dead": {"en": "No failed jobs.", "zh-CN": "没有失败的任务。"},
+    "jobs.retry": {"en": "Retry", "zh-CN": "重试"},
+    "jobs.retry_label": {"en": "Retry job {id}", "zh-CN": "重试任务 {id}"},
+    "jobs.retried": {"en": "Job {id} is queued again.", "zh-CN": "任务 {id} 已重新排队。"},
+    "jobs.due_title": {"en": "Due next", "zh-CN": "即将执行"},
+    "jobs.no_due": {"en": "Nothing is waiting.", "zh-CN": "没有等待中的任务。"},
+    "jobs.latest_title": {"en": "Latest jobs", "zh-CN": "最近的任务"},
+    "jobs.count": {"en": "{count} jobs", "zh-CN": "共 {count} 个任务"},
+    "jobs.latest_more": {"en": "The {shown} newest shown.", "zh-CN": "仅显示最新的 {shown} 个。"},
+    "jobs.empty": {"en": "No jobs match these filters.", "zh-CN": "没有符合条件的任务。"},
+    "jobs.filter_status": {"en": "Status", "zh-CN": "状态"},
+    "jobs.filter_kind": {"en": "Kind", "zh-CN": "类型"},
+    "jobs.kind_hint": {"en": "e.g. invitation.send", "zh-CN": "例如 invitation.send"},
+    "jobs.any": {"en": "Any", "zh-CN": "全部"},
+    "jobs.apply": {"en": "Filter", "zh-CN": "筛选"},
+    "jobs.error_forbidden": {
+        "en": "This form can only be sent from Doorstep's own pages. Nothing was changed.",
+        "zh-CN": "此表单只能从 Doorstep 自己的页面提交，未做任何更改。",
+    },
+    "jobs.error_not_found": {
+        "en": "That job does not exist in this workspace.",
+        "zh-CN": "该工作区中没有这个任务。",
+    },
+    "jobs.error_not_dead": {
+        "en": "That job has not failed (it is queued, running or done), so there is nothing to retry.",
+        "zh-CN": "该任务没有失败（正在排队、执行中或已完成），无需重试。",
+    },
+    # --- webhooks and chat notifications --------------------------------------------
 }
 
 

@@ -32,7 +32,18 @@ from doorstep.db import Database
 from doorstep.errors import DoorstepError, InvalidInput
 from doorstep.stats import classify
 from doorstep.surveys.metrics import nps_summary
-from doorstep.surveys.services import MAX_COMMENT, SurveyView, check_score, open_survey, submit_response
+from doorstep.surveys.services import (
+    MAX_COMMENT,
+    AmendRefused,
+    SurveyView,
+    amend_click_answer,
+    answer_by_click,
+    check_score,
+    click_amendable,
+    open_survey,
+    peek_survey,
+    submit_response,
+)
 from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, normalise, other_language, t, url_code
 
 HERE = Path(__file__).parent
@@ -140,33 +151,90 @@ def _survey_form(
     )
 
 
-def _answered(request: Request, view: SurveyView, lang: str, *, created: bool) -> HTMLResponse:
+def _answered(
+    request: Request, view: SurveyView, lang: str, *, created: bool, notice: str | None = None, status: int = 200
+) -> HTMLResponse:
     score = view.answered_score
     assert score is not None  # only called for an answered invitation
     return _render(
-        request, "thanks.html", lang, private=True,
+        request, "thanks.html", lang, status=status, private=True,
         view=view, created=created, score=score, kind=classify(score), comment=view.answered_comment,
+        why=False, notice=notice,
     )
 
 
-@router.get("/s/{token}", response_class=HTMLResponse)
+def _why_page(
+    request: Request, view: SurveyView, lang: str, *, created: bool, form: SurveyForm | None = None,
+    error: str | None = None, status: int = 200,
+) -> HTMLResponse:
+    """A clicked score is in: thank, and ask why (comment and, optionally, the stage)."""
+    score = view.answered_score
+    assert score is not None
+    return _render(
+        request, "thanks.html", lang, status=status, private=True,
+        view=view, created=created, score=score, kind=classify(score), comment=view.answered_comment,
+        why=True, form=form or SurveyForm(), stages=_stage_choices(view, lang), error=error,
+        max_comment=MAX_COMMENT,
+    )
+
+
+def _refusal_message(reason: str, lang: str) -> str:
+    if reason == "commented":
+        return t(lang, "click.refused_commented")
+    if reason == "too_late":
+        return t(lang, "click.refused_too_late")
+    return t(lang, "click.refused_other")
+
+
+@router.api_route("/s/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def survey_page(
     request: Request, token: str, db: DbDep, now: NowDep, lang: str | None = None, score: str | None = None
 ) -> HTMLResponse:
-    """The survey. ``?score=N`` (a one-click link in an e-mail) preselects a score."""
+    """The survey. ``?score=N`` — one of the eleven links in an invitation e-mail — records
+    that score at once and asks why.
+
+    Recording on GET bends the rule that a GET changes nothing, on purpose: the issue asks
+    for the score to be one click in the e-mail, and a form cannot live in an e-mail
+    (Outlook, Gmail and QQ Mail drop forms and scripts). The risk is a mail security
+    scanner that fetches the links before the customer does. What limits the harm: a HEAD
+    request (what most link checkers send) records nothing; an invitation holds a single
+    answer, so the first link fetched wins and every later one only shows that answer
+    (a scanner walking 0…10 cannot end on 10, nor can a customer's second click change a
+    score); the answer is marked ``source: email-click`` so such answers can be told
+    apart; and the page a click opens asks the customer why, so a comment confirms that
+    a person was there.
+    """
+    if request.method == "HEAD":
+        try:
+            with db.read() as session:
+                view = peek_survey(session=session, token=token, now=now)
+        except DoorstepError as exc:
+            return _error_page(request, exc, lang)
+        return _survey_form(request, view, _survey_language(request, view, lang), SurveyForm())
+    clicked: int | None = None
+    bad_score = False
+    if score is not None:
+        try:
+            clicked = check_score(score)
+        except InvalidInput:
+            bad_score = True  # a mangled e-mail link: the survey, with a word on why nothing was kept
     try:
-        with db.write() as session:  # a write: the first opening is recorded
-            view = open_survey(session=session, token=token, now=now)
+        with db.write() as session:  # a write: the first opening (and a clicked score) is recorded
+            if clicked is None:
+                view = open_survey(session=session, token=token, now=now)
+                created, amendable = False, False
+            else:
+                view, created = answer_by_click(session=session, token=token, score=clicked, now=now)
+                amendable = click_amendable(session=session, token=token, now=now)
     except DoorstepError as exc:
         return _error_page(request, exc, lang)
-    chosen = _survey_language(request, view, lang)
+    lang = _survey_language(request, view, lang)
     if view.answered_score is not None:
-        return _answered(request, view, chosen, created=False)
-    try:
-        preselected = check_score(score) if score is not None else None
-    except InvalidInput:
-        preselected = None  # a mangled e-mail link still opens the survey
-    return _survey_form(request, view, chosen, SurveyForm(score=preselected))
+        if amendable:
+            return _why_page(request, view, lang, created=created)
+        return _answered(request, view, lang, created=created)
+    error = t(lang, "click.bad_score") if bad_score else None
+    return _survey_form(request, view, lang, SurveyForm(), error=error)
 
 
 @router.post("/s/{token}", response_class=HTMLResponse)
@@ -204,6 +272,42 @@ def survey_submit(
     except DoorstepError as exc:
         return _error_page(request, exc, lang)
     return _answered(request, view, _survey_language(request, view, lang), created=created)
+
+
+@router.post("/s/{token}/why", response_class=HTMLResponse)
+def survey_why(
+    request: Request,
+    token: str,
+    db: DbDep,
+    now: NowDep,
+    comment: Annotated[str | None, Form()] = None,
+    stage: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
+) -> HTMLResponse:
+    """The "why?" after a clicked score: adds comment and stage to that answer, once."""
+    comment = comment.replace("\r\n", "\n") if comment is not None else None
+    form = SurveyForm(comment=comment or "", stage=stage)
+    try:
+        try:
+            with db.write() as session:
+                view, _changed = amend_click_answer(
+                    session=session, token=token, comment=comment, stage=stage or None, now=now
+                )
+        except (InvalidInput, AmendRefused) as exc:
+            with db.read() as session:  # nothing was written; show why, keep what was typed
+                view = peek_survey(session=session, token=token, now=now)
+            chosen = _survey_language(request, view, lang)
+            if isinstance(exc, InvalidInput):
+                return _why_page(request, view, chosen, created=False, form=form,
+                                 error=_problem_message(exc, chosen), status=422)
+            if view.answered_score is None:
+                return _survey_form(request, view, chosen, SurveyForm(),
+                                    error=_refusal_message(exc.reason, chosen), status=409)
+            return _answered(request, view, chosen, created=False,
+                             notice=_refusal_message(exc.reason, chosen), status=409)
+    except DoorstepError as exc:
+        return _error_page(request, exc, lang)
+    return _answered(request, view, _survey_language(request, view, lang), created=True)
 
 
 # --- the dashboard ------------------------------------------------------------------

@@ -1,0 +1,428 @@
+"""Survey invitations and reminders by e-mail: rendering, SMTP, and the two job handlers.
+
+Exactly once in effect. The worker runs a job at least once, so before talking to the
+SMTP server the handler records a send key (``email:invitation:<id>``) as ``sending``
+in a transaction of its own, and confirms it as ``sent`` once the server accepted the
+message. A key found ``sending`` means an earlier attempt died between the two: the
+message may or may not have gone out, and a duplicate e-mail to a customer is worse
+than one a person re-sends, so that job goes to the dead letters instead of sending.
+An SMTP error before the server took the message means "not accepted": the key is
+removed again and the worker retries with backoff.
+
+The 0–10 scale is eleven links in the e-mail itself (``/s/<token>?score=N``): one click
+records the score and the page then asks why (see doorstep.web.pages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, parseaddr
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import jinja2
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from doorstep.accounts.models import Workspace
+from doorstep.accounts.services import workspace_settings
+from doorstep.config import Settings
+from doorstep.deliveries.models import Customer, Delivery
+from doorstep.jobs import services as jobs
+from doorstep.jobs.models import SentKey
+from doorstep.jobs.worker import Handler, JobContext, JobView, Permanent
+from doorstep.surveys.models import Invitation
+from doorstep.surveys.timing import outside_quiet_hours, zone
+from doorstep.web.i18n import normalise, t, url_code
+
+log = logging.getLogger("doorstep.email")
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "email"
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+Purpose = Literal["invitation", "reminder"]
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyMail:
+    """What one e-mail says, before it becomes a MIME message."""
+
+    subject: str
+    text: str
+    html: str
+    lang: str
+
+
+def survey_url(base_url: str, token: str, lang: str, score: int | None = None) -> str:
+    params: dict[str, str] = {}
+    if score is not None:
+        params["score"] = str(score)
+    params["lang"] = url_code(lang)
+    return f"{base_url.rstrip('/')}/s/{token}?{urlencode(params)}"
+
+
+def mail_language(customer_locale: str | None, workspace_locale: str | None) -> str:
+    """The customer's language when we speak it, else the workspace's, else English."""
+    return normalise(customer_locale) or normalise(workspace_locale) or "en"
+
+
+def render_survey_mail(
+    *,
+    purpose: Purpose,
+    survey_kind: str,
+    lang: str,
+    base_url: str,
+    token: str,
+    workspace_name: str,
+    reference: str,
+    customer_name: str | None,
+    expires_at: dt.datetime | None,
+) -> SurveyMail:
+    """The invitation or reminder for an ``nps`` survey or a ``resurvey`` (a case was
+    worked on: "how likely now…"), in ``lang``, as plain text and HTML."""
+    # Literal message ids (no f-strings): tests/web/test_i18n.py finds every id a page uses.
+    if survey_kind == "resurvey":
+        subject = t(lang, "email.resurvey.subject", workspace=workspace_name)
+        intro = t(lang, "email.resurvey.intro", workspace=workspace_name, reference=reference)
+        question = t(lang, "email.resurvey.question", workspace=workspace_name)
+    else:
+        subject = t(lang, "email.nps.subject", workspace=workspace_name)
+        intro = t(lang, "email.nps.intro", workspace=workspace_name, reference=reference)
+        question = t(lang, "email.nps.question", workspace=workspace_name)
+    reminder_note = None
+    if purpose == "reminder":
+        subject = t(lang, "email.reminder.subject", subject=subject)
+        reminder_note = t(lang, "email.reminder.note")
+    greeting = t(lang, "email.greeting_name", name=customer_name) if customer_name else t(lang, "email.greeting")
+    context: dict[str, Any] = {
+        "lang": lang,
+        "t": partial(t, lang),
+        "purpose": purpose,
+        "subject": subject,
+        "greeting": greeting,
+        "intro": intro,
+        "reminder_note": reminder_note,
+        "question": question,
+        "scale": [(n, survey_url(base_url, token, lang, n)) for n in range(11)],
+        "survey_link": survey_url(base_url, token, lang),
+        "workspace_name": workspace_name,
+        "reference": reference,
+        "expires": expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d") if expires_at else None,
+    }
+    text = _env.get_template("survey.txt").render(context)
+    html = _env.get_template("survey.html").render(context)
+    return SurveyMail(subject=subject, text=text, html=html, lang=lang)
+
+
+def message_id(send_key: str, token: str, sender: str) -> str:
+    """The same for every attempt at one send, so a receiver that sees it twice (a retry
+    after a lost reply) can drop the copy. The token keeps it unique across installations."""
+    digest = hashlib.sha256(f"{send_key}:{token}".encode()).hexdigest()[:24]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "doorstep.invalid"
+    # Short enough to stay on the header's line (a folded Message-ID confuses some receivers).
+    return f"<{send_key.removeprefix('email:').replace(':', '-')}.{digest}@{domain}>"
+
+
+def build_message(
+    mail: SurveyMail, *, sender: str, to_address: str, to_name: str | None, msg_id: str, date: dt.datetime
+) -> EmailMessage:
+    """A multipart/alternative message. Raises ValueError for an address that cannot be
+    put in a header (no ``@``, line breaks…): no retry will fix that."""
+    address = to_address.strip()
+    local, at, domain = address.rpartition("@")
+    if not (at and local and domain) or any(c.isspace() or c in "<>," for c in address):
+        raise ValueError(f"'{address[:80]}' is not an e-mail address")
+    message = EmailMessage()
+    message["Subject"] = mail.subject
+    message["From"] = sender
+    message["To"] = Address(display_name=(to_name or "").strip(), addr_spec=address)
+    message["Date"] = format_datetime(date.astimezone(dt.UTC))
+    message["Message-ID"] = msg_id
+    # An invitation is machine-sent: out-of-office replies and Outlook's auto-answers stay away.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(mail.text, charset="utf-8")
+    message.add_alternative(mail.html, subtype="html", charset="utf-8")
+    message["Content-Language"] = mail.lang  # after the parts: set_content drops Content-* headers
+    return message
+
+
+# --- SMTP -----------------------------------------------------------------------------
+
+
+class SmtpRefused(Exception):
+    """The server refused this message for good (5xx on RCPT or DATA): retrying cannot help."""
+
+
+class SmtpUncertain(Exception):
+    """The connection failed after the whole message was sent and before the server's
+    answer: it may have been accepted. Never retried automatically."""
+
+
+def smtp_enabled(settings: Settings) -> bool:
+    return bool(settings.smtp_host)
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    assert settings.smtp_host
+    timeout = settings.smtp_timeout_seconds
+    if settings.smtp_security == "ssl":
+        return smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=timeout,
+                                context=ssl.create_default_context())
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
+    if settings.smtp_security == "starttls":
+        smtp.ehlo()
+        smtp.starttls(context=ssl.create_default_context())
+        smtp.ehlo()
+    return smtp
+
+
+def _data(smtp: smtplib.SMTP, payload: bytes) -> None:
+    """smtplib's DATA step, split where it matters: a failure while sending the message
+    means the server never saw its end (not accepted); a failure while waiting for the
+    answer to the final dot means it may have been accepted."""
+    code, reply = smtp.docmd("DATA")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    body = re.sub(rb"(?m)^\.", b"..", payload)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    smtp.send(body + b".\r\n")
+    try:
+        code, reply = smtp.getreply()
+    except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        raise SmtpUncertain(f"no answer after the message was sent: {exc}") from exc
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def send_email(settings: Settings, message: EmailMessage) -> None:
+    """Hand one message to the configured SMTP server. Returns once the server accepted
+    it; raises SmtpRefused (permanent), SmtpUncertain, or an OSError/smtplib error
+    (temporary: not accepted)."""
+    sender = parseaddr(settings.smtp_from)[1] or settings.smtp_from
+    recipient = parseaddr(str(message["To"]))[1]
+    payload = message.as_bytes(policy=SMTP_POLICY)
+    smtp = _connect(settings)
+    try:
+        if settings.smtp_username:
+            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+            smtp.login(settings.smtp_username, password)
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            if 500 <= code < 600:
+                raise SmtpRefused(f"the mail server refused {recipient}: {code} {_text(reply)}")
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        try:
+            _data(smtp, payload)
+        except smtplib.SMTPDataError as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise SmtpRefused(
+                    f"the mail server refused the message: {exc.smtp_code} {_text(exc.smtp_error)}"
+                ) from exc
+            raise
+    finally:
+        try:
+            smtp.quit()  # accepted is accepted: a failed goodbye changes nothing
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+# --- the job handlers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    invitation_id: int
+    workspace_id: int
+    token: str
+    message: EmailMessage
+
+
+def send_key(purpose: Purpose, invitation_id: int) -> str:
+    return f"email:{purpose}:{invitation_id}"
+
+
+def _invitation_id(job: JobView) -> int:
+    value = job.payload.get("invitation_id")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Permanent(f"payload has no invitation_id: {job.payload!r}")
+    return value
+
+
+def _prepare(ctx: JobContext, session: Session, purpose: Purpose, invitation_id: int,
+             now: dt.datetime) -> Outgoing | str:
+    """The message to send, or why there is nothing to send."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        return "the invitation no longer exists"
+    if invitation.status in ("responded", "expired") or invitation.expires_at <= now:
+        return f"the invitation is {invitation.status if invitation.expires_at > now else 'expired'}"
+    if purpose == "invitation" and (invitation.status == "opened" or invitation.opened_at is not None):
+        return "the customer already opened the survey another way"
+    if purpose == "reminder" and invitation.status not in ("sent", "opened"):
+        return f"the invitation was never sent (status {invitation.status})"
+    if purpose == "reminder" and invitation.reminder_sent_at is not None:
+        return "the reminder was already sent"
+    workspace = session.get_one(Workspace, invitation.workspace_id)
+    if workspace_settings(workspace).invitation_channel == "link":
+        return "the workspace hands out links itself (invitation_channel=link)"
+    customer = session.get_one(Customer, invitation.customer_id)
+    if not customer.email:
+        return "the customer has no e-mail address"
+    if not smtp_enabled(ctx.settings):
+        return "e-mail is off (no SMTP host configured)"
+    delivery = session.get_one(Delivery, invitation.delivery_id)
+    lang = mail_language(customer.locale, workspace.locale)
+    mail = render_survey_mail(
+        purpose=purpose, survey_kind=invitation.kind, lang=lang, base_url=ctx.settings.base_url,
+        token=invitation.token, workspace_name=workspace.name, reference=delivery.external_id,
+        customer_name=customer.name, expires_at=invitation.expires_at,
+    )
+    key = send_key(purpose, invitation.id)
+    try:
+        message = build_message(
+            mail, sender=ctx.settings.smtp_from, to_address=customer.email, to_name=customer.name,
+            msg_id=message_id(key, invitation.token, ctx.settings.smtp_from), date=now,
+        )
+    except ValueError as exc:
+        raise Permanent(f"cannot e-mail invitation {invitation.id}: {exc}") from exc
+    return Outgoing(invitation.id, workspace.id, invitation.token, message)
+
+
+def _record_key(ctx: JobContext, key: str, job_id: int, now: dt.datetime) -> str | None:
+    """Insert the key as ``sending`` in a committed transaction of its own. Returns None
+    when this attempt owns it, else the status an earlier attempt left."""
+    try:
+        with ctx.db.write() as session:
+            session.add(SentKey(key=key, job_id=job_id, status="sending", created_at=now))
+            session.flush()
+        return None
+    except IntegrityError:
+        with ctx.db.read() as session:
+            status = session.scalar(select(SentKey.status).where(SentKey.key == key))
+        return status or "sending"  # gone again between the two reads: play safe
+
+
+def _forget_key(ctx: JobContext, key: str) -> None:
+    with ctx.db.write() as session:
+        session.execute(delete(SentKey).where(SentKey.key == key, SentKey.status == "sending"))
+
+
+def _confirm(session: Session, purpose: Purpose, key: str, invitation_id: int, now: dt.datetime) -> None:
+    """The server accepted (or had accepted): the key, the invitation and the reminder."""
+    sent = session.get(SentKey, key, with_for_update=True)
+    if sent is not None and sent.status != "sent":
+        sent.status = "sent"
+        sent.sent_at = now
+    invitation = session.get(Invitation, invitation_id, with_for_update=True)
+    if invitation is None:
+        return
+    if purpose == "reminder":
+        if invitation.reminder_sent_at is None:
+            invitation.reminder_sent_at = now
+        session.flush()
+        return
+    if invitation.status == "pending":
+        invitation.status = "sent"
+    if invitation.sent_at is None:
+        invitation.sent_at = now
+    invitation.channel = "email"
+    session.flush()
+    _schedule_reminder(session, invitation, now)
+
+
+def _schedule_reminder(session: Session, invitation: Invitation, now: dt.datetime) -> None:
+    workspace = session.get_one(Workspace, invitation.workspace_id)
+    rules = workspace_settings(workspace)
+    if rules.reminder_after_days <= 0:
+        return
+    delivery = session.get_one(Delivery, invitation.delivery_id)
+    customer_zone = (delivery.attributes or {}).get("customer_timezone")
+    tz = zone(customer_zone if isinstance(customer_zone, str) else None, workspace.timezone)
+    at = outside_quiet_hours(now + dt.timedelta(days=rules.reminder_after_days), rules.quiet_hours, tz)
+    if at >= invitation.expires_at:
+        return  # a reminder for a survey that has closed would only annoy
+    jobs.enqueue(
+        session, kind="invitation.remind", payload={"invitation_id": invitation.id}, run_at=at,
+        dedupe_key=f"remind:{invitation.id}", workspace_id=invitation.workspace_id,
+    )
+
+
+def _run(purpose: Purpose, ctx: JobContext, job: JobView) -> None:
+    invitation_id = _invitation_id(job)
+    now = ctx.clock()
+    with ctx.db.read() as session:
+        outgoing = _prepare(ctx, session, purpose, invitation_id, now)
+    if isinstance(outgoing, str):
+        log.info("%s %s: nothing sent: %s", purpose, invitation_id, outgoing)
+        return
+    key = send_key(purpose, invitation_id)
+    earlier = _record_key(ctx, key, job.id, now)
+    if earlier == "sent":
+        with ctx.db.write() as session:
+            _confirm(session, purpose, key, invitation_id, now)
+        return
+    if earlier is not None:
+        raise Permanent(
+            f"{key} was left 'sending' by an earlier attempt that stopped before the mail server's answer "
+            "was recorded: the e-mail may or may not have been sent, so it is not sent again. Check the "
+            "mail server's log; to send it anyway, delete the send key and retry this job."
+        )
+    try:
+        send_email(ctx.settings, outgoing.message)
+    except SmtpUncertain as exc:
+        raise Permanent(f"{key}: {exc}; not sent again automatically (it may have arrived)") from exc
+    except SmtpRefused as exc:
+        _forget_key(ctx, key)
+        raise Permanent(str(exc)) from exc
+    except BaseException:
+        _forget_key(ctx, key)  # not accepted: the next attempt may send
+        raise
+    with ctx.db.write() as session:
+        _confirm(session, purpose, key, invitation_id, ctx.clock())
+    log.info("%s %s sent by e-mail", purpose, invitation_id)
+
+
+def send_invitation(ctx: JobContext, job: JobView) -> None:
+    """Job ``invitation.send``: e-mail the invitation, then schedule its reminder."""
+    _run("invitation", ctx, job)
+
+
+def send_reminder(ctx: JobContext, job: JobView) -> None:
+    """Job ``invitation.remind``: one reminder for a survey still unanswered."""
+    _run("reminder", ctx, job)
+
+
+HANDLERS: dict[str, Handler] = {"invitation.send": send_invitation, "invitation.remind": send_reminder}

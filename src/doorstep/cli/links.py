@@ -1,0 +1,173 @@
+"""`doorstep links …` and `doorstep qr`: open links and printable QR codes from a terminal.
+
+As thin as the API: parse, one unit of work, one service call, print (a table, or
+the API's JSON shape with --json). Survey addresses use DOORSTEP_BASE_URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from doorstep.channels.qr import DEFAULT_SCALE, MAX_SCALE, format_for, render
+from doorstep.cli.common import State, cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.db import utcnow
+from doorstep.errors import Gone, InvalidInput
+from doorstep.surveys.open_links import (
+    LinkInfo,
+    clean_reference,
+    create_link,
+    current_invitation,
+    get_link,
+    list_links,
+    revoke_link,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+links_app = typer.Typer(help="Open survey links for receipts and go-live meetings: create, list, revoke.",
+                        no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(links_app, name="links")
+    app.command("qr")(qr)
+
+
+def _as_dict(info: LinkInfo, base_url: str) -> dict[str, Any]:
+    # The same shape as GET /api/v1/links.
+    api = f"{base_url}/api/v1/links/{info.id}"
+    return {
+        "id": info.id,
+        "label": info.label,
+        "url": info.url(base_url),
+        "delivery_external_id": info.delivery_external_id,
+        "active": info.active,
+        "created_at": info.created_at.isoformat(),
+        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
+        "responses": info.responses,
+        "qr_png": f"{api}/qr.png",
+        "qr_svg": f"{api}/qr.svg",
+    }
+
+
+def _base(st: State) -> str:
+    return st.settings.base_url
+
+
+@links_app.command("create")
+@cli_errors
+def create(
+    ctx: typer.Context,
+    label: Annotated[str, typer.Option("--label", help="What the link is for: 'receipts', 'go-live ACME'.")],
+    delivery: Annotated[
+        str | None, typer.Option("--delivery", help="Fix the link to this delivery (its external id).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A new open link: one answer per device per delivery."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = workspace_for(session, st)
+        info = create_link(session=session, workspace=workspace, label=label, delivery_external_id=delivery,
+                           now=utcnow())
+    data = _as_dict(info, _base(st))
+    if json_out:
+        print_json(data)
+        return
+    console.print(f"open link {info.id} ({escape(info.label)}): {data['url']}", highlight=False, soft_wrap=True)
+    console.print(f"  print it: doorstep qr --link {info.id} --out link-{info.id}.png", highlight=False)
+
+
+@links_app.command("list")
+@cli_errors
+def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """The workspace's open links, revoked ones included."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.read() as session:
+        workspace = workspace_for(session, st)
+        links = list_links(session=session, workspace=workspace)
+    if json_out:
+        print_json({"links": [_as_dict(info, _base(st)) for info in links]})
+        return
+    table = Table("id", "label", "delivery", "answers", "state", "url", title=f"Open links — {st.workspace}")
+    for info in links:
+        table.add_row(str(info.id), escape(info.label), escape(info.delivery_external_id or "any"),
+                      str(info.responses), "active" if info.active else f"revoked {info.revoked_at:%Y-%m-%d}",
+                      info.url(_base(st)))
+    console.print(table)
+
+
+@links_app.command("revoke")
+@cli_errors
+def revoke(
+    ctx: typer.Context,
+    link_id: Annotated[int, typer.Argument(help="The link's id (see `doorstep links list`).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Stop a link taking answers; the answers it received are kept."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = workspace_for(session, st)
+        info = revoke_link(session=session, workspace=workspace, link_id=link_id, now=utcnow())
+    if json_out:
+        print_json(_as_dict(info, _base(st)))
+        return
+    console.print(f"open link {info.id} ({escape(info.label)}) revoked", highlight=False)
+
+
+@cli_errors
+def qr(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="The file to write: FILE.png or FILE.svg.")],
+    delivery: Annotated[
+        str | None, typer.Option("--delivery", help="A delivery's external id: the QR code of its invitation.")
+    ] = None,
+    link: Annotated[int | None, typer.Option("--link", help="An open link's id: the QR code of that link.")] = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", help="With --link: a delivery reference the page will prefill.")
+    ] = None,
+    scale: Annotated[
+        int, typer.Option(min=1, max=MAX_SCALE, help="Pixels per module (8: ~3.7 cm at 300 dpi).")
+    ] = DEFAULT_SCALE,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write a printable QR code: a delivery's survey invitation, or an open link."""
+    st = state(ctx)
+    if (delivery is None) == (link is None):
+        raise InvalidInput("give exactly one of --delivery EXT or --link ID", field="--delivery/--link")
+    if ref is not None and link is None:
+        raise InvalidInput("--ref goes with --link", field="--ref")
+    kind = format_for(out.name)  # before any work: a wrong extension is a typo
+    db = open_database(st)
+    with db.read() as session:
+        workspace = workspace_for(session, st)
+        if delivery is not None:
+            invitation = current_invitation(session=session, workspace=workspace, external_id=delivery, now=utcnow())
+            if invitation.status == "expired":
+                raise Gone(f"the invitation of delivery '{delivery[:80]}' has expired")
+            url, title = invitation.url(_base(st)), None
+        else:
+            assert link is not None
+            info = get_link(session=session, workspace=workspace, link_id=link)
+            if not info.active:
+                raise Gone(f"open link {link} is revoked")
+            reference = clean_reference(ref, field="--ref") if ref is not None and not info.delivery_external_id \
+                else None
+            url, title = info.url(_base(st), reference), info.label
+    content = render(url, kind, scale=scale, title=title)
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}", field="--out") from None
+    if json_out:
+        print_json({"file": str(out), "format": kind, "url": url, "bytes": len(content)})
+        return
+    console.print(f"wrote {escape(str(out))} ({kind}, {len(content):,} bytes): {url}", highlight=False, soft_wrap=True)
