@@ -7,6 +7,7 @@
     ├── InvalidInput        bad data, with where it is (line, field)                 → 422
     │   └── ImportFailed    a file with bad rows; carries every row's problem        → 422
     ├── AuthError           missing or wrong credentials                             → 401
+    ├── Forbidden           signed in, but the role may not do this                  → 403
     └── NotReady            the database is not initialised or not reachable         → 503
 
 Services raise these; only the edges (api/, web/, cli/) turn them into HTTP
@@ -87,6 +88,14 @@ class ImportFailed(InvalidInput):
 
 class AuthError(DoorstepError):
     http_status = 401
+    exit_code = 5
+
+
+class Forbidden(DoorstepError):
+    """The caller is known but their role does not allow this (never for another
+    workspace's objects: those answer NotFound, so ids cannot be probed)."""
+
+    http_status = 403
     exit_code = 5
 
 

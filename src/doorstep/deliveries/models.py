@@ -49,6 +49,9 @@ class Customer(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the customer's data was erased on request: the row stays (its answers
+    # still count), name, e-mail, attributes and comment texts are gone.
+    erased_at: Mapped[dt.datetime | None]
 
 
 DELIVERY_STATUSES = ("pending", "in_progress", "delivered", "cancelled")
