@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-all install lint clean bench
+.PHONY: demo test test-all install lint clean bench fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Doorstep needs Python 3.11 or newer"; exit 1; }
@@ -22,6 +22,10 @@ demo: $(STAMP)
 ## The whole suite (SQLite always; PostgreSQL too when DOORSTEP_TEST_DATABASE_URL is set)
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q
+
+## Schemathesis against every API operation; DOORSTEP_FUZZ_EXAMPLES=1000 make fuzz for a long, random run
+fuzz: $(STAMP)
+	$(PY) -m pytest -q -s -p no:cacheprovider tests/core/test_fuzz_api.py
 
 ## Including the slow, benchmark-like tests
 test-all: $(STAMP)

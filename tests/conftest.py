@@ -19,6 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from doorstep.accounts import passwords
+from doorstep.accounts import sessions as login_sessions
+from doorstep.accounts.models import User, Workspace
 from doorstep.accounts.services import create_api_key, create_workspace
 from doorstep.api.app import create_app
 from doorstep.config import Settings
@@ -155,3 +158,69 @@ def make_workspace(database: Database, slug: str, **kwargs: object) -> Workspace
 def workspace(database: Database) -> WorkspaceHandle:
     """The 'default' workspace (UTC, English) with an admin API key."""
     return make_workspace(database, "default", timezone="UTC")
+
+
+# --- people who sign in -------------------------------------------------------------
+
+TEST_PASSWORD = "correct horse battery staple"
+_hashes: dict[str, str] = {}
+
+
+def password_hash(password: str = TEST_PASSWORD) -> str:
+    """argon2 costs ~50 ms a hash: tests share one per password."""
+    if password not in _hashes:
+        _hashes[password] = passwords.hash_password(password)
+    return _hashes[password]
+
+
+@dataclass
+class Person:
+    """Someone signed in through a TestClient: the cookie is on the client."""
+
+    id: int
+    handle: str
+    role: str
+    workspace: str
+    secret: str
+
+    @property
+    def csrf(self) -> str:
+        return login_sessions.csrf_token(self.secret)
+
+
+def make_person(database: Database, workspace: str, role: str = "admin", *, handle: str | None = None,
+                email: str | None = None, password: str = TEST_PASSWORD) -> int:
+    """A person with a login (and the test password), without going through the CLI."""
+    with database.write() as session:
+        ws = session.query(Workspace).filter_by(slug=workspace).one()
+        name = handle or f"{role}-{workspace}"
+        user = session.query(User).filter_by(workspace_id=ws.id, handle=name).one_or_none()
+        if user is None:
+            user = User(workspace_id=ws.id, handle=name)
+            session.add(user)
+        user.role, user.email, user.password_hash, user.active = role, email, password_hash(password), True
+        session.flush()
+        return user.id
+
+
+def login(client: TestClient, database: Database, workspace: WorkspaceHandle | str, role: str = "admin", *,
+          handle: str | None = None, user_id: int | None = None, now: dt.datetime | None = None) -> Person:
+    """Sign ``client`` in as a new person of ``role`` (or as ``user_id``): a session row and its
+    cookie, plus the CSRF token as the client's ``X-CSRF-Token`` header, so every form post
+    and API call of the test carries it (tests of the refusal drop it)."""
+    slug = workspace if isinstance(workspace, str) else workspace.slug
+    uid = user_id if user_id is not None else make_person(database, slug, role, handle=handle)
+    with database.write() as session:
+        user = session.get_one(User, uid)
+        started = now or client.app.state.clock()  # type: ignore[attr-defined]
+        secret = login_sessions.create_session(session, user=user, now=started, lifetime=dt.timedelta(days=7))
+        person = Person(uid, user.handle, user.role, slug, secret)
+    client.cookies.set(login_sessions.COOKIE, secret)
+    client.headers["X-CSRF-Token"] = person.csrf
+    return person
+
+
+@pytest.fixture
+def signed_in(client: TestClient, database: Database, workspace: WorkspaceHandle) -> Person:
+    """``client`` signed in as an admin of the default workspace."""
+    return login(client, database, workspace, "admin")

@@ -6,12 +6,32 @@ the tests), so a test can build its own without touching ``os.environ``.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./doorstep.db"
+RATE_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+
+
+def parse_rate(text: str) -> tuple[int, float] | None:
+    """``"30/minute"`` → (30, 60.0); ``"0"`` (or ``"0/minute"``) → None, no limit."""
+    value = text.strip().lower()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or (period and period not in RATE_PERIODS):
+        raise ValueError(f"a rate is N/second, N/minute or N/hour (0: no limit), not {text!r}")
+    if int(count) == 0:
+        return None
+    if not period:
+        raise ValueError(f"say per what: {count}/minute, not {text!r}")
+    return int(count), RATE_PERIODS[period]
+
+
+def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``"10.0.0.1, 172.16.0.0/12"`` → the networks whose X-Forwarded-For header is believed."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
 class Settings(BaseSettings):
@@ -35,6 +55,9 @@ class Settings(BaseSettings):
         ge=0,
         description="How often `doorstep serve` runs the case scheduler pass (escalations, re-survey expiry); 0: off.",
     )
+    alert_interval_seconds: float = Field(
+        default=900, ge=0, description="How often the worker looks for NPS drops and theme surges (alerts); 0: off."
+    )
 
     # --- e-mail (invitations, reminders, briefs); no host: e-mail is off ------------
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail is sent.")
@@ -53,6 +76,33 @@ class Settings(BaseSettings):
         default=300, gt=0, description="A claimed job returns to the queue if its worker has not finished it by then."
     )
     webhook_timeout_seconds: float = Field(default=10, gt=0, description="An outbound call that takes longer fails.")
+    # --- people signing in ------------------------------------------------------------
+    session_idle_minutes: float = Field(
+        default=12 * 60, gt=0, description="A signed-in browser left alone this long must sign in again."
+    )
+    session_max_hours: float = Field(
+        default=7 * 24, gt=0, description="Every sign-in ends after this long, however busy."
+    )
+    # --- rate limits of the public surfaces (per process; "N/second|minute|hour", "0": off)
+    rate_limit_per_token: str = Field(
+        default="30/minute", description="Requests to one survey link (/s/TOKEN…): one customer's link."
+    )
+    rate_limit_per_open_link: str = Field(
+        default="600/minute", description="Requests to one open link (/o/TOKEN…): shared by everyone who scans it."
+    )
+    rate_limit_per_address: str = Field(
+        default="120/minute", description="Requests from one client address to /s/… and to /o/… (each)."
+    )
+    rate_limit_inbound: str = Field(
+        default="600/minute", description="Signed inbound webhook calls per workspace and client address."
+    )
+    rate_limit_max_keys: int = Field(
+        default=50_000, ge=100, description="Tokens and addresses remembered per surface (least recent forgotten)."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -62,6 +112,18 @@ class Settings(BaseSettings):
             value = "postgresql://" + value.removeprefix("postgres://")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("rate_limit_per_token", "rate_limit_per_open_link", "rate_limit_per_address", "rate_limit_inbound")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        parse_rate(value)  # refuse a typo at start-up, not at the first request
+        return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        proxy_networks(value)
         return value
 
     @field_validator("base_url")

@@ -12,15 +12,25 @@ and, thanks to WAL, never wait for a writer.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Iterator
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from doorstep.errors import DoorstepError, InvalidInput
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -77,10 +87,59 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the pragmas and transaction behaviour we rely on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=to_json, **kwargs
+        )
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, json_serializer=to_json, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def to_json(value: Any) -> str:
+    """What a JSON column stores. Refused, on both engines, as InvalidInput: NaN and the
+    infinities (not JSON: PostgreSQL rejects them, SQLite would hand back null) and the NUL
+    character (PostgreSQL's json cannot take it out again: every later query of the column
+    would fail)."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise InvalidInput("numbers must be finite (no NaN or Infinity)") from None
+    if "\\u0000" in text and _has_nul(value):
+        raise InvalidInput("text may not contain the NUL character (\\u0000)")
+    return text
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool
+) -> None:
+    """PostgreSQL cannot store the NUL character in text (psycopg refuses to send it), and
+    text reaches the database from every edge: an API field, a query filter, a CSV cell, a
+    form. Refusing it here, on both engines, makes it one 422 everywhere instead of a 500
+    on PostgreSQL and a stored NUL on SQLite."""
+    # ``executemany`` is not a reliable shape hint: SQLAlchemy's insertmanyvalues hands one
+    # flat row with executemany=True. Look at the shape instead.
+    if isinstance(parameters, Mapping):
+        rows: Any = (parameters,)
+    elif parameters and all(isinstance(row, Mapping | tuple | list) for row in parameters):
+        rows = parameters
+    else:
+        rows = (parameters or (),)
+    for row in rows:
+        values = row.values() if isinstance(row, Mapping) else row
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise InvalidInput("text may not contain the NUL character (\\u0000)")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -106,6 +165,18 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+@contextmanager
+def _our_errors() -> Iterator[None]:
+    """SQLAlchemy wraps an error raised while it binds a value (to_json's InvalidInput) in a
+    StatementError; the caller gets ours back, so that it answers 422 and not 500."""
+    try:
+        yield
+    except StatementError as exc:
+        if isinstance(exc.orig, DoorstepError):
+            raise exc.orig from None
+        raise
+
+
 class Database:
     """The process's engine and its two kinds of unit of work."""
 
@@ -115,6 +186,12 @@ class Database:
         self._write_engine = self.engine.execution_options(doorstep_write=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+        # SQLite has one writer at a time. This process's threads (a server's thread pool)
+        # take turns here rather than in SQLite's busy handler, which polls with sleeps of
+        # up to 100 ms: under 32 concurrent survey answers that starved some requests for
+        # seconds (bench/bench_trust.py). Re-entrant: a write may call code that writes.
+        self._writer = threading.RLock() if self.is_sqlite else None
+        self._writer_thread: ThreadPoolExecutor | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -123,19 +200,40 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits when the block ends, rolls back on any error."""
-        with self._write.begin() as session:
+        if self._writer is None:
+            with _our_errors(), self._write.begin() as session:
+                yield session
+            return
+        with self._writer, _our_errors(), self._write.begin() as session:
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """One read-only unit of work; anything written in it is rolled back."""
-        with self._read() as session:
+        with _our_errors(), self._read() as session:
             try:
                 yield session
             finally:
                 session.rollback()
 
+    async def call_writer(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (which opens its own :meth:`write`) off the event loop and await it.
+
+        On SQLite, on this process's one writer thread, in arrival order: the requests of a
+        busy survey take turns there instead of 32 pool threads fighting over the GIL and
+        the write lock (p99 of seconds at 32 clients, bench/bench_trust.py). On PostgreSQL,
+        which writes concurrently, on the usual thread pool.
+        """
+        if self._writer is None:
+            return await anyio.to_thread.run_sync(work)
+        if self._writer_thread is None:
+            self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorstep-writer")
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, work)
+
     def dispose(self) -> None:
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown(wait=True)
+            self._writer_thread = None
         self.engine.dispose()
 
 

@@ -8,6 +8,7 @@
     │   └── ImportFailed    a file with bad rows; carries every row's problem        → 422
     ├── AuthError           missing or wrong credentials                             → 401
     ├── Forbidden           signed in, but the role may not do this                  → 403
+    ├── RateLimited         too many requests; carries the seconds to wait           → 429
     └── NotReady            the database is not initialised or not reachable         → 503
 
 Services raise these; only the edges (api/, web/, cli/) turn them into HTTP
@@ -99,6 +100,18 @@ class Forbidden(DoorstepError):
     exit_code = 5
 
 
+class RateLimited(DoorstepError):
+    """Too many requests to a public surface (doorstep.web.ratelimit); the answer says
+    when to come back (``Retry-After``)."""
+
+    http_status = 429
+    exit_code = 7
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(f"too many requests: try again in {self.retry_after} s")
+
+
 class NotReady(DoorstepError):
     http_status = 503
     exit_code = 6
@@ -114,4 +127,5 @@ __all__ = [
     "NotFound",
     "NotReady",
     "Problem",
+    "RateLimited",
 ]

@@ -297,3 +297,87 @@ def proportion_interval(successes: int, trials: int) -> tuple[float, float] | No
     centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
     half = Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
     return _round1(100.0 * max(0.0, centre - half)), _round1(100.0 * min(1.0, centre + half))
+
+
+# --- alarms: many tests at once, and rates of mention ------------------------------
+
+
+def holm(p_values: list[float], alpha: float) -> list[bool]:
+    """Which of several tests to reject so that the chance of *any* false rejection stays
+    below ``alpha`` (Holm–Bonferroni step-down), in input order.
+
+    Sorted ascending, the i-th smallest p (from 0) is rejected while p ≤ alpha/(m − i);
+    the first that fails stops the walk. It controls the same family-wise error as
+    Bonferroni (alpha/m for all) and never rejects less.
+    """
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    rejected = [False] * len(p_values)
+    m = len(p_values)
+    for rank, index in enumerate(order):
+        if p_values[index] > alpha / (m - rank):
+            break
+        rejected[index] = True
+    return rejected
+
+
+@dataclass(frozen=True)
+class ShareChange:
+    """A share (say, of the comments that mention a theme) before and after, and the
+    one-sided p-value of "it rose" from :func:`share_rise`."""
+
+    before: float | None  # share in percent, one decimal
+    after: float | None
+    ratio: float | None  # after / before; None when before is 0
+    p_value: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "before": self.before,
+            "after": self.after,
+            "ratio": None if self.ratio is None else round(self.ratio, 2),
+            "p_value": None if self.p_value is None else float(f"{self.p_value:.3g}"),
+        }
+
+
+def binomial_upper_tail(successes: int, trials: int, p: float) -> float:
+    """P(X ≥ successes) for X ~ Binomial(trials, p), exactly (summed in log space)."""
+    if successes <= 0:
+        return 1.0
+    if successes > trials or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    lg_n = math.lgamma(trials + 1)
+    total = 0.0
+    for i in range(successes, trials + 1):
+        term = math.exp(lg_n - math.lgamma(i + 1) - math.lgamma(trials - i + 1) + i * log_p + (trials - i) * log_q)
+        total += term
+        if i > trials * p and term < total * 1e-16:
+            break  # past the mode the terms only shrink: the rest cannot change the sum
+    return min(1.0, total)
+
+
+def share_rise(before_hits: int, before_trials: int, after_hits: int, after_trials: int) -> ShareChange:
+    """Did the share hits/trials *rise* from ``before`` to ``after``? Exact conditional test.
+
+    Mentions are rare events counted against an exposure (the answers of each window):
+    given their total k, under "no change" the number falling in the later window is
+    Binomial(k, after_trials / (before_trials + after_trials)); the p-value is that
+    binomial's upper tail. Exact, so unlike the normal two-proportion z-test it does not
+    over-call the right-skewed counts of a theme mentioned a dozen times a week (the
+    z-test's false-alarm rate was twice its level in our simulation at those counts).
+    """
+    for hits, trials in ((before_hits, before_trials), (after_hits, after_trials)):
+        if trials < 0 or not 0 <= hits <= trials:
+            raise ValueError(f"inconsistent counts: {hits} of {trials}")
+    if before_trials == 0 or after_trials == 0:
+        return ShareChange(None, None, None, None)
+    p1, p2 = before_hits / before_trials, after_hits / after_trials
+    exposure = after_trials / (before_trials + after_trials)
+    return ShareChange(
+        before=_round1(100 * p1),
+        after=_round1(100 * p2),
+        ratio=p2 / p1 if p1 > 0 else None,
+        p_value=binomial_upper_tail(after_hits, before_hits + after_hits, exposure),
+    )

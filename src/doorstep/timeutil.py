@@ -5,9 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+# The years Doorstep accepts from outside, as written (in the value's own offset).
+# Python's datetime ends at years 1 and 9999, and a period's arithmetic (the day after
+# --until, the previous period of a comparison, a shift to UTC) must not fall off either
+# end: a date outside these years is refused as input.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
+
+
+def check_range(value: dt.datetime) -> dt.datetime:
+    """``value`` if its year is one Doorstep accepts; else ValueError fit for a person."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value.date().isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return value
 
 
 def parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
@@ -24,7 +37,14 @@ def parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
         raise ValueError(f"'{value[:40]}' is not an ISO 8601 date-time (e.g. 2026-03-01T12:30:00+08:00)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(dt.UTC)
+    return to_utc(parsed)
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """An aware instant in UTC, inside the accepted years (ValueError otherwise).
+
+    Compared before converting: 0001-01-01 in UTC+8 has no UTC form to convert to."""
+    return check_range(value).astimezone(dt.UTC)
 
 
 def parse_bound(text: str, tz: dt.tzinfo, *, end: bool) -> dt.datetime:
@@ -36,7 +56,6 @@ def parse_bound(text: str, tz: dt.tzinfo, *, end: bool) -> dt.datetime:
             day = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"'{value}' is not a date (YYYY-MM-DD)") from None
-        if end:
-            day += dt.timedelta(days=1)
-        return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+        start = check_range(dt.datetime.combine(day, dt.time(), tzinfo=tz))
+        return (start + dt.timedelta(days=1) if end else start).astimezone(dt.UTC)
     return parse_instant(value, tz)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from tests.cases.helpers import answer
+from tests.conftest import login
 
 ORIGIN = {"Origin": "http://testserver"}
 
 
-def test_inbox_lists_filters_and_escapes(client, workspace, clock) -> None:
+def test_inbox_lists_filters_and_escapes(client, database, workspace, clock) -> None:
+    login(client, database, workspace, "cs")
     first = answer(client, workspace, clock, "D-1", 2, comment="<script>alert(1)</script> cold")
     answer(client, workspace, clock, "D-2", 5)
     page = client.get("/inbox")
@@ -24,8 +26,9 @@ def test_inbox_lists_filters_and_escapes(client, workspace, clock) -> None:
     assert 'lang="zh-CN"' in zh.text and "工单收件箱" in zh.text
 
 
-def test_case_page_moves_with_same_origin_posts_only(client, workspace, clock) -> None:
+def test_case_page_moves_with_same_origin_posts_only(client, database, workspace, clock) -> None:
     case_id = answer(client, workspace, clock, "D-1", 3, comment="late")
+    me = login(client, database, workspace, "cs", handle="cs-wang")
     page = client.get(f"/cases/{case_id}")
     assert page.status_code == 200
     assert re.findall(r'name="to" value="(\w+)"', page.text) == ["contacted"]
@@ -43,6 +46,8 @@ def test_case_page_moves_with_same_origin_posts_only(client, workspace, clock) -
     assert moved.status_code == 303 and moved.headers["location"] == f"/cases/{case_id}"
     page = client.get(f"/cases/{case_id}")
     assert "&lt;b&gt;phoned&lt;/b&gt;" in page.text and "<b>phoned</b>" not in page.text
+    timeline = client.get(f"/api/v1/cases/{case_id}", headers=workspace.headers).json()["timeline"]
+    assert me.handle in {e.get("actor") for e in timeline}  # the timeline names who moved it
     assert re.findall(r'name="to" value="(\w+)"', page.text) == ["resolved"]
 
     # A second click from the stale page: 409 with the current state, nothing changed.
@@ -61,6 +66,7 @@ def test_case_page_moves_with_same_origin_posts_only(client, workspace, clock) -
     assert assigned.status_code == 200 and "Owner: cs-li" in assigned.text
 
 
-def test_unknown_case_page_is_404(client, workspace) -> None:
+def test_unknown_case_page_is_404(client, database, workspace) -> None:
+    login(client, database, workspace, "cs")
     assert client.get("/cases/999").status_code == 404
     assert client.post("/cases/999/notes", data={"note": "x"}, headers=ORIGIN).status_code == 404

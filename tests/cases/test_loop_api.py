@@ -66,3 +66,13 @@ def test_detractor_to_verified_recovery(client, workspace, clock) -> None:
     assert sum(point["responses"] for point in trend["points"]) == 1
     drivers = client.get("/api/v1/metrics/drivers", headers=h).json()
     assert drivers["responses"] == 1
+
+
+def test_ids_past_the_integer_columns_are_422(client, workspace) -> None:
+    # Found by the fuzzer: /cases/9223372036854775808 was an OverflowError on SQLite (a 500).
+    for path in ("/api/v1/cases/{}", "/api/v1/webhooks/subscriptions/{}", "/api/v1/links/{}"):
+        assert client.get(path.format(2**63), headers=workspace.headers).status_code == 422
+        assert client.get(path.format(2**31 - 1), headers=workspace.headers).status_code == 404
+    r = client.post(f"/api/v1/cases/{2**63}/notes", headers=workspace.headers, json={"note": "hello"})
+    assert r.status_code == 422
+    assert client.get("/api/v1/cases", headers=workspace.headers, params={"offset": 2**63}).status_code == 422

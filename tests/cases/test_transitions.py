@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import func, select
 from tests.cases.helpers import answer
-from tests.conftest import make_workspace
+from tests.conftest import login, make_workspace
 
 from doorstep.accounts.services import get_workspace
 from doorstep.cases.models import CaseEvent
@@ -47,7 +47,7 @@ def test_another_workspaces_case_is_not_found(client, workspace, database, clock
     assert client.get("/api/v1/cases", headers=other.headers).json()["total"] == 0
 
 
-def test_notes_are_bounded_and_kept_verbatim(client, workspace, clock) -> None:
+def test_notes_are_bounded_and_kept_verbatim(client, database, workspace, clock) -> None:
     case_id = answer(client, workspace, clock, "D-1", 4)
     huge = client.post(f"/api/v1/cases/{case_id}/notes", headers=workspace.headers, json={"note": "x" * 1_048_576})
     assert huge.status_code == 422
@@ -58,6 +58,7 @@ def test_notes_are_bounded_and_kept_verbatim(client, workspace, clock) -> None:
     html = "<img src=x onerror=alert(1)> 客户说<b>太慢</b>"
     ok = client.post(f"/api/v1/cases/{case_id}/notes", headers=workspace.headers, json={"note": html})
     assert ok.status_code == 200 and ok.json()["timeline"][-1]["note"] == html  # JSON carries it as text
+    login(client, database, workspace, "cs")
     page = client.get(f"/cases/{case_id}")
     assert "&lt;img src=x onerror=alert(1)&gt;" in page.text and "<img src=x" not in page.text
     too_long = move(client, workspace, case_id, "contacted", note="y" * 20_001)

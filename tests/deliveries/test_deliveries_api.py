@@ -117,3 +117,54 @@ def test_authentication_and_workspace_isolation(client, workspace, database) -> 
     r = client.post("/api/v1/deliveries", json=delivery("MINE"), headers=other.headers)
     assert r.json()["created"] == 1
     assert count(database, Delivery) == 2
+
+
+def test_nul_characters_are_refused_and_never_stored(client, workspace, database) -> None:
+    # Found by the fuzzer: psycopg refuses NUL in text (a 500 on PostgreSQL, stored as-is on SQLite), and a
+    # NUL inside a JSON attribute was stored on PostgreSQL and then broke every later by=<attribute> query.
+    for body in (delivery("F-\x00"), delivery("F-1", customer="c\x00"), delivery("F-1", attributes={"team": "n\x00"}),
+                 delivery("F-1", attributes={"te\x00am": "north"}),
+                 delivery("F-1", stages={"s\x00": "2026-03-02T08:00:00Z"})):
+        r = client.post("/api/v1/deliveries", json=body, headers=workspace.headers)
+        assert r.status_code == 422, r.text
+        assert "NUL" in r.json()["error"]["message"]
+    assert count(database, Delivery) == 0
+    assert client.get("/api/v1/deliveries/F-%00", headers=workspace.headers).status_code == 422
+    assert client.get("/api/v1/metrics/nps", headers=workspace.headers, params={"by": "team"}).status_code == 200
+
+
+def test_numbers_json_cannot_hold_are_refused(client, workspace, database) -> None:
+    # Found by the fuzzer: Python's JSON parser takes NaN, Infinity and 1e400; PostgreSQL refused them (500)
+    # and SQLite handed them back as null.
+    for number in (b"NaN", b"Infinity", b"-Infinity", b"1e400"):
+        raw = b'{"external_id": "F-1", "customer_id": "c-1", "attributes": {"weight": ' + number + b"}}"
+        r = client.post("/api/v1/deliveries", content=raw,
+                        headers={**workspace.headers, "Content-Type": "application/json"})
+        assert r.status_code == 422, (number, r.text)
+    assert count(database, Delivery) == 0
+    big = client.post("/api/v1/deliveries", json=delivery("F-2", attributes={"weight": 1e308, "n": 2**70}),
+                      headers=workspace.headers)
+    assert big.status_code == 200
+    assert client.get("/api/v1/deliveries/F-2", headers=workspace.headers).json()["attributes"] == {
+        "weight": 1e308, "n": 2**70}
+
+
+def test_times_past_the_calendar_are_422(client, database) -> None:
+    # Found by the fuzzer: year 1 without an offset, read in UTC+8, has no UTC form (OverflowError, a 500).
+    ws = make_workspace(database, "east", timezone="Asia/Shanghai")
+    for when in ("0001-01-01T00:00:00", "9999-12-31T23:59:59-05:00"):
+        for body in (delivery("F-1", delivered_at=when), delivery("F-1", stages={"ordered": when})):
+            r = client.post("/api/v1/deliveries", json=body, headers=ws.headers)
+            assert r.status_code == 422, r.text
+    assert count(database, Delivery) == 0
+
+
+def test_an_error_echoing_unencodable_input_is_still_sent(client, workspace) -> None:
+    # Found by the fuzzer: a 422 echoes the input; a lone surrogate (valid JSON "\ud800", not UTF-8-able)
+    # or an infinite number in it made the error answer itself fail with a 500.
+    headers = {**workspace.headers, "Content-Type": "application/json"}
+    r = client.post("/api/v1/deliveries", content=b'{"external_id": "F-\\ud800", "customer_id": "c"}', headers=headers)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][-1] == "external_id"
+    r = client.post("/api/v1/deliveries", content=b'{"external_id": 1e400, "customer_id": "c"}', headers=headers)
+    assert r.status_code == 422 and r.json()["detail"][0]["input"] == "inf"

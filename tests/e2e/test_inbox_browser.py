@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.e2e.signin import add_person, sign_in
 from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, require_browser, serve
 
 from doorstep.accounts.services import create_api_key, create_workspace
@@ -46,6 +47,7 @@ def test_a_cs_person_contacts_and_resolves_a_case(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'doorstep.db'}"
     secret = make_database(url)
+    cs = add_person(url, "laowang", "cs", "cs-li")
 
     with serve(url) as base:
         delivered = utcnow() - dt.timedelta(minutes=20)
@@ -65,7 +67,7 @@ def test_a_cs_person_contacts_and_resolves_a_case(tmp_path: Path) -> None:
                 context = browser.new_context(locale="en-US", viewport=DESKTOP)
                 page = context.new_page()
                 page.set_default_timeout(15_000)
-                page.goto(f"{base}/inbox")
+                sign_in(page, base, "/inbox", workspace="laowang", handle=cs)
                 expect(page.locator("h1")).to_contain_text("Case inbox")
                 item = page.locator(".case-item")
                 expect(item).to_have_count(1)
@@ -80,6 +82,7 @@ def test_a_cs_person_contacts_and_resolves_a_case(tmp_path: Path) -> None:
                 page.get_by_role("button", name="Mark contacted").click()
                 expect(page.locator("[data-field=status]")).to_have_text("Contacted")
                 expect(page.locator(".timeline")).to_contain_text("Called Ms Wang, apologised")
+                expect(page.locator(".timeline")).to_contain_text(cs)  # the move is signed with who made it
 
                 page.get_by_label("What was done").fill("Refunded the soup, voucher for next order")
                 page.get_by_role("button", name="Mark resolved").click()
@@ -100,5 +103,5 @@ def test_a_cs_person_contacts_and_resolves_a_case(tmp_path: Path) -> None:
 
         detail = httpx.get(f"{base}/api/v1/cases/1", headers={"Authorization": f"Bearer {secret}"}).json()
         assert detail["status"] == "resolved" and detail["resurvey"]["status"] == "pending"
-        assert [e["actor"] for e in detail["timeline"]] == ["doorstep", "inbox", "inbox"]
+        assert [e["actor"] for e in detail["timeline"]] == ["doorstep", cs, cs]  # signed with who moved it
     print(f"screenshots: {tmp_path}")

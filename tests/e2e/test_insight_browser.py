@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from tests.e2e.signin import add_person, sign_in
 from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, require_browser, serve
 
 from doorstep.db import Database
@@ -37,6 +38,7 @@ def test_a_manager_reads_the_insight_page_offline(tmp_path: Path) -> None:
         load_demo(db, seed=7, total_deliveries=1500)
     finally:
         db.dispose()
+    manager = add_person(url, "food", "exec", "manager")
 
     errors: list[str] = []
     outside: list[str] = []
@@ -68,7 +70,7 @@ def test_a_manager_reads_the_insight_page_offline(tmp_path: Path) -> None:
                     expect(page.locator(f"#chart-{chart}.js-plotly-plot .main-svg").first).to_be_attached()
                     expect(page.locator(f"#chart-{chart}.is-drawn")).to_have_count(1)
 
-            page.goto(f"{base}/w/food")
+            sign_in(page, base, "/w/food", workspace="food", handle=manager)
             expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
             expect(page.get_by_role("heading", name="净推荐值趋势")).to_be_visible()
             charts_drawn()

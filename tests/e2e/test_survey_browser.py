@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from tests.e2e.signin import add_person, sign_in
 
 from doorstep.accounts.services import create_api_key, create_workspace, get_workspace
 from doorstep.api.app import create_app
@@ -161,7 +162,8 @@ def test_a_chinese_customer_answers_in_a_real_browser(tmp_path: Path) -> None:
                 page.screenshot(path=tmp_path / "thanks-360.png", full_page=True)
 
                 page.set_viewport_size(DESKTOP)
-                page.goto(base + "/")
+                sign_in(page, base, "/", workspace="laowang",
+                        handle=add_person(url, "laowang", "exec", "exec-zhao"))
                 expect(page.locator("[data-metric=nps]")).to_have_text("-100.0")
                 expect(page.locator("[data-metric=open_cases]")).to_have_text("1")
                 page.screenshot(path=tmp_path / "dashboard-desktop.png", full_page=True)

@@ -93,3 +93,13 @@ def test_the_routes_are_documented(client) -> None:
     for path, method in (("/api/v1/jobs", "get"), ("/api/v1/jobs/{job_id}", "get"),
                          ("/api/v1/jobs/{job_id}/retry", "post")):
         assert paths[path][method]["summary"]
+
+
+def test_ids_and_offsets_past_the_integer_columns_are_422(client, workspace) -> None:
+    # Found by the fuzzer: SQLite cannot bind an integer past 64 bits (OverflowError, a 500).
+    for huge in (2**31, 2**63):
+        assert client.get(f"/api/v1/jobs/{huge}", headers=workspace.headers).status_code == 422
+        assert client.post(f"/api/v1/jobs/{huge}/retry", headers=workspace.headers).status_code == 422
+        assert client.get("/api/v1/jobs", headers=workspace.headers, params={"offset": huge}).status_code == 422
+    assert client.get(f"/api/v1/jobs/{2**31 - 1}", headers=workspace.headers).status_code == 404
+    assert client.get("/api/v1/jobs", headers=workspace.headers, params={"offset": 2**31 - 1}).json()["jobs"] == []

@@ -67,3 +67,27 @@ def test_no_responses_and_isolation(client, workspace, database, clock) -> None:
     load(database, clock)
     empty = client.get("/api/v1/metrics/nps", headers=other.headers).json()
     assert empty == {"nps": None, "responses": 0, "promoters": 0, "passives": 0, "detractors": 0, "ci95": None}
+
+
+def test_dates_past_the_calendar_are_422_not_500(client, workspace, database, clock) -> None:
+    # Found by the fuzzer: the day after 9999-12-31 and year 1 shifted to UTC overflowed datetime.
+    load(database, clock, tz="Asia/Shanghai")
+    for query in ({"until": "9999-12-31"}, {"since": "0001-01-01"}, {"since": "0001-01-01T00:00:00"},
+                  {"until": "9999-12-31T23:59:59-05:00"}):
+        for route in ("nps", "trend", "compare", "stages", "lateness", "drivers", "loop"):
+            r = client.get(f"/api/v1/metrics/{route}", headers=workspace.headers, params=query)
+            assert r.status_code == 422, (route, query, r.text)
+            assert "outside the years 1900 to 2999" in r.json()["error"]["message"]
+    edge = client.get("/api/v1/metrics/nps", headers=workspace.headers,
+                      params={"since": "1900-01-01", "until": "2999-12-31"})
+    assert edge.status_code == 200 and edge.json()["responses"] == 10
+
+
+def test_a_trend_of_centuries_is_refused_not_counted(client, workspace, database, clock) -> None:
+    # Found by the fuzzer: since=1900 by week meant ~6,600 bucket queries (11 s on SQLite), until=2999 ~50,000.
+    load(database, clock)
+    r = client.get("/api/v1/metrics/trend", headers=workspace.headers, params={"since": "1900-01-01"})
+    assert r.status_code == 422 and "more than 1,000 points" in r.json()["error"]["message"]
+    by_month = client.get("/api/v1/metrics/trend", headers=workspace.headers,
+                          params={"since": "1990-01-01", "every": "month"})
+    assert by_month.status_code == 200 and len(by_month.json()["points"]) > 400

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from tests.conftest import make_workspace
+from tests.conftest import login, make_workspace
 
 from doorstep.jobs.models import Job
 from doorstep.jobs.services import enqueue
@@ -39,6 +39,7 @@ def test_the_queue_at_a_glance_and_escaped_errors(client, workspace, database, c
     later = add(database, clock, "webhook.deliver", workspace_id=workspace.id, minutes=60)
     add(database, clock, "invitation.send", workspace_id=workspace.id, status="done")
     theirs = add(database, clock, "invitation.send", workspace_id=other.id, status="dead", error="theirs")
+    login(client, database, workspace, "admin")
 
     r = client.get("/admin/jobs", params={"workspace": "default", "lang": "en"})
     assert r.status_code == 200
@@ -58,9 +59,13 @@ def test_the_queue_at_a_glance_and_escaped_errors(client, workspace, database, c
     zh = client.get("/admin/jobs", params={"workspace": "default", "lang": "zh"}).text
     assert "后台任务" in zh and "重试" in zh and "即将执行" in zh
     assert "失败的任务（1）" in client.get("/admin/jobs", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
-    # Another workspace by slug, and filters.
+    # Another workspace by slug: not reachable, the page stays on the signed-in workspace.
     theirs_page = client.get("/admin/jobs", params={"workspace": "other", "status": "dead"}).text
+    assert f'data-job-id="{theirs}"' not in theirs_page and "Other business" not in theirs_page
+    login(client, database, other, "admin")
+    theirs_page = client.get("/admin/jobs", params={"status": "dead"}).text
     assert f'data-job-id="{theirs}"' in theirs_page and "Other business" in theirs_page
+    login(client, database, workspace, "admin")
     filtered = client.get("/admin/jobs", params={"workspace": "default", "kind": "webhook.deliver"}).text
     latest = filtered[filtered.index('id="latest"'):]
     assert f'data-job-id="{later}"' in latest and f'data-job-id="{soon}"' not in latest
@@ -68,18 +73,24 @@ def test_the_queue_at_a_glance_and_escaped_errors(client, workspace, database, c
 
 def test_retry_needs_a_same_origin_post(client, workspace, database, clock) -> None:
     dead = add(database, clock, "invitation.send", workspace_id=workspace.id, status="dead", error="smtp down")
+    me = login(client, database, workspace, "admin")
     for headers in ({}, {"Origin": "https://evil.example"}, {"Referer": "https://evil.example/page"}):
         r = client.post(f"/admin/jobs/{dead}/retry", data={"workspace": "default"}, headers=headers,
                         follow_redirects=False)
         assert r.status_code == 403
-        assert "only be sent from Doorstep" in r.text
+        assert "did not come from this site" in r.text
+    # The right origin without the CSRF token is refused too.
+    del client.headers["X-CSRF-Token"]
+    r = client.post(f"/admin/jobs/{dead}/retry", data={"csrf_token": "forged"}, headers=ORIGIN)
+    assert r.status_code == 403 and 'data-refused="csrf"' in r.text
+    client.headers["X-CSRF-Token"] = me.csrf
     with database.read() as s:
         assert s.get_one(Job, dead).status == "dead"
     clock.advance(minutes=7)
     r = client.post(f"/admin/jobs/{dead}/retry", data={"workspace": "default", "lang": "zh"}, headers=ORIGIN,
                     follow_redirects=False)
     assert r.status_code == 303
-    assert r.headers["location"] == f"/admin/jobs?workspace=default&lang=zh&retried={dead}"
+    assert r.headers["location"] == f"/admin/jobs?lang=zh&retried={dead}"
     with database.read() as s:
         job = s.get_one(Job, dead)
         assert (job.status, job.attempts, job.run_at) == ("queued", 0, clock.now)
@@ -93,17 +104,16 @@ def test_retry_needs_a_same_origin_post(client, workspace, database, clock) -> N
 def test_retry_stays_inside_the_workspace(client, workspace, database, clock) -> None:
     other = make_workspace(database, "other")
     theirs = add(database, clock, "invitation.send", workspace_id=other.id, status="dead", error="x")
-    r = client.post(f"/admin/jobs/{theirs}/retry", data={"workspace": "default"}, headers=ORIGIN)
+    login(client, database, workspace, "admin")
+    r = client.post(f"/admin/jobs/{theirs}/retry", data={"workspace": "other"}, headers=ORIGIN)
     assert r.status_code == 404 and "does not exist in this workspace" in r.text
-    r = client.post(f"/admin/jobs/{theirs}/retry", data={"workspace": "nope"}, headers=ORIGIN)
-    assert r.status_code == 404
     with database.read() as s:
         assert s.get_one(Job, theirs).status == "dead"
 
 
 def test_empty_states(client, database) -> None:
-    assert "No workspace yet" in client.get("/admin/jobs").text
-    make_workspace(database, "default")
+    assert client.get("/admin/jobs", follow_redirects=False).headers["location"] == "/login?next=%2Fadmin%2Fjobs"
+    login(client, database, make_workspace(database, "default"), "admin")
     html = client.get("/admin/jobs", params={"lang": "en"}).text
     assert "No failed jobs." in html and "Nothing is waiting." in html and "No jobs match" in html
     assert client.get("/admin/jobs", params={"status": "bogus", "retried": "x"}).status_code == 200

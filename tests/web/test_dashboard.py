@@ -1,4 +1,4 @@
-"""The first dashboard: every workspace with its NPS, interval, split and open cases."""
+"""The dashboard: the signed-in person's workspace with its NPS, interval, split and open cases."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import FakeClock, WorkspaceHandle, make_workspace
+from conftest import FakeClock, WorkspaceHandle, login, make_workspace
 from doorstep.web.pages import WorkspaceCard, axis_x
 
 
@@ -30,9 +30,10 @@ def metric(html: str, name: str) -> list[str]:
     return [m.strip() for m in re.findall(rf'data-metric="{name}"[^>]*>([^<]*)<', html)]
 
 
-def test_the_dashboard_shows_every_workspace(client, database, workspace, clock):
+def test_the_dashboard_shows_the_signed_in_workspace_only(client, database, workspace, clock):
     other = make_workspace(database, "other", name="Other Shop")
     answer(client, workspace, clock, [10, 9, 7, 3])
+    login(client, database, workspace, "exec")
 
     page = client.get("/")
 
@@ -40,27 +41,29 @@ def test_the_dashboard_shows_every_workspace(client, database, workspace, clock)
     assert '<html lang="en">' in page.text
     assert '<meta name="viewport"' in page.text and "/static/style.css" in page.text
     assert "<script" not in page.text.lower() and " style=" not in page.text.lower()
-    # Cards are ordered by name: "Other Shop" after "default".
-    assert re.findall(r'<h2 id="ws-\d+">([^<]*)</h2>', page.text) == ["default", "Other Shop"]
-    assert other.slug in page.text
+    # One card: another business's figures are not for this person.
+    assert re.findall(r'<h2 id="ws-\d+">([^<]*)</h2>', page.text) == ["default"]
+    assert "Other Shop" not in page.text and f'"slug">{other.slug}<' not in page.text
     # NPS = 50 % − 25 % with its adjusted-Wald interval (the same numbers as GET /api/v1/metrics/nps).
     api = client.get("/api/v1/metrics/nps", headers=workspace.headers).json()
     assert (api["nps"], api["ci95"]) == (25.0, [-44.2, 72.7])
-    assert metric(page.text, "nps") == ["25.0", "No responses yet"]
+    assert metric(page.text, "nps") == ["25.0"]
     assert metric(page.text, "ci95") == ["95% interval -44.2 to 72.7"]
-    assert metric(page.text, "responses") == ["4", "0"]
-    assert metric(page.text, "open_cases") == ["1", "0"]
+    assert metric(page.text, "responses") == ["4"]
+    assert metric(page.text, "open_cases") == ["1"]
     assert "Promoters <strong>2</strong>" in page.text and "Passives <strong>1</strong>" in page.text
     assert "Detractors <strong>1</strong>" in page.text
     # The interval drawn on the −100…100 axis, as an image with a text alternative.
     assert 'aria-label="NPS 25.0, 95% interval -44.2 to 72.7, on a scale from −100 to 100"' in page.text
     assert f'<rect class="iv-range" x="{axis_x(-44.2)}"' in page.text
     assert f'<circle class="iv-point" cx="{axis_x(25.0)}"' in page.text
-    assert page.text.count('class="interval"') == 1  # none for the workspace without answers
+    assert page.text.count('class="interval"') == 1
+    # Who is signed in, and a sign-out form that carries the CSRF token.
+    assert 'data-role="exec"' in page.text and 'action="/logout"' in page.text
 
 
 def test_the_dashboard_speaks_chinese(client, database, workspace):
-    make_workspace(database, "other")
+    login(client, database, workspace, "cs")
 
     by_query = client.get("/", params={"lang": "zh"})
     by_browser = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
@@ -68,27 +71,29 @@ def test_the_dashboard_speaks_chinese(client, database, workspace):
 
     for page in (by_query, by_browser):
         assert '<html lang="zh-CN">' in page.text
-        assert metric(page.text, "nps") == ["暂无回答", "暂无回答"]
+        assert metric(page.text, "nps") == ["暂无回答"]
         assert "待处理工单" in page.text and "回答数" in page.text
         assert 'href="?lang=en"' in page.text
     assert '<html lang="en">' in overridden.text and 'href="?lang=zh"' in overridden.text
 
 
 def test_workspace_names_are_text(client, database):
-    make_workspace(database, "evil", name='<script>alert("x")</script>')
+    evil = make_workspace(database, "evil", name='<script>alert("x")</script>')
+    login(client, database, evil, "admin", handle='<b>boss</b>')
 
     page = client.get("/")
 
     assert "<script" not in page.text.lower()
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
+    assert "&lt;b&gt;boss&lt;/b&gt;" in page.text and "<b>boss" not in page.text
 
 
 @pytest.mark.usefixtures("database")
-def test_an_empty_installation_says_what_to_do(client):
-    page = client.get("/")
+def test_without_signing_in_the_dashboard_sends_to_login(client):
+    page = client.get("/", follow_redirects=False)
 
-    assert page.status_code == 200
-    assert "No workspaces yet. Create one with: doorstep workspace create SLUG" in page.text
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+    assert "Sign in" in client.get("/").text
 
 
 def test_pages_are_not_in_the_api_document(client):

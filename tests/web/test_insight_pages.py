@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import WorkspaceHandle, make_workspace
+from conftest import WorkspaceHandle, login, make_workspace
 from doorstep.accounts.services import create_api_key, get_workspace
 from doorstep.deliveries.csv_import import import_deliveries_csv, import_responses_csv
 from doorstep.deliveries.services import add_stage
@@ -63,8 +63,9 @@ def agrees(mine: dict, theirs: dict) -> None:
     assert {k: mine.get(k) for k in theirs} == theirs
 
 
-def shop(database) -> WorkspaceHandle:
-    """A Shanghai shop with three stages and 32 answers in February 2026, a third of them angry."""
+def shop(database, client=None, role: str = "exec") -> WorkspaceHandle:
+    """A Shanghai shop with three stages and 32 answers in February 2026, a third of them angry;
+    ``client`` is signed in to it as ``role``."""
     handle = make_workspace(database, "shop", name="Laowang 老王面馆", timezone="Asia/Shanghai", locale="en")
     deliveries, responses = io.StringIO(), io.StringIO()
     d = csv.writer(deliveries)
@@ -89,18 +90,22 @@ def shop(database) -> WorkspaceHandle:
             add_stage(session=session, workspace=ws, key=key, name=name, name_zh=name_zh, target_minutes=target)
         import_deliveries_csv(session=session, workspace=ws, stream=io.StringIO(deliveries.getvalue()), now=now)
         import_responses_csv(session=session, workspace=ws, stream=io.StringIO(responses.getvalue()), now=now)
+    if client is not None:
+        login(client, database, handle, role)
     return handle
 
 
 @pytest.fixture
-def food(database, clock) -> WorkspaceHandle:
+def food(client, database, clock) -> WorkspaceHandle:
     """The demo's food workspace (1,500 deliveries between the two demo workspaces), with a key."""
     clock.now = dt.datetime.now(dt.UTC).replace(microsecond=0)  # the demo is generated up to the real now
     load_demo(database, seed=11, total_deliveries=1500)
     with database.write() as session:
         ws = get_workspace(session=session, slug="food")
         _key, secret = create_api_key(session=session, workspace=ws)
-        return WorkspaceHandle(ws.id, ws.slug, secret)
+        handle = WorkspaceHandle(ws.id, ws.slug, secret)
+    login(client, database, handle, "cs")
+    return handle
 
 
 # --- the numbers --------------------------------------------------------------------
@@ -203,7 +208,7 @@ def test_the_demos_planted_problems_top_the_drivers(client, food):
 
 
 def test_plotly_comes_from_the_package_not_a_cdn(client, database):
-    shop(database)
+    shop(database, client)
     page = client.get("/w/shop")
     assert page.status_code == 200
     sources = re.findall(r"<script([^>]*)>", page.text)
@@ -230,7 +235,7 @@ def test_plotly_comes_from_the_package_not_a_cdn(client, database):
 
 
 def test_the_page_has_tables_for_people_and_tests(client, database):
-    shop(database)
+    shop(database, client)
     page = client.get("/w/shop", params={"lang": "en"})
     text = page.text
     for table in ("trend", "funnel", "lateness", "drivers"):
@@ -247,14 +252,18 @@ def test_the_page_has_tables_for_people_and_tests(client, database):
 
 
 def test_unknown_workspace_is_a_404_page(client, database):
-    for path in ("/w/nowhere", "/w/nowhere/verbatims"):
+    shop(database, client)
+    make_workspace(database, "other")
+    # Another business's slug answers exactly like one that does not exist.
+    for path in ("/w/nowhere", "/w/nowhere/verbatims", "/w/other", "/w/other/verbatims"):
         page = client.get(path, headers={"Accept-Language": "zh-CN"})
         assert page.status_code == 404
         assert page.headers["content-type"].startswith("text/html")
         assert "找不到该业务空间" in page.text
 
 
-def test_an_empty_workspace_says_so(client, workspace):
+def test_an_empty_workspace_says_so(client, database, workspace):
+    login(client, database, workspace, "exec")
     page = client.get("/w/default", params={"lang": "en"})
     assert page.status_code == 200
     assert "No answers in this period." in page.text
@@ -263,7 +272,7 @@ def test_an_empty_workspace_says_so(client, workspace):
 
 
 def test_a_bad_period_gets_the_form_back(client, database):
-    shop(database)
+    shop(database, client)
     for params in ({"since": "2026-13-01"}, {"since": "2026-02-10", "until": "2026-02-01"}, {"until": "yesterday"}):
         page = client.get("/w/shop", params={**params, "lang": "en"})
         assert page.status_code == 422
@@ -272,13 +281,13 @@ def test_a_bad_period_gets_the_form_back(client, database):
 
 
 def test_the_dashboard_links_every_workspace_to_its_insight(client, database):
-    shop(database)
+    shop(database, client)
     page = client.get("/", params={"lang": "zh"})
     assert 'href="/w/shop?lang=zh"' in page.text
 
 
 def test_names_in_chart_data_cannot_end_the_script(client, database):
-    handle = shop(database)
+    handle = shop(database, client)
     with database.write() as session:
         ws = get_workspace(session=session, slug=handle.slug)
         add_stage(session=session, workspace=ws, key="evil", name="</script><b>x</b>")
@@ -302,14 +311,14 @@ def api_ids(client, handle: WorkspaceHandle, **params: str) -> list[int]:
 
 
 def test_comments_are_shown_escaped(client, database):
-    shop(database)
+    shop(database, client)
     for page in (explore(client), client.get("/w/shop")):
         assert EVIL not in page.text and "alert(" in page.text
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
 
 
 def test_the_explorer_pages_and_shows_local_time(client, database):
-    handle = shop(database)
+    handle = shop(database, client)
     first = explore(client)
     assert metric(first.text, "total") == f"{ANSWERS} comments"
     assert len(response_ids(first.text)) == PAGE_SIZE
@@ -323,7 +332,7 @@ def test_the_explorer_pages_and_shows_local_time(client, database):
 
 
 def test_the_explorer_searches_in_chinese_and_english(client, database):
-    handle = shop(database)
+    handle = shop(database, client)
     cold = explore(client, q="凉")
     assert metric(cold.text, "total") == "8 comments"
     comments = re.findall(r'<p class="verbatim-text"[^>]*>([^<]*)</p>', cold.text)
@@ -336,7 +345,7 @@ def test_the_explorer_searches_in_chinese_and_english(client, database):
 
 
 def test_the_explorer_filters_combine(client, database):
-    handle = shop(database)
+    handle = shop(database, client)
     cases = [
         {"language": "zh"},
         {"language": "en"},
@@ -366,7 +375,7 @@ def test_the_explorer_filters_combine(client, database):
 
 
 def test_the_explorer_offers_what_is_there_in_the_pages_language(client, database):
-    shop(database)
+    shop(database, client)
     page = client.get("/w/shop/verbatims", params={"lang": "zh"})
     assert '<option value="picked_up">骑手取餐</option>' in page.text
     assert '<option value="temperature">' in page.text and "deployment" not in page.text
@@ -379,14 +388,14 @@ def test_the_explorer_offers_what_is_there_in_the_pages_language(client, databas
      {"since": "02/10/2026"}],
 )
 def test_a_bad_filter_gets_the_form_back(client, database, params):
-    shop(database)
+    shop(database, client)
     page = client.get("/w/shop/verbatims", params={**params, "lang": "en"})
     assert page.status_code == 422
     assert 'role="alert"' in page.text and 'name="q"' in page.text
 
 
 def test_empty_fields_of_the_form_are_no_filter(client, database):
-    shop(database)
+    shop(database, client)
     page = explore(client, theme="", stage="", score_min="", score_max="", language="", sentiment="", q="",
                    since="", until="", page="")
     assert metric(page.text, "total") == f"{ANSWERS} comments"

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from conftest import FakeClock, WorkspaceHandle
+from conftest import FakeClock, WorkspaceHandle, login
 from doorstep.api.app import create_app
 from doorstep.config import Settings
 from doorstep.db import Database
@@ -45,7 +45,7 @@ def assert_secured(response, *, strict_csp: bool = True) -> None:  # type: ignor
     for name, value in EVERYWHERE.items():
         assert response.headers.get_list(name) == [value], (response.url, name, response.headers.get_list(name))
     # A token page sends no Referer at all; elsewhere only to our own origin (never cross-site).
-    token_page = response.url.path.startswith(("/s/", "/o/"))
+    token_page = response.url.path.startswith(("/s/", "/o/", "/reset/"))
     expected_referrer = "no-referrer" if token_page else "same-origin"
     assert response.headers.get_list("referrer-policy") == [expected_referrer], response.url
     assert len(response.headers.get_list("content-security-policy")) == 1
@@ -80,7 +80,13 @@ def test_the_policy_says_what_the_issue_asks() -> None:
     }
 
 
-def test_pages_and_the_survey(secured: TestClient, workspace: WorkspaceHandle, clock: FakeClock) -> None:
+def test_pages_and_the_survey(
+    secured: TestClient, database: Database, workspace: WorkspaceHandle, clock: FakeClock
+) -> None:
+    to_login = secured.get("/", follow_redirects=False)
+    assert to_login.status_code == 303
+    assert_secured(to_login)
+    login(secured, database, workspace, "exec")
     dashboard = secured.get("/")
     assert dashboard.status_code == 200 and dashboard.headers["content-type"].startswith("text/html")
     assert_secured(dashboard)

@@ -91,3 +91,17 @@ def entries(
     if since is not None:
         query = query.where(AuditEntry.at >= since)
     return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)))
+
+
+def entry_dict(entry: AuditEntry) -> dict[str, Any]:
+    """The shape `doorstep audit --json` and ``GET /api/v1/audit`` print."""
+    return {
+        "id": entry.id,
+        "at": entry.at.isoformat(),
+        "action": entry.action,
+        "actor_kind": entry.actor_kind,
+        "actor": entry.actor,
+        "target": entry.target,
+        "details": entry.details or {},
+        "client": entry.client,
+    }

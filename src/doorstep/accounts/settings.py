@@ -88,8 +88,18 @@ class QuietHours(BaseModel):
         return self
 
 
+class BriefSchedule(BaseModel):
+    """When the weekly brief is made and sent: a weekday and an hour in the workspace's timezone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: int = Field(default=1, ge=1, le=7, description="ISO weekday: 1 = Monday … 7 = Sunday.")
+    hour: int = Field(default=8, ge=0, le=23, description="Local hour, 0–23.")
+
+
 # Settings that hold structures: the CLI's `--set NAME=VALUE` passes them as JSON text.
-_JSON_FIELDS = ("business_hours", "sla_by_priority", "routing_rules", "queues", "quiet_hours", "inbound_mapping")
+_JSON_FIELDS = ("business_hours", "sla_by_priority", "routing_rules", "queues", "quiet_hours", "inbound_mapping",
+               "alert_segments", "brief_schedule", "brief_recipients")
 
 
 class WorkspaceSettings(BaseModel):
@@ -174,6 +184,51 @@ class WorkspaceSettings(BaseModel):
         '{"external_id":"order.id","delivered_at":"order.delivered_time","customer_email":"buyer.email"}.',
     )
 
+    # --- alerts between briefs (issue 6): README "Alerts" ------------------------------
+    alerts_enabled: bool = Field(default=True, description="Run the alert pass for this workspace.")
+    alert_segments: list[str] = Field(
+        default=["team", "region"],
+        description="Attributes (or owner, language) whose values are watched for an NPS drop, "
+        "besides the whole workspace.",
+    )
+    alert_current_days: int = Field(default=7, ge=1, le=90, description="The window tested: the last N days.")
+    alert_baseline_days: int = Field(
+        default=28, ge=7, le=365, description="Each subject's baseline: the N days before the current window."
+    )
+    alert_alpha: float = Field(
+        default=0.01, gt=0, le=0.1,
+        description="Chance of any false alarm per pass and kind (Holm-corrected over the subjects tested).",
+    )
+    alert_min_answers: int = Field(
+        default=30, ge=10, le=100_000, description="A subject is tested only with this many answers in each window."
+    )
+    alert_min_drop_points: float = Field(
+        default=10, ge=0, le=200, description="An NPS drop smaller than this never alerts, however significant."
+    )
+    alert_min_mentions: int = Field(
+        default=10, ge=3, le=100_000, description="A theme (or stage) surges only with this many mentions now."
+    )
+    alert_min_surge_ratio: float = Field(
+        default=1.5, ge=1, le=100, description="A surge also needs a share at least this many times the baseline's."
+    )
+    alert_repeat_days: int = Field(
+        default=35, ge=1, le=365,
+        description="One alert per kind and subject within this many days (a lasting drop alerts once).",
+    )
+
+    # --- the executive brief (issue 6) ----------------------------------------------
+    brief_schedule: BriefSchedule | None = Field(
+        default=None,
+        description='Make and send last week\'s brief at this local weekday and hour, e.g. {"day":1,"hour":8}; '
+        "none: no scheduled brief.",
+    )
+    brief_recipients: list[str] = Field(
+        default=[], max_length=50, description='E-mail addresses the brief goes to: ["ceo@example.com", …].'
+    )
+    brief_locale: Literal["en", "zh-CN"] | None = Field(
+        default=None, description="Language of the brief (en or zh-CN); default: the workspace's locale."
+    )
+
     @field_validator(*_JSON_FIELDS, mode="before")
     @classmethod
     def _json_text(cls, value: Any) -> Any:
@@ -183,6 +238,26 @@ class WorkspaceSettings(BaseModel):
             except ValueError as exc:
                 raise ValueError(f"not valid JSON: {exc}") from None
         return value
+
+    @field_validator("brief_recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        out = []
+        for address in value:
+            address = address.strip()
+            local, at, domain = address.rpartition("@")
+            if not (at and local and "." in domain) or any(c.isspace() or c in "<>,;\"" for c in address):
+                raise ValueError(f"'{address[:80]}' is not an e-mail address")
+            out.append(address)
+        return list(dict.fromkeys(out))
+
+    @field_validator("alert_segments")
+    @classmethod
+    def _segment_names(cls, value: list[str]) -> list[str]:
+        names = [v.strip() for v in value]
+        if len(names) > 20 or any(not n or len(n) > 64 for n in names):
+            raise ValueError("alert_segments: at most 20 attribute names of 1–64 characters")
+        return list(dict.fromkeys(names))
 
     @model_validator(mode="after")
     def _queues_exist(self) -> WorkspaceSettings:

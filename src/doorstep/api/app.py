@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from doorstep import __version__
+from doorstep.api.responses import ErrorResponse
 from doorstep.config import Settings
 from doorstep.db import Database, utcnow
 from doorstep.errors import DoorstepError, ImportFailed
@@ -78,17 +81,22 @@ def create_app(
         if isinstance(exc, ImportFailed):
             body["problems"] = [p.as_dict() for p in exc.problems]
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-        return JSONResponse({"error": body}, status_code=exc.http_status, headers=headers)
+        return ErrorResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
-    from doorstep.api import cases, deliveries, insight, jobs, links, metrics, webhooks
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer, sent with ErrorResponse: it echoes the input, which may not be UTF-8-able.
+        return ErrorResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
 
-    app.include_router(deliveries.router)
-    app.include_router(metrics.router)
-    app.include_router(insight.router)
-    app.include_router(cases.router)
-    app.include_router(webhooks.router)
-    app.include_router(links.router)
-    app.include_router(jobs.router)
+    from doorstep.api import alerts as alerts_api
+    from doorstep.api import audit, cases, deliveries, exports, insight, jobs, links, metrics, privacy, webhooks
+    from doorstep.api import briefs as briefs_api
+    from doorstep.api.responses import AUTH_ERRORS, declare_bad_body
+
+    for api in (deliveries, metrics, insight, cases, webhooks, links, jobs, audit, privacy, exports, alerts_api,
+                briefs_api):
+        declare_bad_body(api.router)
+        app.include_router(api.router, responses=AUTH_ERRORS)  # 401/403 are every route's possible answers
 
     from doorstep.web import admin, inbox, open_links, pages
     from doorstep.web import insight as insight_pages
@@ -97,13 +105,25 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(open_links.router)
     app.include_router(admin.router)
+    from doorstep.web import alerts as alerts_pages
+
+    app.include_router(alerts_pages.router)
     app.include_router(insight_pages.router)  # before the /static mount: it serves /static/vendor/plotly.min.js
+    from doorstep.web import briefs as brief_pages
+
+    app.include_router(brief_pages.router)
+    from doorstep.web import auth
+
+    auth.install(app)  # /login, /logout, /reset; unsigned pages go to /login, a wrong role gets a 403 page
     pages.mount_static(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    from doorstep.web.ratelimit import install as install_rate_limits
+
+    install_rate_limits(app, settings, clock)  # /s/…, /o/…, the inbound webhook: 429 with Retry-After
     from doorstep.web.security import add_security_headers
 
     add_security_headers(app)

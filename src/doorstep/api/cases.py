@@ -14,8 +14,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from doorstep.api.deps import Caller, CallerDep, DbDep, NowDep, SettingsDep
+from doorstep.accounts.access import check_case
+from doorstep.api.deps import Caller, CaseWorkerDep, DbDep, NoteWriterDep, NowDep, ReaderDep, SettingsDep
 from doorstep.api.metrics import parse_period
+from doorstep.api.params import MAX_OFFSET, RowId
 from doorstep.cases.metrics import loop_metrics
 from doorstep.cases.schemas import (
     AssignmentCreate,
@@ -53,12 +55,12 @@ def _detail(session: Session, caller: Caller, case_id: int, now: dt.datetime, ba
 
 
 def _actor(caller: Caller) -> str:
-    return f"api:{caller.key.name}"
+    return caller.actor
 
 
 @router.get("/cases", response_model=CaseList, summary="Cases, newest first, filtered")
 def get_cases(
-    caller: CallerDep,
+    caller: CaseWorkerDep,
     db: DbDep,
     now: NowDep,
     status: CaseStatus | None = None,
@@ -66,7 +68,7 @@ def get_cases(
     priority: CasePriority | None = None,
     breached: bool | None = Query(None, description="true: a clock has run out; false: none has."),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> CaseList:
     with db.read() as session:
         page = list_cases(session=session, workspace=caller.workspace, status=status, owner=owner,
@@ -76,8 +78,10 @@ def get_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseDetail, responses=NOT_FOUND,
             summary="One case: answer, delivery stages, timeline, re-survey")
-def get_case(case_id: int, caller: CallerDep, db: DbDep, now: NowDep, settings: SettingsDep) -> Any:
+def get_case(case_id: RowId, caller: NoteWriterDep, db: DbDep, now: NowDep, settings: SettingsDep) -> Any:
+    """Frontline people see the cases of the deliveries they own."""
     with db.read() as session:
+        check_case(session, workspace=caller.workspace, role=caller.role, user_id=caller.user_id, case_id=case_id)
         return case_detail(session=session, workspace=caller.workspace, case_id=case_id, now=now,
                            base_url=settings.base_url)
 
@@ -85,7 +89,7 @@ def get_case(case_id: int, caller: CallerDep, db: DbDep, now: NowDep, settings: 
 @router.post("/cases/{case_id}/transitions", response_model=CaseDetail, responses={**REFUSED, **NOT_FOUND},
              summary="Move a case to its next state")
 def post_transition(
-    case_id: int, body: TransitionCreate, caller: CallerDep, db: DbDep, now: NowDep, settings: SettingsDep
+    case_id: RowId, body: TransitionCreate, caller: CaseWorkerDep, db: DbDep, now: NowDep, settings: SettingsDep
 ) -> Any:
     """Legal moves: open → contacted → resolved → (verified by the re-survey) | closed_unverified;
     resolved, verified, closed_unverified → reopened; reopened → contacted | resolved.
@@ -104,9 +108,13 @@ def post_transition(
 
 @router.post("/cases/{case_id}/notes", response_model=CaseDetail, responses=NOT_FOUND,
              summary="Add a note to a case's timeline")
-def post_note(case_id: int, body: NoteCreate, caller: CallerDep, db: DbDep, now: NowDep, settings: SettingsDep) -> Any:
-    """A note is plain text of at most 20,000 characters (shown escaped everywhere)."""
+def post_note(
+    case_id: RowId, body: NoteCreate, caller: NoteWriterDep, db: DbDep, now: NowDep, settings: SettingsDep
+) -> Any:
+    """A note is plain text of at most 20,000 characters (shown escaped everywhere). Frontline
+    people may add notes to the cases of the deliveries they own."""
     with db.write() as session:
+        check_case(session, workspace=caller.workspace, role=caller.role, user_id=caller.user_id, case_id=case_id)
         add_note(session=session, workspace=caller.workspace, case_id=case_id, actor=_actor(caller), note=body.note,
                  now=now)
         return _detail(session, caller, case_id, now, settings.base_url)
@@ -115,7 +123,7 @@ def post_note(case_id: int, body: NoteCreate, caller: CallerDep, db: DbDep, now:
 @router.post("/cases/{case_id}/assign", response_model=CaseDetail, responses={**REFUSED, **NOT_FOUND},
              summary="Give a case to a person or a queue")
 def post_assign(
-    case_id: int, body: AssignmentCreate, caller: CallerDep, db: DbDep, now: NowDep, settings: SettingsDep
+    case_id: RowId, body: AssignmentCreate, caller: CaseWorkerDep, db: DbDep, now: NowDep, settings: SettingsDep
 ) -> Any:
     try:
         with db.write() as session:
@@ -129,7 +137,7 @@ def post_assign(
 @router.get("/metrics/loop", response_model=LoopPublic | LoopByPublic, tags=["metrics"],
             summary="Closed-loop figures: SLA attainment, time to contact and resolve, recovery rate")
 def get_loop(
-    caller: CallerDep,
+    caller: ReaderDep,
     db: DbDep,
     now: NowDep,
     since: str | None = Query(None, description="First day of case opening (YYYY-MM-DD, workspace timezone)."),

@@ -6,7 +6,8 @@ import datetime as dt
 
 from fastapi import APIRouter, Body
 
-from doorstep.api.deps import CallerDep, DbDep, NowDep, SettingsDep
+from doorstep.accounts.access import check_delivery
+from doorstep.api.deps import AdminDep, DbDep, DeliveryReaderDep, NowDep, SettingsDep
 from doorstep.deliveries.records import DeliveryRecord
 from doorstep.deliveries.schemas import (
     DeliveryBatch,
@@ -54,7 +55,7 @@ def to_record(item: DeliveryCreate, tz: dt.tzinfo, index: int | None = None) -> 
     responses={422: {"description": "A delivery is invalid; nothing of the batch was stored."}},
 )
 def post_deliveries(
-    caller: CallerDep,
+    caller: AdminDep,
     db: DbDep,
     now: NowDep,
     settings: SettingsDep,
@@ -86,12 +87,15 @@ def post_deliveries(
     )
 
 
-@router.get("/deliveries/{external_id}", response_model=DeliveryPublic, summary="One delivery and its stages")
-def get_one_delivery(external_id: str, caller: CallerDep, db: DbDep, settings: SettingsDep) -> DeliveryPublic:
+@router.get("/deliveries/{external_id}", response_model=DeliveryPublic, summary="One delivery and its stages",
+            responses={404: {"description": "No such delivery in this workspace."}})
+def get_one_delivery(external_id: str, caller: DeliveryReaderDep, db: DbDep, settings: SettingsDep) -> DeliveryPublic:
     from doorstep.accounts.models import User
     from doorstep.deliveries.models import Customer
 
     with db.read() as session:
+        check_delivery(session, workspace=caller.workspace, role=caller.role, user_id=caller.user_id,
+                       external_id=external_id)
         delivery = get_delivery(session=session, workspace=caller.workspace, external_id=external_id)
         customer = session.get_one(Customer, delivery.customer_id)
         owner = session.get(User, delivery.owner_id) if delivery.owner_id else None

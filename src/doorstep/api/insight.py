@@ -8,8 +8,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from doorstep.api.deps import CallerDep, DbDep, NowDep
+from doorstep.api.deps import DbDep, NowDep, ReaderDep
 from doorstep.api.metrics import NpsPublic, parse_period
+from doorstep.api.params import MAX_OFFSET
 from doorstep.insight.drivers import parse_segment
 from doorstep.insight.ops import lateness_effect, stage_table
 from doorstep.insight.services import driver_report
@@ -159,7 +160,7 @@ class VerbatimPage(BaseModel):
 
 @router.get("/metrics/stages", response_model=StagesPublic, summary="Per stage: lateness, overrun, NPS and impact")
 def get_stages(
-    caller: CallerDep,
+    caller: ReaderDep,
     db: DbDep,
     since: str | None = Since,
     until: str | None = Until,
@@ -174,7 +175,7 @@ def get_stages(
 
 @router.get("/metrics/drivers", response_model=DriversPublic, summary="Themes and stages by NPS impact, worst first")
 def get_drivers(
-    caller: CallerDep,
+    caller: ReaderDep,
     db: DbDep,
     since: str | None = Since,
     until: str | None = Until,
@@ -193,7 +194,7 @@ def get_drivers(
 
 @router.get("/metrics/trend", response_model=TrendPublic, summary="NPS by week or month, each with its interval")
 def get_trend(
-    caller: CallerDep,
+    caller: ReaderDep,
     db: DbDep,
     since: str | None = Since,
     until: str | None = Until,
@@ -205,7 +206,7 @@ def get_trend(
 
 
 @router.get("/metrics/lateness", response_model=LatenessPublic, summary="NPS on time vs late, points lost by lateness")
-def get_lateness(caller: CallerDep, db: DbDep, since: str | None = Since, until: str | None = Until) -> Any:
+def get_lateness(caller: ReaderDep, db: DbDep, since: str | None = Since, until: str | None = Until) -> Any:
     start, end = parse_period(since, until, caller.workspace.timezone)
     with db.read() as session:
         return lateness_effect(session=session, workspace=caller.workspace, since=start, until=end)
@@ -215,7 +216,7 @@ def get_lateness(caller: CallerDep, db: DbDep, since: str | None = Since, until:
     "/metrics/compare", response_model=ComparePublic, summary="NPS of a period against the previous one, tested"
 )
 def get_compare(
-    caller: CallerDep,
+    caller: ReaderDep,
     db: DbDep,
     now: NowDep,
     since: str | None = Query(None, description="First day of the period (default: 30 days before until)."),
@@ -230,7 +231,7 @@ def get_compare(
     "/responses", response_model=VerbatimPage, summary="Answers in the customer's words, filtered, newest first"
 )
 def get_responses(
-    caller: CallerDep,
+    caller: ReaderDep,
     db: DbDep,
     theme: str | None = Query(None, max_length=64, description="A taxonomy theme key."),
     stage: str | None = Query(None, max_length=64, description="The attributed stage's key."),
@@ -244,7 +245,7 @@ def get_responses(
     until: str | None = Until,
     with_comment: bool = Query(True, description="Only answers with a comment."),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> Any:
     start, end = parse_period(since, until, caller.workspace.timezone)
     filters = VerbatimFilter(

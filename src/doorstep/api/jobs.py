@@ -13,7 +13,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from doorstep.api.deps import CallerDep, DbDep, NowDep
+from doorstep.api.deps import AdminDep, DbDep, NowDep
+from doorstep.api.params import MAX_OFFSET, RowId
 from doorstep.jobs import services as jobs
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
@@ -58,12 +59,12 @@ def _public(job: dict[str, Any]) -> JobPublic:
 
 @router.get("/jobs", response_model=JobList, summary="The workspace's jobs, newest first, with counts")
 def get_jobs(
-    caller: CallerDep,
+    caller: AdminDep,
     db: DbDep,
     status: JobStatus | None = None,
     kind: str | None = Query(None, max_length=64),
     limit: int = Query(50, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> JobList:
     with db.read() as session:
         counts = jobs.job_counts(session, workspace_id=caller.workspace.id)
@@ -74,7 +75,7 @@ def get_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic, responses=NOT_FOUND, summary="One job")
-def get_one_job(job_id: int, caller: CallerDep, db: DbDep) -> JobPublic:
+def get_one_job(job_id: RowId, caller: AdminDep, db: DbDep) -> JobPublic:
     with db.read() as session:
         return _public(jobs.job_dict(jobs.get_job(session, job_id=job_id, workspace_id=caller.workspace.id)))
 
@@ -85,7 +86,7 @@ def get_one_job(job_id: int, caller: CallerDep, db: DbDep) -> JobPublic:
     summary="Run a dead job again, now, with a fresh set of attempts",
     responses={**NOT_FOUND, 409: {"description": "The job is not dead (queued, running or done)."}},
 )
-def retry_job(job_id: int, caller: CallerDep, db: DbDep, now: NowDep) -> JobPublic:
+def retry_job(job_id: RowId, caller: AdminDep, db: DbDep, now: NowDep) -> JobPublic:
     with db.write() as session:
         job = jobs.retry(session, job_id=job_id, now=now, workspace_id=caller.workspace.id)
         return _public(jobs.job_dict(job))

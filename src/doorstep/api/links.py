@@ -17,11 +17,22 @@ import re
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from doorstep.api.deps import CallerDep, DbDep, NowDep, SettingsDep
+from doorstep.accounts import audit
+from doorstep.accounts.access import check_delivery
+from doorstep.api.deps import (
+    AdminDep,
+    CaseWorkerDep,
+    DbDep,
+    DeliveryReaderDep,
+    NowDep,
+    SettingsDep,
+    client_address,
+)
+from doorstep.api.params import RowId
 from doorstep.channels.qr import CONTENT_TYPES, DEFAULT_SCALE, MAX_SCALE, render
 from doorstep.errors import Gone
 from doorstep.surveys.open_links import (
@@ -110,7 +121,7 @@ def image(content: bytes, kind: Kind, filename: str) -> Response:
 
 @router.post("/links", response_model=LinkPublic, status_code=201, responses=NOT_FOUND,
              summary="Create an open link (one answer per device per delivery)")
-def post_link(body: LinkCreate, caller: CallerDep, db: DbDep, now: NowDep, settings: SettingsDep) -> LinkPublic:
+def post_link(body: LinkCreate, caller: AdminDep, db: DbDep, now: NowDep, settings: SettingsDep) -> LinkPublic:
     """Without `delivery_external_id` the respondent names the delivery (or a receipt's QR code carries it
     as `?ref=`); with it, every answer is about that delivery."""
     with db.write() as session:
@@ -120,14 +131,14 @@ def post_link(body: LinkCreate, caller: CallerDep, db: DbDep, now: NowDep, setti
 
 
 @router.get("/links", response_model=LinkList, summary="The workspace's open links, revoked ones included")
-def get_links(caller: CallerDep, db: DbDep, settings: SettingsDep) -> LinkList:
+def get_links(caller: CaseWorkerDep, db: DbDep, settings: SettingsDep) -> LinkList:
     with db.read() as session:
         links = list_links(session=session, workspace=caller.workspace)
     return LinkList(links=[_public(info, settings.base_url) for info in links])
 
 
 @router.get("/links/{link_id}", response_model=LinkPublic, responses=NOT_FOUND, summary="One open link")
-def get_one_link(link_id: int, caller: CallerDep, db: DbDep, settings: SettingsDep) -> LinkPublic:
+def get_one_link(link_id: RowId, caller: CaseWorkerDep, db: DbDep, settings: SettingsDep) -> LinkPublic:
     with db.read() as session:
         info = get_link(session=session, workspace=caller.workspace, link_id=link_id)
     return _public(info, settings.base_url)
@@ -135,9 +146,14 @@ def get_one_link(link_id: int, caller: CallerDep, db: DbDep, settings: SettingsD
 
 @router.delete("/links/{link_id}", response_model=LinkPublic, responses=NOT_FOUND,
                summary="Revoke an open link: it stops taking answers (answers given are kept)")
-def delete_link(link_id: int, caller: CallerDep, db: DbDep, now: NowDep, settings: SettingsDep) -> LinkPublic:
+def delete_link(
+    link_id: RowId, request: Request, caller: AdminDep, db: DbDep, now: NowDep, settings: SettingsDep
+) -> LinkPublic:
     with db.write() as session:
         info = revoke_link(session=session, workspace=caller.workspace, link_id=link_id, now=now)
+        audit.record(session, action="deleted", actor_kind=caller.actor_kind, actor=caller.actor,
+                     workspace_id=caller.workspace.id, target=f"open_link:{link_id}", details={"revoked": True},
+                     client=client_address(request), at=now)
     return _public(info, settings.base_url)
 
 
@@ -145,9 +161,9 @@ def delete_link(link_id: int, caller: CallerDep, db: DbDep, now: NowDep, setting
             responses={**IMAGES, 410: {"description": "The link is revoked."}},
             summary="An open link's QR code (PNG or SVG), optionally carrying a delivery reference")
 def get_link_qr(
-    link_id: int,
+    link_id: RowId,
     kind: Kind,
-    caller: CallerDep,
+    caller: CaseWorkerDep,
     db: DbDep,
     settings: SettingsDep,
     ref: str | None = Query(None, max_length=MAX_REFERENCE,
@@ -167,11 +183,13 @@ def get_link_qr(
 
 @router.get("/deliveries/{external_id}/invitation", response_model=InvitationPrint, responses=NOT_FOUND,
             summary="A delivery's current survey invitation: its link and QR codes, for a receipt")
-def get_invitation(external_id: str, caller: CallerDep, db: DbDep, now: NowDep,
+def get_invitation(external_id: str, caller: DeliveryReaderDep, db: DbDep, now: NowDep,
                    settings: SettingsDep) -> InvitationPrint:
     """404 when the delivery has no NPS invitation (not delivered yet, sampled out, or in the customer's
     quiet period)."""
     with db.read() as session:
+        check_delivery(session, workspace=caller.workspace, role=caller.role, user_id=caller.user_id,
+                       external_id=external_id)
         info = current_invitation(session=session, workspace=caller.workspace, external_id=external_id, now=now)
     api = f"{settings.base_url}/api/v1/deliveries/{quote(info.delivery_external_id, safe='')}/invitation"
     return InvitationPrint(
@@ -184,10 +202,12 @@ def get_invitation(external_id: str, caller: CallerDep, db: DbDep, now: NowDep,
             responses={**IMAGES, 410: {"description": "The invitation has expired."}},
             summary="The QR code of a delivery's current survey invitation (PNG or SVG)")
 def get_invitation_qr(
-    external_id: str, kind: Kind, caller: CallerDep, db: DbDep, now: NowDep, settings: SettingsDep,
+    external_id: str, kind: Kind, caller: DeliveryReaderDep, db: DbDep, now: NowDep, settings: SettingsDep,
     scale: int = ScaleQuery,
 ) -> Response:
     with db.read() as session:
+        check_delivery(session, workspace=caller.workspace, role=caller.role, user_id=caller.user_id,
+                       external_id=external_id)
         info = current_invitation(session=session, workspace=caller.workspace, external_id=external_id, now=now)
     if info.status == "expired":
         raise Gone(f"the invitation of delivery '{external_id[:80]}' has expired")  # a dead code is worse than none

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from doorstep.api.deps import CallerDep, DbDep
+from doorstep.api.deps import DbDep, ReaderDep
 from doorstep.errors import InvalidInput
 from doorstep.surveys.metrics import nps_by, nps_summary
 from doorstep.timeutil import parse_bound, zone
@@ -61,7 +61,7 @@ def parse_period(since: str | None, until: str | None, timezone: str) -> tuple[d
     summary="Net Promoter Score with its interval; by segment, the groups that cost most first",
 )
 def get_nps(
-    caller: CallerDep,
+    caller: ReaderDep,
     db: DbDep,
     since: str | None = Query(None, description="First day (YYYY-MM-DD, workspace timezone) or instant."),
     until: str | None = Query(None, description="Last day, inclusive, or an instant (exclusive)."),

@@ -15,17 +15,21 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from doorstep.api.deps import CallerDep, DbDep, NowDep, SettingsDep
+from doorstep.accounts import audit
+from doorstep.api.deps import AdminDep, DbDep, NowDep, SettingsDep, client_address
+from doorstep.api.params import RowId
 from doorstep.channels import webhooks
 from doorstep.channels.inbound import MAX_BODY, receive_deliveries
 from doorstep.channels.models import EVENTS, FORMATS
 from doorstep.channels.secrets import ensure_inbound_secret
 from doorstep.deliveries.schemas import IngestPublic, InvitationLink
+from doorstep.web.ratelimit import limit_inbound
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 
 Format = Literal["json", "feishu", "dingtalk", "wecom", "slack"]
-Event = Literal["response.created", "case.opened", "case.escalated", "case.closed", "brief.published"]
+Event = Literal["response.created", "case.opened", "case.escalated", "case.closed", "brief.published",
+                "alert.raised"]
 assert set(FORMATS) == set(Format.__args__) and set(EVENTS) == set(Event.__args__)  # type: ignore[attr-defined]
 
 
@@ -105,6 +109,7 @@ INBOUND_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or wrong signature, unknown workspace, a timestamp more than 5 minutes off, or "
                          "a replay. Nothing was stored."},
     413: {"description": "The body is larger than 8 MB."},
+    429: {"description": "Too many calls for this workspace from this address; `Retry-After` says when to retry."},
     422: {"description": "Not JSON, or an item that cannot be mapped or is invalid (named by index and field). "
                          "Nothing was stored."},
 }
@@ -115,6 +120,7 @@ INBOUND_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model=IngestPublic,
     responses=INBOUND_RESPONSES,
     summary="Receive hand-overs pushed by an order or ticketing system (signed)",
+    dependencies=[Depends(limit_inbound)],
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
         "description": "One object or a list of up to 1,000: the POST /api/v1/deliveries shape, or any shape "
                        "mapped by the workspace setting inbound_mapping."}}}}},
@@ -151,14 +157,14 @@ def post_inbound_deliveries(
 
 @router.get("/webhooks/inbound-secret", response_model=InboundSecretPublic,
             summary="The inbound signing secret: its last four characters (created on first use, shown then)")
-def get_inbound_secret(caller: CallerDep, db: DbDep, now: NowDep) -> Any:
+def get_inbound_secret(caller: AdminDep, db: DbDep, now: NowDep) -> Any:
     with db.write() as session:
         return ensure_inbound_secret(session=session, workspace=caller.workspace, now=now).as_dict()
 
 
 @router.post("/webhooks/inbound-secret/rotate", response_model=InboundSecretPublic,
              summary="Replace the inbound signing secret; the answer holds the new one, once")
-def post_rotate_inbound_secret(caller: CallerDep, db: DbDep, now: NowDep) -> Any:
+def post_rotate_inbound_secret(caller: AdminDep, db: DbDep, now: NowDep) -> Any:
     """The previous secret keeps working for 24 hours, so the sender can switch over."""
     with db.write() as session:
         return ensure_inbound_secret(session=session, workspace=caller.workspace, now=now, rotate=True).as_dict()
@@ -168,7 +174,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such subs
 
 
 @router.get("/webhooks/subscriptions", response_model=SubscriptionList, summary="The workspace's webhook subscriptions")
-def get_subscriptions(caller: CallerDep, db: DbDep) -> Any:
+def get_subscriptions(caller: AdminDep, db: DbDep) -> Any:
     with db.read() as session:
         subs = webhooks.list_subscriptions(session=session, workspace=caller.workspace)
         return {"subscriptions": [webhooks.subscription_public(s) for s in subs]}
@@ -176,7 +182,7 @@ def get_subscriptions(caller: CallerDep, db: DbDep) -> Any:
 
 @router.post("/webhooks/subscriptions", response_model=SubscriptionPublic, status_code=201,
              summary="Send events to an HTTP endpoint or a group chat")
-def post_subscription(body: SubscriptionCreate, caller: CallerDep, db: DbDep, now: NowDep) -> Any:
+def post_subscription(body: SubscriptionCreate, caller: AdminDep, db: DbDep, now: NowDep) -> Any:
     """Formats: `json` (Doorstep's signed JSON), `feishu`, `dingtalk`, `wecom`, `slack` (their
     incoming-webhook bots). The secret is write-only: it is shown back as its last four characters."""
     with db.write() as session:
@@ -189,7 +195,7 @@ def post_subscription(body: SubscriptionCreate, caller: CallerDep, db: DbDep, no
 
 @router.get("/webhooks/subscriptions/{subscription_id}", response_model=SubscriptionPublic, responses=NOT_FOUND,
             summary="One webhook subscription")
-def get_subscription(subscription_id: int, caller: CallerDep, db: DbDep) -> Any:
+def get_subscription(subscription_id: RowId, caller: AdminDep, db: DbDep) -> Any:
     with db.read() as session:
         sub = webhooks.get_subscription(session=session, workspace=caller.workspace, subscription_id=subscription_id)
         return webhooks.subscription_public(sub)
@@ -197,7 +203,7 @@ def get_subscription(subscription_id: int, caller: CallerDep, db: DbDep) -> Any:
 
 @router.patch("/webhooks/subscriptions/{subscription_id}", response_model=SubscriptionPublic, responses=NOT_FOUND,
               summary="Pause or resume a subscription, or change its events")
-def patch_subscription(subscription_id: int, body: SubscriptionUpdate, caller: CallerDep, db: DbDep) -> Any:
+def patch_subscription(subscription_id: RowId, body: SubscriptionUpdate, caller: AdminDep, db: DbDep) -> Any:
     with db.write() as session:
         sub = webhooks.update_subscription(
             session=session, workspace=caller.workspace, subscription_id=subscription_id, active=body.active,
@@ -208,15 +214,18 @@ def patch_subscription(subscription_id: int, body: SubscriptionUpdate, caller: C
 
 @router.delete("/webhooks/subscriptions/{subscription_id}", status_code=204, responses=NOT_FOUND,
                summary="Remove a subscription and its delivery log")
-def delete_subscription(subscription_id: int, caller: CallerDep, db: DbDep) -> None:
+def delete_subscription(subscription_id: RowId, request: Request, caller: AdminDep, db: DbDep) -> None:
     with db.write() as session:
         webhooks.delete_subscription(session=session, workspace=caller.workspace, subscription_id=subscription_id)
+        audit.record(session, action="deleted", actor_kind=caller.actor_kind, actor=caller.actor,
+                     workspace_id=caller.workspace.id, target=f"webhook_subscription:{subscription_id}",
+                     client=client_address(request))
 
 
 @router.get("/webhooks/subscriptions/{subscription_id}/calls", response_model=CallList, responses=NOT_FOUND,
             summary="The delivery log: every attempt with its response code, newest first")
 def get_calls(
-    subscription_id: int, caller: CallerDep, db: DbDep, limit: int = Query(100, ge=1, le=1000)
+    subscription_id: RowId, caller: AdminDep, db: DbDep, limit: int = Query(100, ge=1, le=1000)
 ) -> Any:
     with db.read() as session:
         calls = webhooks.list_calls(session=session, workspace=caller.workspace, subscription_id=subscription_id,
@@ -226,7 +235,7 @@ def get_calls(
 
 @router.post("/webhooks/subscriptions/{subscription_id}/test", response_model=TestQueued, status_code=202,
              responses=NOT_FOUND, summary="Queue a test event to one subscription")
-def post_test(subscription_id: int, caller: CallerDep, db: DbDep, now: NowDep) -> Any:
+def post_test(subscription_id: RowId, caller: AdminDep, db: DbDep, now: NowDep) -> Any:
     """The worker delivers it like any event (event `webhook.test`); see `/calls` for the outcome."""
     with db.write() as session:
         event_id = webhooks.send_test(session=session, workspace=caller.workspace, subscription_id=subscription_id,

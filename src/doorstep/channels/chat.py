@@ -39,6 +39,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "case.closed.title": {"en": "Case {case} closed: {status}", "zh-CN": "工单 {case} 已关闭：{status}"},
     "response.created.title": {"en": "New answer: score {score}", "zh-CN": "新的评价：{score} 分"},
     "brief.published.title": {"en": "Brief published: {title}", "zh-CN": "简报已发布：{title}"},
+    "alert.nps_drop.title": {"en": "NPS drop: {subject} {delta} points", "zh-CN": "NPS 下降：{subject} {delta} 分"},
+    "alert.theme_surge.title": {"en": "Surge: {subject} ×{ratio}", "zh-CN": "激增：{subject} ×{ratio}"},
+    "alert.nps": {"en": "NPS {before} → {after} (n {n_before} → {n_after})",
+                  "zh-CN": "NPS {before} → {after}（样本 {n_before} → {n_after}）"},
+    "alert.share": {"en": "share {before}% → {after}% ({mentions} mentions)",
+                    "zh-CN": "占比 {before}% → {after}%（{mentions} 次提及）"},
+    "alert.p": {"en": "p = {p}", "zh-CN": "p = {p}"},
+    "alert.since": {"en": "since {since}", "zh-CN": "自 {since} 起"},
     "webhook.test.title": {"en": "Test message from Doorstep", "zh-CN": "来自 Doorstep 的测试消息"},
     "other.title": {"en": "Doorstep: {event}", "zh-CN": "Doorstep：{event}"},
     "order": {"en": "order {order}", "zh-CN": "订单 {order}"},
@@ -125,12 +133,43 @@ def summary(event: str, data: dict[str, Any], *, lang: str, timezone: str, works
         title = _t("response.created.title", lang, score=score)
     elif event == "brief.published":
         title = _t("brief.published.title", lang, title=neutralise(data.get("title") or "", 80))
+    elif event == "alert.raised":
+        title, parts = _alert_summary(data.get("alert") or {}, lang, timezone)
     elif event == "webhook.test":
         title = _t("webhook.test.title", lang)
         parts.append(_t("workspace", lang, name=neutralise(workspace, 80)))
     else:
         title = _t("other.title", lang, event=neutralise(event, 60))
     return title, " — ".join(parts)
+
+
+def _ci(summary: dict[str, Any]) -> str:
+    ci = summary.get("ci95") or ["?", "?"]
+    return f"{summary.get('nps')} [{ci[0]}, {ci[1]}]"
+
+
+def _alert_summary(alert: dict[str, Any], lang: str, timezone: str) -> tuple[str, list[str]]:
+    """An alert's title and its evidence: before → after with intervals, counts, p."""
+    evidence = alert.get("evidence") or {}
+    before, after = evidence.get("baseline") or {}, evidence.get("current") or {}
+    subject = neutralise(f"{alert.get('subject_kind', '')} {alert.get('subject', '')}", 80)
+    parts: list[str] = []
+    if alert.get("kind") == "theme_surge":
+        share = evidence.get("share") or {}
+        ratio = share.get("ratio")
+        title = _t("alert.theme_surge.title", lang, subject=subject, ratio="∞" if ratio is None else ratio)
+        parts.append(_t("alert.share", lang, before=share.get("before"), after=share.get("after"),
+                        mentions=after.get("mentions")))
+    else:
+        change = evidence.get("change") or {}
+        title = _t("alert.nps_drop.title", lang, subject=subject, delta=change.get("delta"))
+        parts.append(_t("alert.nps", lang, before=_ci(before), after=_ci(after), n_before=before.get("responses"),
+                        n_after=after.get("responses")))
+    p = (evidence.get("change") or evidence.get("share") or {}).get("p_value")
+    if p is not None:
+        parts.append(_t("alert.p", lang, p=p))
+    parts.append(_t("alert.since", lang, since=_local(after.get("since"), timezone)))
+    return title, parts
 
 
 def _button(event: str, lang: str) -> str:
@@ -179,7 +218,7 @@ def render(
             "card": {
                 "config": {"wide_screen_mode": True},
                 "header": {"title": {"tag": "plain_text", "content": title},
-                           "template": "red" if event in ("case.opened", "case.escalated") else "blue"},
+                           "template": "red" if event in ("case.opened", "case.escalated", "alert.raised") else "blue"},
                 "elements": elements,
             },
         }

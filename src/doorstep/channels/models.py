@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from doorstep.db import Base, utcnow
 
 # What a subscription can listen to (DESIGN.md, issue 5).
-EVENTS = ("response.created", "case.opened", "case.escalated", "case.closed", "brief.published")
+EVENTS = ("response.created", "case.opened", "case.escalated", "case.closed", "brief.published",
+          "alert.raised")
 # "json": our own signed JSON body; the others: the incoming-webhook format of that chat tool.
 FORMATS = ("json", "feishu", "dingtalk", "wecom", "slack")
 

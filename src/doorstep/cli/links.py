@@ -13,7 +13,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from doorstep.accounts import audit
 from doorstep.channels.qr import DEFAULT_SCALE, MAX_SCALE, format_for, render
+from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import State, cli_errors, console, open_database, print_json, state, workspace_for
 from doorstep.db import utcnow
 from doorstep.errors import Gone, InvalidInput
@@ -117,6 +119,8 @@ def revoke(
     with db.write() as session:
         workspace = workspace_for(session, st)
         info = revoke_link(session=session, workspace=workspace, link_id=link_id, now=utcnow())
+        audit.record(session, action="deleted", actor_kind="cli", actor=cli_actor(), workspace_id=workspace.id,
+                     target=f"open_link:{link_id}", details={"revoked": True})
     if json_out:
         print_json(_as_dict(info, _base(st)))
         return

@@ -7,9 +7,14 @@ from typing import Annotated
 import typer
 
 from doorstep import __version__
-from doorstep.cli import analyze, imports, insight, links, maintenance, reports, setup, webhooks, worker
+from doorstep.cli import alerts as alerts_cmd
+from doorstep.cli import analyze, imports, insight, links, maintenance, reports, setup, users, webhooks, worker
+from doorstep.cli import audit as audit_cmd
+from doorstep.cli import brief as brief_cmd
 from doorstep.cli import cases as cases_cmd
+from doorstep.cli import customers as customers_cmd
 from doorstep.cli import demo as demo_cmd
+from doorstep.cli import exports as exports_cmd
 from doorstep.cli.common import State
 from doorstep.config import Settings
 
@@ -54,6 +59,12 @@ maintenance.register(app)
 worker.register(app)
 webhooks.register(app)
 links.register(app)
+users.register(app)
+brief_cmd.register(app)
+audit_cmd.register(app)
+customers_cmd.register(app)
+exports_cmd.register(app)
+alerts_cmd.register(app)
 
 GLOBAL_OPTIONS = ("--db", "--workspace", "-w")
 

@@ -14,9 +14,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from doorstep.accounts import audit
 from doorstep.channels import webhooks
 from doorstep.channels.models import EVENTS, FORMATS
 from doorstep.channels.secrets import ensure_inbound_secret
+from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
 from doorstep.db import utcnow
 
@@ -91,8 +93,10 @@ def remove(ctx: typer.Context, subscription_id: IdArg) -> None:
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
-        webhooks.delete_subscription(session=session, workspace=workspace_for(session, st),
-                                     subscription_id=subscription_id)
+        workspace = workspace_for(session, st)
+        webhooks.delete_subscription(session=session, workspace=workspace, subscription_id=subscription_id)
+        audit.record(session, action="deleted", actor_kind="cli", actor=cli_actor(), workspace_id=workspace.id,
+                     target=f"webhook_subscription:{subscription_id}")
     console.print(f"Subscription {subscription_id} removed.")
 
 

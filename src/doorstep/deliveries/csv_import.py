@@ -94,6 +94,11 @@ def _missing_columns(header: list[str], required: tuple[str, ...]) -> list[Probl
     return [Problem(f"required column '{c}' is missing", 1, c) for c in required if c not in header]
 
 
+def _cell(value: str) -> str:
+    """A free-text cell kept as an attribute, cleaned as a comment is: NUL dropped, trimmed."""
+    return value.replace("\x00", "").strip()
+
+
 def _value(row: dict[str, str], name: str) -> str | None:
     value = row.get(name)
     if value is None:
@@ -123,9 +128,9 @@ def parse_delivery_row(
         if at is not None:
             stages[column.removeprefix("stage.")] = at
     attributes: dict[str, Any] = {
-        k: v.strip()
+        k: _cell(v)
         for k, v in row.items()
-        if k and k not in DELIVERY_FIXED and not k.startswith("stage.") and v.strip()
+        if k and k not in DELIVERY_FIXED and not k.startswith("stage.") and _cell(v)
     }
     record = DeliveryRecord(
         external_id=_value(row, "external_id") or "",
@@ -215,7 +220,7 @@ def parse_response_row(line: int, row: dict[str, str], tz: dt.tzinfo, problems: 
         responded_at=responded_at,
         comment=comment,
         stage=_value(row, "stage"),
-        attributes={k: v.strip() for k, v in row.items() if k and k not in RESPONSE_FIXED and v.strip()},
+        attributes={k: _cell(v) for k, v in row.items() if k and k not in RESPONSE_FIXED and _cell(v)},
         line=line,
     )
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat
 
-AttributeValue = str | int | float | bool | None
+from doorstep.timeutil import check_range
+
+# Finite: JSON has no NaN or Infinity (Python's parser takes them; the database and our answers do not).
+AttributeValue = str | int | FiniteFloat | bool | None
+# A time as a client sends it: years 1900–2999, so the shift to UTC cannot overflow.
+Instant = Annotated[dt.datetime, AfterValidator(check_range)]
 
 
 class DeliveryCreate(BaseModel):
@@ -21,12 +26,12 @@ class DeliveryCreate(BaseModel):
     customer_email: str | None = Field(default=None, max_length=320)
     customer_locale: str | None = Field(default=None, max_length=16, examples=["zh-CN"])
     owner: str | None = Field(default=None, max_length=120, description="The frontline person responsible.")
-    promised_at: dt.datetime | None = None
-    delivered_at: dt.datetime | None = None
+    promised_at: Instant | None = None
+    delivered_at: Instant | None = None
     status: Literal["cancelled"] | None = Field(
         default=None, description="Only 'cancelled' is set by hand; other states follow from the times."
     )
-    stages: dict[str, dt.datetime] = Field(
+    stages: dict[str, Instant] = Field(
         default_factory=dict,
         description="Completion time by stage key.",
         examples=[{"picked_up": "2026-03-01T12:20:00+08:00"}],

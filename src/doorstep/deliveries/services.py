@@ -143,6 +143,13 @@ def validate_record(record: DeliveryRecord) -> list[Problem]:
         problems.append(
             Problem(f"'{record.customer_email[:60]}' is not an e-mail address", record.line, "customer_email")
         )
+    # PostgreSQL cannot store NUL in text, nor take it back out of JSON (db.py refuses it too; here it is named).
+    texts = {name: getattr(record, name) for name in
+             ("external_id", "customer_id", "customer_name", "customer_email", "customer_locale", "owner")}
+    texts |= {f"stages.{key}": key for key in record.stages}
+    texts |= {f"attributes.{key}": f"{key}{value}" for key, value in record.attributes.items()}
+    problems.extend(Problem("may not contain the NUL character", record.line, name)
+                    for name, text in texts.items() if isinstance(text, str) and "\x00" in text)
     return problems
 
 

@@ -8,6 +8,7 @@ recent hand-overs, quiet periods, cases for detractors.
 from __future__ import annotations
 
 import datetime as dt
+from secrets import token_urlsafe
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -15,21 +16,26 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import ApiKey, User, Workspace
+from doorstep.accounts.people import add_user
 from doorstep.accounts.services import create_api_key, create_workspace, set_lead, update_settings
+from doorstep.briefs.models import Brief
 from doorstep.cases.models import Case, CaseEvent, Escalation
 from doorstep.db import Database, utcnow
 from doorstep.deliveries.csv_import import parse_delivery_row, parse_response_row
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
 from doorstep.deliveries.services import add_stage, ingest_deliveries
 from doorstep.demo import casework
+from doorstep.demo import notes as demo_notes
 from doorstep.demo.generator import DemoWorkspace, generate
 from doorstep.errors import ImportFailed, Problem
-from doorstep.frontline.models import FrontlineNote
+from doorstep.frontline.models import FrontlineNote, NotePhoto, NoteVote
 from doorstep.jobs.models import Job
 from doorstep.surveys.metrics import nps_summary
 from doorstep.surveys.models import Invitation, Response
 from doorstep.surveys.services import OPEN_STATES, ingest_responses
 from doorstep.timeutil import zone
+
+DEMO_ADMIN = "admin"  # the demo's person who signs in, one per demo workspace
 
 BATCH = 2000
 # When each business asks: a meal is judged half an hour after it arrives (the default),
@@ -46,6 +52,10 @@ def delete_workspace_data(session: Session, workspace_id: int) -> None:
     session.execute(delete(Escalation).where(Escalation.case_id.in_(cases)))
     session.execute(delete(Job).where(Job.workspace_id == workspace_id))
     session.execute(delete(Case).where(Case.workspace_id == workspace_id))
+    notes = select(FrontlineNote.id).where(FrontlineNote.workspace_id == workspace_id)
+    session.execute(delete(NoteVote).where(NoteVote.note_id.in_(notes)))
+    session.execute(delete(NotePhoto).where(NotePhoto.note_id.in_(notes)))
+    session.execute(delete(Brief).where(Brief.workspace_id == workspace_id))
     session.execute(delete(FrontlineNote).where(FrontlineNote.workspace_id == workspace_id))
     session.execute(delete(Response).where(Response.workspace_id == workspace_id))
     session.execute(delete(Invitation).where(Invitation.workspace_id == workspace_id))
@@ -59,7 +69,7 @@ def delete_workspace_data(session: Session, workspace_id: int) -> None:
     session.execute(delete(Workspace).where(Workspace.id == workspace_id))
 
 
-def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress: Progress) -> str:
+def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress: Progress) -> tuple[str, str]:
     workspace = create_workspace(
         session=session, slug=spec.slug, name=spec.name, timezone=spec.timezone, locale=spec.locale
     )
@@ -78,6 +88,11 @@ def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress:
     for person, lead in sorted(spec.leads.items()):
         set_lead(session=session, workspace_id=workspace.id, handle=person, lead_handle=lead)
     _key, secret = create_api_key(session=session, workspace=workspace, name="demo")
+    # Someone has to be able to sign in to the pages: an admin with a fresh password,
+    # printed once at the end like the API key.
+    password = token_urlsafe(12)
+    add_user(session, workspace=workspace, handle=DEMO_ADMIN, role="admin", password=password,
+             name="Demo admin", actor="demo", actor_kind="system", now=now)
 
     tz = zone(spec.timezone)
     stage_columns = [f"stage.{s.key}" for s in spec.stages]
@@ -110,7 +125,9 @@ def _load_one(session: Session, spec: DemoWorkspace, now: dt.datetime, progress:
     if spec.slug in casework.TEAMS:
         # The CS team's history: contacts, fixes, escalations, re-surveys, through the case services.
         casework.work_cases(session, workspace, casework.TEAMS[spec.slug], seed=len(spec.deliveries), now=now)
-    return secret
+    # What the frontline sees, in their own words, beside the customers' (the brief shows both).
+    demo_notes.add_notes(session, workspace, spec, now=now)
+    return secret, password
 
 
 def load_demo(
@@ -121,13 +138,19 @@ def load_demo(
     reset: bool = False,
     console: Console | None = None,
     base_url: str = "http://127.0.0.1:8000",
+    now: dt.datetime | None = None,
 ) -> list[str]:
-    """Generate and load the demo workspaces; returns what to tell the person who asked."""
+    """Generate and load the demo workspaces; returns what to tell the person who asked.
+
+    ``now`` anchors the generated history (default: the real time); a test that checks
+    one particular week passes a fixed one, so the week's sample does not change by the hour.
+    """
     console = console or Console(stderr=True)
-    now = utcnow()
+    now = now or utcnow()
     specs = generate(seed, now=now, total_deliveries=total_deliveries)
     lines: list[str] = []
     secrets: dict[str, str] = {}
+    passwords: dict[str, str] = {}
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
     ) as progress:
@@ -140,13 +163,15 @@ def load_demo(
                 if existing is not None:
                     delete_workspace_data(session, existing.id)
                     session.flush()
-                secrets[spec.slug] = _load_one(session, spec, now, progress)
+                secrets[spec.slug], passwords[spec.slug] = _load_one(session, spec, now, progress)
     for spec in specs:
-        lines.extend(_summary(db, spec, secrets.get(spec.slug), base_url))
+        lines.extend(_summary(db, spec, secrets.get(spec.slug), base_url, passwords.get(spec.slug)))
     return lines
 
 
-def _summary(db: Database, spec: DemoWorkspace, secret: str | None, base_url: str) -> list[str]:
+def _summary(
+    db: Database, spec: DemoWorkspace, secret: str | None, base_url: str, password: str | None = None
+) -> list[str]:
     with db.read() as session:
         workspace = session.scalars(select(Workspace).where(Workspace.slug == spec.slug)).one()
         score = nps_summary(session=session, workspace=workspace)
@@ -178,6 +203,11 @@ def _summary(db: Database, spec: DemoWorkspace, secret: str | None, base_url: st
         if secret
         else f"  API key: shown when it was loaded; make another with: doorstep key create -w {spec.slug}",
     ]
+    out.append(
+        f"  sign in at {base_url}/login — workspace {spec.slug}, name {DEMO_ADMIN}, password {password} (shown once)"
+        if password
+        else f"  sign in as {DEMO_ADMIN}: the password was shown when it was loaded (--reset makes a new one)"
+    )
     for lang, token in sorted(links.items()):
         out.append(f"  try a survey ({lang}): {base_url}/s/{token}")
     return out

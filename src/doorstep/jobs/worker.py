@@ -73,11 +73,13 @@ class ScheduledPass:
 
 def default_handlers() -> dict[str, Handler]:
     """Every job kind the product knows, from the modules that own them."""
+    from doorstep.briefs import alert_jobs
+    from doorstep.briefs import jobs as brief_jobs
     from doorstep.cases import jobs as case_jobs
     from doorstep.surveys import jobs as survey_jobs
 
     handlers: dict[str, Handler] = {}
-    modules: list[Any] = [case_jobs, survey_jobs]
+    modules: list[Any] = [case_jobs, survey_jobs, brief_jobs, alert_jobs]
     for name in ("doorstep.channels.email", "doorstep.channels.events", "doorstep.channels.webhooks"):
         try:
             modules.append(__import__(name, fromlist=["HANDLERS"]))
@@ -90,10 +92,12 @@ def default_handlers() -> dict[str, Handler]:
 
 
 def default_passes() -> list[ScheduledPass]:
+    from doorstep.briefs import alert_jobs
+    from doorstep.briefs import jobs as brief_jobs
     from doorstep.cases import jobs as case_jobs
     from doorstep.surveys import jobs as survey_jobs
 
-    return [*case_jobs.PASSES, *survey_jobs.PASSES]
+    return [*case_jobs.PASSES, *survey_jobs.PASSES, *brief_jobs.PASSES, *alert_jobs.PASSES]
 
 
 def backoff(attempt: int, rng: random.Random | None = None) -> dt.timedelta:

@@ -120,6 +120,8 @@ def nps_by(
 
 EVERY = ("week", "month")
 DEFAULT_COMPARE_DAYS = 30
+# One count per point: a period of centuries by week would keep a request busy for minutes.
+MAX_POINTS = 1000
 
 
 def _counts_in(
@@ -172,6 +174,9 @@ def trend(
     end_of_data = until or last + dt.timedelta(microseconds=1)
     buckets: list[tuple[dt.datetime, dt.datetime, dt.datetime, dt.datetime]] = []  # start, end, low, high
     while start < end_of_data:
+        if len(buckets) == MAX_POINTS:
+            raise InvalidInput(f"more than {MAX_POINTS:,} points by {every}: shorten the period or count by month",
+                               field="since")
         end = next_bucket(start, every, tz)
         buckets.append((start, end, max(start, since) if since else start, min(end, until) if until else end))
         start = end

@@ -53,6 +53,8 @@ class Response(Base):
         # Covers the NPS query (time filter + score) without touching the table.
         Index("ix_responses_workspace_kind_time_score", "workspace_id", "kind", "responded_at", "score"),
         Index("ix_responses_delivery", "delivery_id"),
+        # A customer's recent answers: is this detractor unhappy again (cases.intake)?
+        Index("ix_responses_customer_time", "customer_id", "responded_at"),
         # Covers stage attribution and drivers by stage.
         Index(
             "ix_responses_workspace_kind_time_stage_score",

@@ -28,6 +28,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -197,8 +198,9 @@ def _link(session: Session, token: str) -> OpenLink:
     # Bounded, plain-text tokens: anything else cannot be one of ours, so skip the query.
     if not _TOKEN.fullmatch(token):
         raise NotFound("this survey link is not valid")
+    # Unknown and revoked cost the same single SELECT (see surveys.services._invitation).
     link = session.scalar(select(OpenLink).where(OpenLink.token == token))
-    if link is None:
+    if link is None or not hmac.compare_digest(link.token.encode(), token.encode()):
         raise NotFound("this survey link is not valid")
     if link.revoked_at is not None:
         raise Gone("this survey link has been withdrawn")

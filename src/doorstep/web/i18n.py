@@ -93,6 +93,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "error.other.title": {"en": "Something went wrong", "zh-CN": "出了点问题"},
     "error.other.body": {"en": "Please try again in a moment.", "zh-CN": "请稍后再试。"},
+    "ratelimit.title": {"en": "Too many requests", "zh-CN": "请求过于频繁"},
+    "ratelimit.body": {
+        "en": "Please wait {seconds} seconds, then reload this page.",
+        "zh-CN": "请等待 {seconds} 秒后再刷新此页面。",
+    },
     # --- the dashboard -------------------------------------------------------
     "dashboard.title": {"en": "Overview", "zh-CN": "总览"},
     "dashboard.subtitle": {
@@ -130,6 +135,75 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- the case inbox ------------------------------------------------------
     "nav.overview": {"en": "Overview", "zh-CN": "总览"},
     "nav.inbox": {"en": "Case inbox", "zh-CN": "工单"},
+    # --- signing in (doorstep.web.auth) ------------------------------------
+    "login.title": {"en": "Sign in", "zh-CN": "登录"},
+    "login.workspace": {"en": "Workspace", "zh-CN": "工作区"},
+    "login.login": {"en": "Name or e-mail", "zh-CN": "用户名或邮箱"},
+    "login.password": {"en": "Password", "zh-CN": "密码"},
+    "login.submit": {"en": "Sign in", "zh-CN": "登录"},
+    "login.forgot": {"en": "Forgot your password?", "zh-CN": "忘记密码？"},
+    "login.logout": {"en": "Sign out", "zh-CN": "退出"},
+    "login.failed": {
+        "en": "Sign-in failed. Check the workspace, name and password. After several failed attempts "
+              "an account is paused for 15 minutes.",
+        "zh-CN": "登录失败，请检查工作区、用户名和密码。多次失败后账号将暂停登录 15 分钟。",
+    },
+    "login.logged_out": {"en": "You are signed out.", "zh-CN": "您已退出登录。"},
+    "login.reset_done": {
+        "en": "Your password has been changed: sign in with the new one.",
+        "zh-CN": "密码已修改，请用新密码登录。",
+    },
+    "role.admin": {"en": "admin", "zh-CN": "管理员"},
+    "role.cs": {"en": "customer service", "zh-CN": "客服"},
+    "role.frontline": {"en": "frontline", "zh-CN": "一线"},
+    "role.exec": {"en": "executive", "zh-CN": "管理层"},
+    "forbidden.title": {"en": "Not allowed", "zh-CN": "无权访问"},
+    "forbidden.role": {
+        "en": "Your role does not include this page. Ask an admin of your workspace if you need it.",
+        "zh-CN": "您的角色无权查看此页面。如有需要，请联系本工作区的管理员。",
+    },
+    "forbidden.csrf": {
+        "en": "This form was refused because it did not come from this site's own page, or the page was "
+              "too old. Nothing was changed: reload the page and try again.",
+        "zh-CN": "此表单未通过安全校验（不是来自本站页面，或页面已过期），未做任何更改。请刷新页面后重试。",
+    },
+    "forbidden.back": {"en": "Back to the overview", "zh-CN": "返回总览"},
+    "reset.title": {"en": "Reset your password", "zh-CN": "重设密码"},
+    "reset.ask": {
+        "en": "Enter your workspace and your name or e-mail: we will e-mail you a link to choose a new password.",
+        "zh-CN": "请输入工作区和用户名或邮箱，我们会发送一封邮件，其中的链接可用于设置新密码。",
+    },
+    "reset.no_mail": {
+        "en": "E-mail is not set up on this server, so passwords cannot be reset here. Ask an admin to set "
+              "a new one for you.",
+        "zh-CN": "此服务器未配置邮件，无法在此重设密码。请联系管理员为您设置新密码。",
+    },
+    "reset.send": {"en": "Send the link", "zh-CN": "发送链接"},
+    "reset.sent": {
+        "en": "If that account has an e-mail address, a link is on its way. It works once, for one hour.",
+        "zh-CN": "如果该账号登记了邮箱，重设链接已发出。链接只能使用一次，一小时内有效。",
+    },
+    "reset.new_password": {"en": "New password (at least 10 characters)", "zh-CN": "新密码（至少 10 个字符）"},
+    "reset.confirm": {"en": "The new password again", "zh-CN": "再次输入新密码"},
+    "reset.save": {"en": "Save the new password", "zh-CN": "保存新密码"},
+    "reset.error_mismatch": {"en": "The two passwords differ.", "zh-CN": "两次输入的密码不一致。"},
+    "reset.error_weak": {
+        "en": "This password is too short or too easy to guess: use at least 10 characters.",
+        "zh-CN": "密码太短或太容易被猜到，请至少使用 10 个字符。",
+    },
+    "reset.dead": {
+        "en": "This link has been used or has expired. Ask for a new one.",
+        "zh-CN": "此链接已被使用或已过期，请重新申请。",
+    },
+    "reset.back": {"en": "Back to sign in", "zh-CN": "返回登录"},
+    "reset.mail_subject": {"en": "Reset your Doorstep password", "zh-CN": "重设您的 Doorstep 密码"},
+    "reset.mail_body": {
+        "en": "Hello {name},\n\nsomeone (we hope you) asked to reset your Doorstep password. Choose a new one "
+              "here within {minutes} minutes:\n\n{link}\n\nThe link works once. If you did not ask, ignore "
+              "this e-mail: your password stays as it is.",
+        "zh-CN": "{name}，您好：\n\n有人（希望是您本人）申请重设您的 Doorstep 密码。请在 {minutes} 分钟内通过以下链接"
+                 "设置新密码：\n\n{link}\n\n链接只能使用一次。如果不是您本人操作，请忽略此邮件，您的密码不会改变。",
+    },
     "inbox.title": {"en": "Case inbox", "zh-CN": "工单收件箱"},
     "inbox.subtitle": {
         "en": "Unhappy customers to contact, help and ask again — newest first.",
@@ -613,6 +687,185 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该任务没有失败（正在排队、执行中或已完成），无需重试。",
     },
     # --- webhooks and chat notifications --------------------------------------------
+    # --- the executive brief (issue 6) ---------------------------------------------
+    "brief.weekly": {"en": "Weekly brief", "zh-CN": "每周简报"},
+    "brief.monthly": {"en": "Monthly brief", "zh-CN": "每月简报"},
+    "brief.subject": {"en": "{kind} · {workspace} · {span}", "zh-CN": "{kind}｜{workspace}｜{span}"},
+    "brief.timezone": {"en": "times in {timezone}", "zh-CN": "时间按 {timezone}"},
+    "brief.no_data": {
+        "en": "No customer answered and no delivery was completed in {span}: there is nothing to report.",
+        "zh-CN": "{span} 期间没有客户回答，也没有完成的配送：本期没有可报告的内容。",
+    },
+    "brief.no_data_hint": {
+        "en": "If that is unexpected, check that deliveries are still being imported and invitations sent.",
+        "zh-CN": "如果这不正常，请检查配送数据是否仍在导入、邀请是否仍在发送。",
+    },
+    "brief.nps": {"en": "Net Promoter Score", "zh-CN": "净推荐值（NPS）"},
+    "brief.ci": {"en": "95% interval {low} … {high}", "zh-CN": "95% 区间 {low} … {high}"},
+    "brief.responses": {"en": "{count} answers", "zh-CN": "{count} 份回答"},
+    "brief.change": {"en": "Change since last period", "zh-CN": "较上期变化"},
+    "brief.change_real": {"en": "a real change (p < 0.05)", "zh-CN": "真实变化（p < 0.05）"},
+    "brief.change_noise": {"en": "within the noise: not a real change", "zh-CN": "在随机波动范围内，不算真实变化"},
+    "brief.change_none": {"en": "too few answers to compare", "zh-CN": "回答太少，无法比较"},
+    "brief.on_time": {"en": "On time", "zh-CN": "准时率"},
+    "brief.on_time_before": {"en": "last period {rate}", "zh-CN": "上期 {rate}"},
+    "brief.nps_explain": {
+        "en": "{promoters} promoters, {passives} passives, {detractors} detractors. Last period: {before}.",
+        "zh-CN": "推荐者 {promoters}，中立者 {passives}，贬损者 {detractors}。上期：{before}。",
+    },
+    "brief.trend_title": {"en": "NPS over time", "zh-CN": "NPS 走势"},
+    "brief.trend_hint": {
+        "en": "The band is the 95% interval: where it is wide, there were few answers.",
+        "zh-CN": "阴影为 95% 区间：越宽表示回答越少。",
+    },
+    "brief.drivers_title": {"en": "Where we lose points", "zh-CN": "失分最多的环节"},
+    "brief.drivers_hint": {
+        "en": "Points of NPS each stage and complaint costs: the score would be this much higher without it.",
+        "zh-CN": "每个环节和问题让 NPS 损失的分数：没有它，得分会高出这么多。",
+    },
+    "brief.costs": {"en": "costs {points} points", "zh-CN": "损失 {points} 分"},
+    "brief.stage_line": {
+        "en": "{mentions} answers blame this stage; their NPS {nps}, impact {impact}",
+        "zh-CN": "{mentions} 份回答归因于此环节；其 NPS {nps}，影响 {impact}",
+    },
+    "brief.not_significant": {"en": "not significant", "zh-CN": "不显著"},
+    "brief.concentrated": {
+        "en": "Concentrated in {attribute} {value}: {share} of its unhappy customers, against {base} of all answers.",
+        "zh-CN": "集中在 {attribute} {value}：占其不满意客户的 {share}，而在全部回答中只占 {base}。",
+    },
+    "brief.col_theme": {"en": "Complaint", "zh-CN": "问题"},
+    "brief.col_mentions": {"en": "Mentions", "zh-CN": "提及"},
+    "brief.col_cost": {"en": "Impact", "zh-CN": "影响"},
+    "brief.col_where": {"en": "Where", "zh-CN": "集中在"},
+    "brief.customers_say": {"en": "Customers say", "zh-CN": "客户说"},
+    "brief.frontline_says": {"en": "The frontline says", "zh-CN": "一线说"},
+    "brief.score": {"en": "score {score}", "zh-CN": "评分 {score}"},
+    "brief.someone": {"en": "a colleague", "zh-CN": "一位同事"},
+    "brief.votes": {"en": "{votes} votes", "zh-CN": "{votes} 票"},
+    "brief.note_new": {"en": "new", "zh-CN": "新提交"},
+    "brief.note_heard": {"en": "heard", "zh-CN": "已收到"},
+    "brief.note_acting": {"en": "being acted on", "zh-CN": "处理中"},
+    "brief.note_done": {"en": "done", "zh-CN": "已解决"},
+    "brief.no_verbatims": {"en": "No comment from an unhappy customer.", "zh-CN": "没有不满意客户的留言。"},
+    "brief.no_notes": {"en": "No frontline note on this yet.", "zh-CN": "一线还没有这方面的反馈。"},
+    "brief.read_more": {"en": "All comments on this stage", "zh-CN": "查看此环节的全部留言"},
+    "brief.no_drivers": {
+        "en": "No stage or complaint cost points this period.",
+        "zh-CN": "本期没有环节或问题造成失分。",
+    },
+    "brief.loop_title": {"en": "Closing the loop", "zh-CN": "闭环处理"},
+    "brief.loop_line": {
+        "en": "{opened} unhappy customers got a case; {contact} were contacted within the SLA and {resolved} "
+        "resolved within it. {breached} cases are past their deadline now.",
+        "zh-CN": "{opened} 位不满意客户生成了工单；{contact} 在时限内联系，{resolved} 在时限内解决。"
+        "目前有 {breached} 个工单已超时。",
+    },
+    "brief.recovery": {
+        "en": "Recovery: {rate} of the customers asked again are happier ({recovered} of {verified}).",
+        "zh-CN": "挽回率：回访客户中 {rate} 的评价变好（{verified} 位中的 {recovered} 位）。",
+    },
+    "brief.recovery_none": {"en": "No customer has answered a re-survey yet.", "zh-CN": "还没有客户回答回访问卷。"},
+    "brief.loop_none": {"en": "No case was opened this period.", "zh-CN": "本期没有新工单。"},
+    "brief.col_team": {"en": "Team", "zh-CN": "团队"},
+    "brief.col_owner": {"en": "Owner", "zh-CN": "负责人"},
+    "brief.col_cases": {"en": "Cases", "zh-CN": "工单"},
+    "brief.col_contact_sla": {"en": "Contacted in time", "zh-CN": "按时联系"},
+    "brief.col_breached": {"en": "Overdue now", "zh-CN": "当前超时"},
+    "brief.col_recovery": {"en": "Recovered", "zh-CN": "挽回率"},
+    "brief.ops_title": {"en": "Last-mile operations", "zh-CN": "最后一公里运营"},
+    "brief.ops_line": {
+        "en": "{deliveries} deliveries with a promised time: {rate} on time (last period {before}).",
+        "zh-CN": "{deliveries} 单有承诺时间：准时率 {rate}（上期 {before}）。",
+    },
+    "brief.late_rate_hint": {"en": "Share of deliveries late at each stage.", "zh-CN": "各环节超时的配送占比。"},
+    "brief.ops_none": {"en": "No delivery was completed this period.", "zh-CN": "本期没有完成的配送。"},
+    "brief.col_stage": {"en": "Stage", "zh-CN": "环节"},
+    "brief.col_late": {"en": "Late", "zh-CN": "超时"},
+    "brief.col_median_overrun": {"en": "Median overrun", "zh-CN": "超时中位数"},
+    "brief.col_p90_overrun": {"en": "Worst 10% overrun", "zh-CN": "最差 10% 超时"},
+    "brief.worst_title": {"en": "The latest deliveries", "zh-CN": "超时最严重的配送"},
+    "brief.late_by": {"en": "{late} late", "zh-CN": "晚了 {late}"},
+    "brief.changes_title": {"en": "What changed", "zh-CN": "本期变化"},
+    "brief.grew": {
+        "en": "{name} costs more: {now} points now, {before} last period ({mentions} mentions).",
+        "zh-CN": "{name} 失分增加：本期 {now} 分，上期 {before} 分（{mentions} 次提及）。",
+    },
+    "brief.new_topic": {
+        "en": "New in comments no theme covers: {terms} ({size} comments).",
+        "zh-CN": "未归类留言中的新话题：{terms}（{size} 条）。",
+    },
+    "brief.alert": {"en": "Alert {kind} on {subject}, {at}.", "zh-CN": "预警 {kind}：{subject}，{at}。"},
+    "brief.no_changes": {
+        "en": "Nothing new: no driver grew and no new topic appeared.",
+        "zh-CN": "没有新变化：没有问题加剧，也没有出现新话题。",
+    },
+    "brief.notes_line": {
+        "en": "The frontline wrote {written} notes this period; {open} of the recent ones are still open.",
+        "zh-CN": "一线本期提交了 {written} 条反馈；近期仍有 {open} 条未解决。",
+    },
+    "brief.open_dashboard": {"en": "Open the dashboard", "zh-CN": "打开看板"},
+    "brief.open_inbox": {"en": "Open the case inbox", "zh-CN": "打开工单收件箱"},
+    "brief.open_brief": {"en": "This brief in Doorstep", "zh-CN": "在 Doorstep 中查看本简报"},
+    "brief.generated": {
+        "en": "Made {at} ({timezone}) by Doorstep.",
+        "zh-CN": "由 Doorstep 生成于 {at}（{timezone}）。",
+    },
+    "alerts.title": {"en": "Alerts", "zh-CN": "预警"},
+    "nav.alerts": {"en": "Alerts", "zh-CN": "预警"},
+    "alerts.subtitle": {
+        "en": "A team, region or the whole workspace whose NPS fell against its own past, or a theme mentioned "
+              "far more often than before — tested against noise, raised once.",
+        "zh-CN": "团队、区域或整个工作区的 NPS 相比自身过去明显下降，或某个主题被提及的频率大幅上升"
+                 "——已排除随机波动，每次只提醒一次。",
+    },
+    "alerts.show_open": {"en": "Open", "zh-CN": "未处理"},
+    "alerts.show_all": {"en": "All", "zh-CN": "全部"},
+    "alerts.empty": {"en": "No alerts.", "zh-CN": "没有预警。"},
+    "alerts.not_found": {"en": "There is no such alert in this workspace.", "zh-CN": "该工作区中没有这条预警。"},
+    "alerts.col_raised": {"en": "Raised", "zh-CN": "触发时间"},
+    "alerts.col_alert": {"en": "Alert", "zh-CN": "预警"},
+    "alerts.col_evidence": {"en": "Evidence", "zh-CN": "依据"},
+    "alerts.col_status": {"en": "Status", "zh-CN": "状态"},
+    "alerts.kind_nps_drop": {"en": "NPS drop", "zh-CN": "NPS 下降"},
+    "alerts.kind_theme_surge": {"en": "Surge in mentions", "zh-CN": "提及激增"},
+    "alerts.subject_workspace": {"en": "Whole workspace", "zh-CN": "整个工作区"},
+    "alerts.subject_team": {"en": "Team", "zh-CN": "团队"},
+    "alerts.subject_region": {"en": "Region", "zh-CN": "区域"},
+    "alerts.subject_theme": {"en": "Theme", "zh-CN": "主题"},
+    "alerts.subject_stage": {"en": "Stage", "zh-CN": "环节"},
+    "alerts.baseline": {"en": "before", "zh-CN": "之前"},
+    "alerts.current": {"en": "now", "zh-CN": "现在"},
+    "alerts.change": {"en": "{delta} points", "zh-CN": "{delta} 分"},
+    "alerts.share": {
+        "en": "share {before}% → {after}% ({mentions} of {answers} comments)",
+        "zh-CN": "占比 {before}% → {after}%（{answers} 条评论中 {mentions} 条）",
+    },
+    "alerts.test": {
+        "en": "p = {p}, {tested} tested, α = {alpha}",
+        "zh-CN": "p = {p}，共检验 {tested} 项，α = {alpha}",
+    },
+    "alerts.window": {"en": "window {since} – {until}", "zh-CN": "时间窗 {since} – {until}"},
+    "alerts.acknowledge": {"en": "Acknowledge", "zh-CN": "确认已知"},
+    "alerts.acknowledged": {"en": "Acknowledged {at}", "zh-CN": "已确认 {at}"},
+    "alerts.open": {"en": "Open", "zh-CN": "未处理"},
+    "briefs.title": {"en": "Briefs", "zh-CN": "简报"},
+    "nav.briefs": {"en": "Briefs", "zh-CN": "简报"},
+    "briefs.subtitle": {
+        "en": "Every brief as it was published: later data does not change a published brief.",
+        "zh-CN": "每份简报都保持发布时的样子：之后的数据不会改变已发布的简报。",
+    },
+    "briefs.latest_week": {"en": "Latest weekly brief", "zh-CN": "最新每周简报"},
+    "briefs.latest_month": {"en": "Latest monthly brief", "zh-CN": "最新每月简报"},
+    "briefs.not_found": {"en": "There is no such brief in this workspace.", "zh-CN": "该工作区中没有这份简报。"},
+    "briefs.empty": {
+        "en": "No brief has been published yet. Set a weekly schedule, or run: doorstep brief --publish",
+        "zh-CN": "还没有发布过简报。请设置每周发送时间，或运行：doorstep brief --publish",
+    },
+    "briefs.col_period": {"en": "Brief", "zh-CN": "简报"},
+    "briefs.col_nps": {"en": "NPS", "zh-CN": "NPS 值"},
+    "briefs.col_answers": {"en": "Answers", "zh-CN": "回答数"},
+    "briefs.col_published": {"en": "Published", "zh-CN": "发布时间"},
+    "briefs.not_published": {"en": "not published", "zh-CN": "未发布"},
 }
 
 

@@ -4,13 +4,10 @@ As thin as api/: parse, one unit of work, one service call, render. Server-rende
 no JavaScript, no inline script or style; every user text goes through Jinja's
 autoescape (a note with HTML in it shows as text).
 
-NOTE: like the dashboard, these pages have no login yet (users, sessions and roles
-come in a later issue) and the default bind is 127.0.0.1. Until then the
-state-changing POSTs are at least protected against cross-site form posts: a POST
-is accepted only when its ``Origin`` header (or, without one, its ``Referer``) is
-this server's own origin or the configured ``base_url``'s. A browser always sends
-one of them on a form post, and a page on another site cannot forge it; a request
-with neither is refused too. Scripts should use the JSON API with an API key.
+Only CS people and admins see the inbox; frontline people may open the cases of the
+deliveries they own and add notes to them (doorstep.accounts.access). The workspace
+is the signed-in person's; a case of another workspace answers 404. Every form
+carries the session's CSRF token (doorstep.web.guards).
 """
 
 from __future__ import annotations
@@ -18,28 +15,32 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
+from doorstep.accounts.access import check_case
 from doorstep.accounts.models import Workspace
-from doorstep.api.deps import DbDep, NowDep, SettingsDep
+from doorstep.api.deps import Caller, DbDep, NowDep, SettingsDep
 from doorstep.cases.priority import PRIORITIES
-from doorstep.cases.queries import UNASSIGNED, owners, workspace_of_case
+from doorstep.cases.queries import UNASSIGNED, owners
 from doorstep.cases.services import add_note, assign_case, case_detail, list_cases, transition_case
 from doorstep.cases.workflow import STATES, TransitionRefused
 from doorstep.config import Settings
 from doorstep.errors import InvalidInput, NotFound
 from doorstep.timeutil import zone
+from doorstep.web.guards import require_form, require_page
 from doorstep.web.i18n import negotiate
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
-WEB_ACTOR = "inbox"  # no login yet: the timeline says the move came from the inbox page
+CaseWorker = Annotated[Caller, Depends(require_page("cs"))]
+CaseReader = Annotated[Caller, Depends(require_page("cs", "frontline"))]  # frontline: own deliveries' cases
+CaseMover = Annotated[Caller, Depends(require_form("cs"))]
+NoteWriter = Annotated[Caller, Depends(require_form("cs", "frontline"))]
 
 
 def _lang(request: Request, lang: str | None, workspace: Workspace | None) -> str:
@@ -58,22 +59,6 @@ def _local(timezone: str) -> Any:
     return fmt
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def same_origin(request: Request, settings: Settings) -> bool:
-    """Did this POST come from one of our own pages? (see the module docstring)"""
-    claimed = request.headers.get("origin")
-    if not claimed or claimed == "null":
-        referer = request.headers.get("referer")
-        claimed = _origin(referer) if referer else None
-    if not claimed:
-        return False
-    return claimed.lower() in {_origin(str(request.base_url)), _origin(settings.base_url)}
-
-
 def _not_found(request: Request, lang: str | None) -> HTMLResponse:
     chosen = _lang(request, lang, None)
     return render(request, "case_error.html", chosen, status=404, kind="not_found", workspace=None)
@@ -84,7 +69,7 @@ def inbox(
     request: Request,
     db: DbDep,
     now: NowDep,
-    workspace: str | None = None,
+    caller: CaseWorker,
     status: str | None = None,
     owner: str | None = None,
     priority: str | None = None,
@@ -92,19 +77,16 @@ def inbox(
     page: int = 1,
     lang: str | None = None,
 ) -> HTMLResponse:
-    """Cases of one workspace (the first by name unless ?workspace=), filtered."""
+    """The cases of the signed-in person's workspace, filtered."""
     status = status if status in STATES else None
     priority = priority if priority in PRIORITIES else None
     only_breached = breached in ("1", "on", "true")
     page = max(1, page)
     # One read unit of work, rendered inside it: the workspaces are live objects.
     with db.read() as session:
-        spaces = sorted(session.scalars(select(Workspace)), key=lambda w: (w.name.casefold(), w.slug))
-        current = next((w for w in spaces if w.slug == workspace), spaces[0] if spaces else None)
+        current = session.get_one(Workspace, caller.workspace.id)
+        spaces = [current]
         chosen = _lang(request, lang, current)
-        if current is None:
-            return render(request, "inbox.html", chosen, workspace=None, workspaces=[], cases=[], total=0,
-                          filters={}, owners=[], page=1, pages=1, query=lambda **_: "", local=_local("UTC"))
         result = list_cases(session=session, workspace=current, status=status, owner=owner or None,
                             priority=priority, breached=True if only_breached else None, now=now,
                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -124,10 +106,12 @@ def inbox(
         )
 
 
-def _case_page(request: Request, db: Any, now: dt.datetime, settings: Settings, case_id: int, lang: str | None,
-               *, error: str | None = None, message: str | None = None, status: int = 200) -> HTMLResponse:
+def _case_page(request: Request, db: Any, now: dt.datetime, settings: Settings, caller: Caller, case_id: int,
+               lang: str | None, *, error: str | None = None, message: str | None = None,
+               status: int = 200) -> HTMLResponse:
     with db.read() as session:
-        workspace = workspace_of_case(session=session, case_id=case_id)
+        workspace = session.get_one(Workspace, caller.workspace.id)
+        check_case(session, workspace=workspace, role=caller.role, user_id=caller.user_id, case_id=case_id)
         detail = case_detail(session=session, workspace=workspace, case_id=case_id, now=now,
                              base_url=settings.base_url)
         chosen = _lang(request, lang, workspace)
@@ -136,11 +120,11 @@ def _case_page(request: Request, db: Any, now: dt.datetime, settings: Settings, 
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep,
+def case_page(request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep, caller: CaseReader,
               lang: str | None = None) -> HTMLResponse:
     """One case: the answer, the delivery's stages, the timeline, and the next steps."""
     try:
-        return _case_page(request, db, now, settings, case_id, lang)
+        return _case_page(request, db, now, settings, caller, case_id, lang)
     except NotFound:
         return _not_found(request, lang)
 
@@ -151,25 +135,19 @@ def _after_post(request: Request, case_id: int, lang: str | None) -> Response:
     return RedirectResponse(f"/cases/{case_id}{suffix}", status_code=303)
 
 
-def _refuse_cross_site(request: Request, settings: Settings, lang: str | None) -> HTMLResponse | None:
-    if same_origin(request, settings):
-        return None
-    chosen = _lang(request, lang, None)
-    return render(request, "case_error.html", chosen, status=403, kind="forbidden", workspace=None)
-
-
-def _on_error(request: Request, db: Any, now: dt.datetime, settings: Settings, case_id: int, lang: str | None,
-              exc: Exception) -> HTMLResponse:
+def _on_error(request: Request, db: Any, now: dt.datetime, settings: Settings, caller: Caller, case_id: int,
+              lang: str | None, exc: Exception) -> HTMLResponse:
     if isinstance(exc, TransitionRefused):
         kind = "stale" if exc.stale else "illegal"
-        return _case_page(request, db, now, settings, case_id, lang, error=kind, status=409)
+        return _case_page(request, db, now, settings, caller, case_id, lang, error=kind, status=409)
     assert isinstance(exc, InvalidInput)
-    return _case_page(request, db, now, settings, case_id, lang, error="input", message=str(exc), status=422)
+    return _case_page(request, db, now, settings, caller, case_id, lang, error="input", message=str(exc),
+                      status=422)
 
 
 @router.post("/cases/{case_id}/transitions", response_class=HTMLResponse)
 def post_transition(
-    request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep,
+    request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep, caller: CaseMover,
     to: Annotated[str, Form()],
     expected_version: Annotated[int | None, Form()] = None,
     note: Annotated[str | None, Form()] = None,
@@ -179,56 +157,51 @@ def post_transition(
     lang: Annotated[str | None, Form()] = None,
 ) -> Response:
     """One button per legal move; the page's version makes a stale click a clear 409."""
-    if (refused := _refuse_cross_site(request, settings, lang)) is not None:
-        return refused
     try:
         with db.write() as session:
-            workspace = workspace_of_case(session=session, case_id=case_id)
-            transition_case(session=session, workspace=workspace, case_id=case_id, to=to, actor=WEB_ACTOR, now=now,
+            workspace = session.get_one(Workspace, caller.workspace.id)
+            transition_case(session=session, workspace=workspace, case_id=case_id, to=to, actor=caller.actor, now=now,
                             note=note or None, expected_version=expected_version, resolution=resolution or None,
                             root_cause_stage=root_cause_stage or None, root_cause_theme=root_cause_theme or None)
     except NotFound:
         return _not_found(request, lang)
     except (TransitionRefused, InvalidInput) as exc:
-        return _on_error(request, db, now, settings, case_id, lang, exc)
+        return _on_error(request, db, now, settings, caller, case_id, lang, exc)
     return _after_post(request, case_id, lang)
 
 
 @router.post("/cases/{case_id}/notes", response_class=HTMLResponse)
 def post_note(
-    request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep,
+    request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep, caller: NoteWriter,
     note: Annotated[str, Form()] = "",
     lang: Annotated[str | None, Form()] = None,
 ) -> Response:
-    if (refused := _refuse_cross_site(request, settings, lang)) is not None:
-        return refused
     try:
         with db.write() as session:
-            workspace = workspace_of_case(session=session, case_id=case_id)
-            add_note(session=session, workspace=workspace, case_id=case_id, actor=WEB_ACTOR, note=note, now=now)
+            workspace = session.get_one(Workspace, caller.workspace.id)
+            check_case(session, workspace=workspace, role=caller.role, user_id=caller.user_id, case_id=case_id)
+            add_note(session=session, workspace=workspace, case_id=case_id, actor=caller.actor, note=note, now=now)
     except NotFound:
         return _not_found(request, lang)
     except InvalidInput as exc:
-        return _on_error(request, db, now, settings, case_id, lang, exc)
+        return _on_error(request, db, now, settings, caller, case_id, lang, exc)
     return _after_post(request, case_id, lang)
 
 
 @router.post("/cases/{case_id}/assign", response_class=HTMLResponse)
 def post_assign(
-    request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep,
+    request: Request, case_id: int, db: DbDep, now: NowDep, settings: SettingsDep, caller: CaseMover,
     owner: Annotated[str, Form()] = "",
     expected_version: Annotated[int | None, Form()] = None,
     lang: Annotated[str | None, Form()] = None,
 ) -> Response:
-    if (refused := _refuse_cross_site(request, settings, lang)) is not None:
-        return refused
     try:
         with db.write() as session:
-            workspace = workspace_of_case(session=session, case_id=case_id)
-            assign_case(session=session, workspace=workspace, case_id=case_id, actor=WEB_ACTOR, now=now,
+            workspace = session.get_one(Workspace, caller.workspace.id)
+            assign_case(session=session, workspace=workspace, case_id=case_id, actor=caller.actor, now=now,
                         owner=owner.strip() or None, expected_version=expected_version)
     except NotFound:
         return _not_found(request, lang)
     except (TransitionRefused, InvalidInput) as exc:
-        return _on_error(request, db, now, settings, case_id, lang, exc)
+        return _on_error(request, db, now, settings, caller, case_id, lang, exc)
     return _after_post(request, case_id, lang)

@@ -15,9 +15,8 @@ chart also has a table with the same numbers, for people without JavaScript and 
 the tests. Messages are looked up in the templates only (tests/web/test_i18n.py scans
 them), so this module hands over numbers and keys, never prose.
 
-NOTE: like the dashboard there is no login yet; these pages show any workspace to
-whoever can reach the server (the default bind is 127.0.0.1). Users, sessions and
-roles (admin, cs, exec) come in a later issue and will guard them.
+Admins, CS people and executives see these pages, of their own workspace only: another
+workspace's slug answers 404 like one that does not exist.
 """
 
 from __future__ import annotations
@@ -28,16 +27,16 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import get_workspace
-from doorstep.api.deps import DbDep, NowDep
+from doorstep.api.deps import Caller, DbDep, NowDep
 from doorstep.deliveries.services import list_stages
 from doorstep.errors import InvalidInput, NotFound
 from doorstep.insight.drivers import theme_counts
@@ -47,10 +46,20 @@ from doorstep.insight.verbatims import LABELS, VerbatimFilter, search_responses
 from doorstep.stats import classify
 from doorstep.surveys.metrics import DEFAULT_COMPARE_DAYS, EVERY, nps_compare, nps_summary, trend
 from doorstep.timeutil import parse_bound, zone
+from doorstep.web.guards import require_page
 from doorstep.web.i18n import negotiate, url_code
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
 
 router = APIRouter(include_in_schema=False)
+
+InsightReader = Annotated[Caller, Depends(require_page("cs", "exec"))]
+
+
+def _own_workspace(session: Session, caller: Caller, slug: str) -> Workspace:
+    """The signed-in person's workspace if ``slug`` names it; any other answers NotFound."""
+    if slug != caller.workspace.slug:
+        raise NotFound(f"workspace '{slug[:64]}' does not exist")
+    return get_workspace(session=session, slug=slug)
 
 PAGE_SIZE = 25  # comments per page of the explorer
 PREVIEW = 5  # detractor comments on the insight page
@@ -241,6 +250,7 @@ def insight_page(
     slug: str,
     db: DbDep,
     now: NowDep,
+    caller: InsightReader,
     since: str | None = None,
     until: str | None = None,
     every: str | None = None,
@@ -252,7 +262,7 @@ def insight_page(
     error = None
     try:
         with db.read() as session:
-            workspace = get_workspace(session=session, slug=slug)
+            workspace = _own_workspace(session, caller, slug)
             place = Place(workspace.slug, workspace.name, workspace.timezone)
             chosen = _language(request, lang, workspace.locale)
             try:
@@ -342,6 +352,7 @@ def verbatims_page(
     request: Request,
     slug: str,
     db: DbDep,
+    caller: InsightReader,
     theme: str | None = None,
     stage: str | None = None,
     score_min: str | None = None,
@@ -366,7 +377,7 @@ def verbatims_page(
     result: dict[str, Any] = {"total": 0, "responses": []}
     try:
         with db.read() as session:
-            workspace = get_workspace(session=session, slug=slug)
+            workspace = _own_workspace(session, caller, slug)
             place = Place(workspace.slug, workspace.name, workspace.timezone)
             chosen = _language(request, lang, workspace.locale)
             stage_names = _stage_names(session, workspace, chosen)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from doorstep.api.deps import DbDep, NowDep, SettingsDep
@@ -46,8 +46,10 @@ from doorstep.surveys.services import MAX_COMMENT, check_score
 from doorstep.web.i18n import negotiate, url_code
 from doorstep.web.pages import _error_page as error_page
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
+from doorstep.web.ratelimit import limit_open_link
 
-router = APIRouter(include_in_schema=False)
+# Every /o/… route counts against the link's and the client address's rate limits.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(limit_open_link)])
 
 DEVICE_COOKIE = "ds_device"
 DEVICE_COOKIE_SECONDS = 365 * 24 * 3600

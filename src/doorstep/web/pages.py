@@ -17,16 +17,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep import __version__
-from doorstep.accounts.models import Workspace
-from doorstep.api.deps import DbDep, NowDep
+from doorstep.accounts.models import ROLES, Workspace
+from doorstep.api.deps import Caller, DbDep, NowDep
 from doorstep.cases.services import count_open_cases
 from doorstep.db import Database
 from doorstep.errors import DoorstepError, InvalidInput
@@ -44,7 +43,9 @@ from doorstep.surveys.services import (
     peek_survey,
     submit_response,
 )
+from doorstep.web.guards import require_page
 from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, normalise, other_language, t, url_code
+from doorstep.web.ratelimit import limit_survey
 
 HERE = Path(__file__).parent
 
@@ -93,6 +94,9 @@ def _render(
             # A query-only link keeps the page's path: /s/<token>?lang=en.
             "switch_href": "?" + urlencode({"lang": url_code(other), **(switch_params or {})}),
             "version": __version__,
+            # Who is signed in (set by doorstep.web.guards), for the top bar and every form's CSRF field.
+            "me": getattr(request.state, "caller", None),
+            "csrf_token": getattr(getattr(request.state, "caller", None), "csrf_token", ""),
             **context,
         },
         status_code=status,
@@ -108,7 +112,18 @@ def _error_page(request: Request, exc: DoorstepError, lang: str | None) -> HTMLR
     return _render(request, "error.html", chosen, status=exc.http_status, private=True, kind=kind)
 
 
+def rate_limited_page(request: Request, retry_after: int) -> HTMLResponse:
+    """429 for a person: wait this long, in their language and the other one."""
+    lang = request.query_params.get("lang")
+    chosen = negotiate(request.headers.get("accept-language"), lang, DEFAULT_LANGUAGE)
+    return _render(request, "too_many.html", chosen, status=429, private=True, seconds=retry_after)
+
+
 # --- the survey ---------------------------------------------------------------------
+
+# Every /s/… route counts against its token's and the client address's rate limits
+# (doorstep.web.ratelimit: in memory, no database work).
+SURVEY_LIMITS = [Depends(limit_survey)]
 
 
 @dataclass
@@ -186,7 +201,7 @@ def _refusal_message(reason: str, lang: str) -> str:
     return t(lang, "click.refused_other")
 
 
-@router.api_route("/s/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+@router.api_route("/s/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse, dependencies=SURVEY_LIMITS)
 def survey_page(
     request: Request, token: str, db: DbDep, now: NowDep, lang: str | None = None, score: str | None = None
 ) -> HTMLResponse:
@@ -237,8 +252,8 @@ def survey_page(
     return _survey_form(request, view, lang, SurveyForm(), error=error)
 
 
-@router.post("/s/{token}", response_class=HTMLResponse)
-def survey_submit(
+@router.post("/s/{token}", response_class=HTMLResponse, dependencies=SURVEY_LIMITS)
+async def survey_submit(
     request: Request,
     token: str,
     db: DbDep,
@@ -248,33 +263,42 @@ def survey_submit(
     stage: Annotated[str | None, Form()] = None,
     lang: Annotated[str | None, Form()] = None,
 ) -> HTMLResponse:
-    """A plain form post; the unguessable token is the capability, so there is no CSRF token."""
+    """A plain form post; the unguessable token is the capability, so there is no CSRF token.
+
+    The database work runs on the writer (``Database.call_writer``: one thread on SQLite,
+    answers in arrival order); the page is drawn back on the event loop."""
     # Browsers send line breaks as CRLF; count and store them as one character, as typed.
     comment = comment.replace("\r\n", "\n") if comment is not None else None
     form = SurveyForm(comment=comment or "", stage=stage)
-    try:
+
+    def store() -> tuple[SurveyView, bool, InvalidInput | None]:
         try:
             form.score = check_score(score)
             with db.write() as session:
                 view, created = submit_response(
                     session=session, token=token, score=form.score, comment=comment, stage=stage or None, now=now
                 )
+            return view, created, None
         except InvalidInput as exc:
             # Nothing was written; show the form again with what the customer typed.
             with db.write() as session:
-                view = open_survey(session=session, token=token, now=now)
-            chosen = _survey_language(request, view, lang)
-            if view.answered_score is not None:
-                return _answered(request, view, chosen, created=False)
-            if exc.problem.field == "score":
-                form.score = None
-            return _survey_form(request, view, chosen, form, error=_problem_message(exc, chosen), status=422)
+                return open_survey(session=session, token=token, now=now), False, exc
+
+    try:
+        view, created, problem = await db.call_writer(store)
     except DoorstepError as exc:
         return _error_page(request, exc, lang)
-    return _answered(request, view, _survey_language(request, view, lang), created=created)
+    chosen = _survey_language(request, view, lang)
+    if problem is None:
+        return _answered(request, view, chosen, created=created)
+    if view.answered_score is not None:
+        return _answered(request, view, chosen, created=False)
+    if problem.problem.field == "score":
+        form.score = None
+    return _survey_form(request, view, chosen, form, error=_problem_message(problem, chosen), status=422)
 
 
-@router.post("/s/{token}/why", response_class=HTMLResponse)
+@router.post("/s/{token}/why", response_class=HTMLResponse, dependencies=SURVEY_LIMITS)
 def survey_why(
     request: Request,
     token: str,
@@ -366,23 +390,19 @@ def _card(session: Session, workspace: Workspace) -> WorkspaceCard:
     )
 
 
-def _overview(db: Database) -> list[WorkspaceCard]:
-    # One read unit of work for the whole page, so the cards agree with each other.
-    # TODO: move to a service (accounts has no list_workspaces yet) when the
-    # dashboard grows filters and periods.
+def _overview(db: Database, workspace_id: int) -> list[WorkspaceCard]:
+    # One read unit of work for the whole page, so the figures agree with each other.
     with db.read() as session:
-        cards = [_card(session, ws) for ws in session.scalars(select(Workspace))]
-    # Sorted here, not in SQL: the engines' collations disagree on case ("acme" vs "Zeta").
-    return sorted(cards, key=lambda card: (card.name.casefold(), card.slug))
+        return [_card(session, session.get_one(Workspace, workspace_id))]
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, db: DbDep, now: NowDep, lang: str | None = None) -> HTMLResponse:
-    """Every workspace at a glance: NPS with its interval, the split, open cases.
-
-    NOTE: there is no login yet, so this page shows every workspace to whoever can
-    reach the server (the default bind is 127.0.0.1). Users, sessions and roles
-    (admin, cs, frontline, exec) come in a later issue and will guard it.
-    """
-    chosen = negotiate(request.headers.get("accept-language"), lang, DEFAULT_LANGUAGE)
-    return _render(request, "dashboard.html", chosen, cards=_overview(db), generated_at=now.astimezone(dt.UTC))
+def dashboard(
+    request: Request, db: DbDep, now: NowDep, caller: Annotated[Caller, Depends(require_page(*ROLES))],
+    lang: str | None = None,
+) -> HTMLResponse:
+    """The signed-in person's workspace at a glance: NPS with its interval, the split,
+    open cases. Every role may see it (it is where signing in lands)."""
+    chosen = negotiate(request.headers.get("accept-language"), lang, caller.workspace.locale)
+    return _render(request, "dashboard.html", chosen, cards=_overview(db, caller.workspace.id),
+                   generated_at=now.astimezone(dt.UTC))

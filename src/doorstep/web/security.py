@@ -10,7 +10,7 @@ per request.
   blocks, which are data, not script, and are not subject to ``script-src``.
   ``style-src`` allows inline styles because Plotly sets ``style=""`` attributes and
   inserts its own ``<style>`` element while drawing.
-* ``Referrer-Policy``: ``no-referrer`` on token pages (``/s/<token>``, ``/o/<token>``),
+* ``Referrer-Policy``: ``no-referrer`` on token pages (``/s/<token>``, ``/o/<token>``, ``/reset/<token>``),
   so a link followed from one never carries the token anywhere; ``same-origin``
   elsewhere, so nothing leaks to another site while our own forms still carry a real
   ``Origin`` (with ``no-referrer`` Chromium sends ``Origin: null`` and the inbox's
@@ -66,7 +66,7 @@ COMMON_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 # Pages whose URL holds a secret token.
-TOKEN_PREFIXES = ("/s/", "/o/")
+TOKEN_PREFIXES = ("/s/", "/o/", "/reset/")
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 

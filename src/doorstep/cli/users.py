@@ -1,0 +1,141 @@
+"""People who sign in to the pages: add, list, change the role, deactivate."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from doorstep.accounts import people
+from doorstep.accounts.services import get_workspace
+from doorstep.cli.common import cli_errors, console, open_database, print_json, state
+from doorstep.db import utcnow
+from doorstep.errors import InvalidInput
+
+ROLE_HELP = "admin (settings, people, keys), cs (cases), frontline (notes, own deliveries) or exec (read-only)."
+
+
+def register(app: typer.Typer) -> None:
+    users = typer.Typer(help="People who sign in to the pages, and their roles.", no_args_is_help=True)
+    users.command("add")(user_add)
+    users.command("list")(user_list)
+    users.command("role")(user_role)
+    users.command("password")(user_password)
+    users.command("deactivate")(user_deactivate)
+    app.add_typer(users, name="user")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InvalidInput("no password on standard input", field="--password-stdin")
+        return password
+    first = typer.prompt("Password", hide_input=True)
+    second = typer.prompt("Password again", hide_input=True)
+    if first != second:
+        raise InvalidInput("the two passwords differ", field="password")
+    return str(first)
+
+
+@cli_errors
+def user_add(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="What the person signs in with, e.g. li.wei.")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
+    email: Annotated[str | None, typer.Option(help="For password reset e-mails.")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Give a person a login in the workspace (asks for the password twice unless --password-stdin)."""
+    st = state(ctx)
+    people.check_role(role)
+    password = _read_password(password_stdin)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        user = people.add_user(session, workspace=workspace, handle=handle, role=role, password=password,
+                               email=email, name=name, now=utcnow())
+        row = {"handle": user.handle, "role": user.role, "email": user.email, "name": user.name,
+               "workspace": workspace.slug}
+    if json_out:
+        print_json(row)
+        return
+    console.print(f"[bold]{row['handle']}[/] ({role}) can now sign in to [bold]{st.workspace}[/].", highlight=False)
+
+
+@cli_errors
+def user_list(
+    ctx: typer.Context,
+    all_people: Annotated[
+        bool, typer.Option("--all", help="Also people without a login (frontline owners from imports).")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The workspace's people with a login: handle, role, e-mail, active."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.read() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        rows = [
+            {"handle": u.handle, "role": u.role, "name": u.name, "email": u.email, "active": u.active,
+             "login": u.password_hash is not None}
+            for u in people.list_people(session, workspace=workspace, logins_only=not all_people)
+        ]
+    if json_out:
+        print_json({"workspace": st.workspace, "users": rows})
+        return
+    table = Table("handle", "role", "name", "e-mail", "active", "login", title=f"People — {st.workspace}")
+    for r in rows:
+        table.add_row(str(r["handle"]), str(r["role"]), str(r["name"] or ""), str(r["email"] or ""),
+                      "yes" if r["active"] else "no", "yes" if r["login"] else "no")
+    console.print(table)
+
+
+@cli_errors
+def user_role(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="The person.")],
+    role: Annotated[str, typer.Argument(help=ROLE_HELP)],
+) -> None:
+    """Change a person's role (it applies to their next page or call)."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        people.set_role(session, workspace=workspace, handle=handle, role=role, now=utcnow())
+    console.print(f"{handle} is now {role} in {st.workspace}.", highlight=False)
+
+
+@cli_errors
+def user_deactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(help="The person.")]) -> None:
+    """Stop a person signing in; their open sessions end now. Their history stays."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        people.deactivate(session, workspace=workspace, handle=handle, now=utcnow())
+    console.print(f"{handle} can no longer sign in to {st.workspace}.", highlight=False)
+
+
+@cli_errors
+def user_password(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="The person.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input.")
+    ] = False,
+) -> None:
+    """Set a new password for a person (when e-mail reset is not an option); their sessions end."""
+    st = state(ctx)
+    password = _read_password(password_stdin)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        people.set_password(session, workspace=workspace, handle=handle, password=password, now=utcnow())
+    console.print(f"New password set for {handle}; their open sessions have ended.", highlight=False)

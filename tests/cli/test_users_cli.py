@@ -1,0 +1,85 @@
+"""`doorstep user add|list|role|deactivate` and `doorstep key create|revoke`, as a person runs them."""
+
+import json
+import os
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from doorstep.accounts.models import AuditEntry, User
+from doorstep.db import Database
+
+DOORSTEP = [sys.executable, "-m", "doorstep.cli.main"]
+
+
+def doorstep(*args: str, db: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    proc = subprocess.run([*DOORSTEP, *args, "--db", db], capture_output=True, text=True, env=env, timeout=120,
+                          input=stdin)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_people_from_the_command_line(database_url: str) -> None:
+    doorstep("init", db=database_url)
+    added = doorstep("user", "add", "li.wei", "--role", "cs", "--email", "li@example.com", "--name", "李伟",
+                     "--password-stdin", "--json", db=database_url, stdin="a long enough secret\n")
+    assert json.loads(added.stdout) == {"handle": "li.wei", "role": "cs", "email": "li@example.com", "name": "李伟",
+                                        "workspace": "default"}
+    assert "a long enough secret" not in added.stdout + added.stderr
+    doorstep("user", "add", "boss", "--role", "exec", "--password-stdin", db=database_url,
+             stdin="another long secret\n")
+
+    again = doorstep("user", "add", "li.wei", "--role", "cs", "--password-stdin", db=database_url,
+                     stdin="a long enough secret\n", check=False)
+    assert again.returncode == 4 and "can already sign in" in again.stderr
+    bad_role = doorstep("user", "add", "x", "--role", "god", "--password-stdin", db=database_url, stdin="p" * 12,
+                        check=False)
+    assert bad_role.returncode == 2 and "role must be one of admin, cs, frontline, exec" in bad_role.stderr
+    weak = doorstep("user", "add", "x", "--role", "cs", "--password-stdin", db=database_url, stdin="short\n",
+                    check=False)
+    assert weak.returncode == 2 and "at least 10 characters" in weak.stderr
+
+    listed = json.loads(doorstep("user", "list", "--json", db=database_url).stdout)
+    assert [(u["handle"], u["role"], u["active"]) for u in listed["users"]] == [("boss", "exec", True),
+                                                                             ("li.wei", "cs", True)]
+    assert "password" not in json.dumps(listed)
+
+    doorstep("user", "role", "li.wei", "admin", db=database_url)
+    doorstep("user", "password", "li.wei", "--password-stdin", db=database_url, stdin="a brand new secret\n")
+    doorstep("user", "deactivate", "boss", db=database_url)
+    listed = json.loads(doorstep("user", "list", "--json", db=database_url).stdout)
+    assert [(u["handle"], u["role"], u["active"]) for u in listed["users"]] == [("boss", "exec", False),
+                                                                             ("li.wei", "admin", True)]
+    missing = doorstep("user", "role", "nobody", "cs", db=database_url, check=False)
+    assert missing.returncode == 3 and "no person 'nobody'" in missing.stderr
+
+    key = doorstep("key", "create", "--name", "board", "--role", "exec", db=database_url)
+    prefix = key.stdout.strip().split("_")[1]
+    doorstep("key", "revoke", prefix, db=database_url)
+
+    db = Database(database_url)
+    try:
+        with db.read() as session:
+            hashes = list(session.scalars(select(User.password_hash).where(User.handle == "li.wei")))
+            log = [(e.action, e.target, e.details) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    finally:
+        db.dispose()
+    assert hashes[0].startswith("$argon2id$")
+    assert [a for a, _, _ in log] == ["key_created", "user_created", "user_created", "role_changed",
+                                      "password_reset", "user_deactivated", "key_created", "key_revoked"]
+    assert log[3][2] == {"handle": "li.wei", "from": "cs", "to": "admin"}
+    assert log[7][1] == f"key:{prefix}"
+
+
+def test_user_commands_have_help() -> None:
+    from typer.testing import CliRunner
+
+    from doorstep.cli.main import app
+
+    for args in (["user", "--help"], ["user", "add", "--help"], ["user", "list", "--help"],
+                 ["user", "role", "--help"], ["user", "password", "--help"], ["user", "deactivate", "--help"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0 and "Usage" in result.output, (args, result.output)
