@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Body
 
 from doorstep.accounts.access import check_delivery
 from doorstep.api.deps import AdminDep, DbDep, DeliveryReaderDep, NowDep, SettingsDep
-from doorstep.deliveries.records import DeliveryRecord
 from doorstep.deliveries.schemas import (
     DeliveryBatch,
     DeliveryCreate,
@@ -16,6 +13,7 @@ from doorstep.deliveries.schemas import (
     IngestPublic,
     InvitationLink,
     StagePublic,
+    to_record,
 )
 from doorstep.deliveries.services import get_delivery, ingest_deliveries, stage_timeline, validate_record
 from doorstep.errors import ImportFailed, Problem
@@ -23,29 +21,6 @@ from doorstep.surveys.services import find_open_invitation
 from doorstep.timeutil import zone
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
-
-
-def _aware(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(dt.UTC)
-
-
-def to_record(item: DeliveryCreate, tz: dt.tzinfo, index: int | None = None) -> DeliveryRecord:
-    return DeliveryRecord(
-        external_id=item.external_id.strip(),
-        customer_id=item.customer_id.strip(),
-        customer_name=item.customer_name,
-        customer_email=item.customer_email,
-        customer_locale=item.customer_locale,
-        owner=item.owner,
-        promised_at=_aware(item.promised_at, tz),
-        delivered_at=_aware(item.delivered_at, tz),
-        status=item.status,
-        stages={k: v for k, at in item.stages.items() if (v := _aware(at, tz)) is not None},
-        attributes={k: v for k, v in item.attributes.items() if v is not None},
-        line=index,
-    )
 
 
 @router.post(

@@ -31,7 +31,7 @@ from doorstep.channels.models import InboundRequest
 from doorstep.channels.secrets import inbound_secrets
 from doorstep.db import table_of
 from doorstep.deliveries.records import DELIVERY_COLUMNS, DeliveryRecord
-from doorstep.deliveries.schemas import DeliveryCreate
+from doorstep.deliveries.schemas import DeliveryCreate, to_record
 from doorstep.deliveries.services import IngestResult, ingest_deliveries, validate_record
 from doorstep.errors import AuthError, ImportFailed, InvalidInput, Problem
 from doorstep.timeutil import zone
@@ -131,30 +131,6 @@ def apply_mapping(item: dict[str, Any], mapping: dict[str, str], index: int, pro
     return shaped
 
 
-def _aware(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(dt.UTC)
-
-
-def _record(item: DeliveryCreate, tz: dt.tzinfo, index: int) -> DeliveryRecord:
-    # The same reduction as the deliveries API (times without an offset are local).
-    return DeliveryRecord(
-        external_id=item.external_id.strip(),
-        customer_id=item.customer_id.strip(),
-        customer_name=item.customer_name,
-        customer_email=item.customer_email,
-        customer_locale=item.customer_locale,
-        owner=item.owner,
-        promised_at=_aware(item.promised_at, tz),
-        delivered_at=_aware(item.delivered_at, tz),
-        status=item.status,
-        stages={k: v for k, at in item.stages.items() if (v := _aware(at, tz)) is not None},
-        attributes={k: v for k, v in item.attributes.items() if v is not None},
-        line=index,
-    )
-
-
 def _loc(index: int, loc: tuple[int | str, ...]) -> str:
     path = ".".join(str(part) for part in loc)
     return _field(index, path) if path else f"items[{index}]"
@@ -180,7 +156,7 @@ def to_records(payload: Any, mapping: dict[str, str], tz: dt.tzinfo) -> list[Del
         except ValidationError as exc:
             problems.extend(Problem(err["msg"], None, _loc(index, err["loc"])) for err in exc.errors())
             continue
-        record = _record(create, tz, index)
+        record = to_record(create, tz, index)
         problems.extend(Problem(p.message, None, _field(index, p.field or "")) for p in validate_record(record))
         records.append(record)
     if problems:

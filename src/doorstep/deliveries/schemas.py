@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat
 
+from doorstep.deliveries.records import DeliveryRecord
 from doorstep.timeutil import check_range
 
 # Finite: JSON has no NaN or Infinity (Python's parser takes them; the database and our answers do not).
@@ -38,6 +39,31 @@ class DeliveryCreate(BaseModel):
     )
     attributes: dict[str, AttributeValue] = Field(
         default_factory=dict, description="Segments such as team, region, product.", examples=[{"team": "north"}]
+    )
+
+
+def _aware(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(dt.UTC)
+
+
+def to_record(item: DeliveryCreate, tz: dt.tzinfo, index: int | None = None) -> DeliveryRecord:
+    """The service's record of a posted delivery (API or inbound webhook); times without an
+    offset are in the workspace's timezone ``tz``."""
+    return DeliveryRecord(
+        external_id=item.external_id.strip(),
+        customer_id=item.customer_id.strip(),
+        customer_name=item.customer_name,
+        customer_email=item.customer_email,
+        customer_locale=item.customer_locale,
+        owner=item.owner,
+        promised_at=_aware(item.promised_at, tz),
+        delivered_at=_aware(item.delivered_at, tz),
+        status=item.status,
+        stages={k: v for k, at in item.stages.items() if (v := _aware(at, tz)) is not None},
+        attributes={k: v for k, v in item.attributes.items() if v is not None},
+        line=index,
     )
 
 
