@@ -16,10 +16,11 @@ import asyncio
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from functools import partial
+from typing import Any, ClassVar, Generic, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
@@ -31,6 +32,8 @@ from sqlalchemy.types import TypeDecorator
 from doorstep.errors import DoorstepError, InvalidInput
 
 T = TypeVar("T")
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -192,6 +195,7 @@ class Database:
         # seconds (bench/bench_trust.py). Re-entrant: a write may call code that writes.
         self._writer = threading.RLock() if self.is_sqlite else None
         self._writer_thread: ThreadPoolExecutor | None = None
+        self._groups: dict[Callable[..., Any], _Group[Any, Any]] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -230,11 +234,82 @@ class Database:
             self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorstep-writer")
         return await asyncio.get_running_loop().run_in_executor(self._writer_thread, work)
 
+    async def call_grouped(
+        self, work: Callable[[Database, list[Item]], Sequence[Result | BaseException]], item: Item
+    ) -> Result:
+        """Hand ``item`` to ``work`` together with whatever else is waiting for it: group commit.
+
+        ``work`` (a module-level function: it names the group) takes this database and a
+        list of items, does them in one unit of work of its own (one transaction, one
+        commit) on the writer (:meth:`call_writer`) and returns one result
+        per item, in order. While a batch runs, the next requests queue; when it ends they
+        all go together — no timer, so a lone request waits for nothing, and 32 at once pay
+        for one transaction and one pass of the follow-up work instead of 32. If a batch
+        fails as a whole (a bug in one item, a race with another process), its items are
+        done again one by one, so one bad item fails only its own request.
+        """
+        group = self._groups.get(work)
+        if group is None:
+            group = self._groups[work] = _Group(self, work)
+        result: Result = await group.submit(item)
+        return result
+
     def dispose(self) -> None:
         if self._writer_thread is not None:
             self._writer_thread.shutdown(wait=True)
             self._writer_thread = None
         self.engine.dispose()
+
+
+class _Group(Generic[Item, Result]):
+    """The queue and the one running batch of :meth:`Database.call_grouped` for one ``work``."""
+
+    MAX_BATCH = 256  # bounds one transaction's length (and the IN lists of its queries)
+
+    def __init__(self, db: Database, work: Callable[[Database, list[Item]], Sequence[Result | BaseException]]) -> None:
+        self.db = db
+        self.work = work
+        self.waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self.running = False
+
+    async def submit(self, item: Item) -> Result:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, future))
+        if not self.running:
+            self.running = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[: self.MAX_BATCH], self.waiting[self.MAX_BATCH :]
+                items = [item for item, _ in batch]
+                try:
+                    results = await self.db.call_writer(partial(self.work, self.db, items))
+                except Exception as exc:
+                    if len(batch) == 1:
+                        _settle(batch[0][1], exc)
+                        continue
+                    for item, future in batch:  # one by one: the failure stays with its item
+                        try:
+                            _settle(future, (await self.db.call_writer(partial(self.work, self.db, [item])))[0])
+                        except Exception as single:
+                            _settle(future, single)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    _settle(future, result)
+        finally:
+            self.running = False
+
+
+def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
+    if future.done():  # the client went away and the request was cancelled
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def insert_ignore_or_update(

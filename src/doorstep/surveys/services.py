@@ -11,6 +11,7 @@ import datetime as dt
 import hmac
 import secrets
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ from doorstep.db import table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import add_stage, list_stages
-from doorstep.errors import Conflict, Gone, InvalidInput, NotFound, Problem
+from doorstep.errors import Conflict, DoorstepError, Gone, InvalidInput, NotFound, Problem
 from doorstep.insight.language import detect_language
 from doorstep.insight.services import analyze_responses
 from doorstep.jobs.services import enqueue, enqueue_per_row
@@ -184,20 +185,13 @@ class SurveyView:
 
 
 def _invitation(session: Session, token: str, now: dt.datetime) -> Invitation:
-    """The invitation behind a token, or NotFound / Gone.
+    """The invitation behind a token, or NotFound / Gone (see :func:`_invitations`).
 
-    A token that never existed and one that expired cost the same: one indexed SELECT,
-    then a check in memory (tests/surveys/test_token_lookup.py counts the statements), so
-    the time taken does not tell them apart. The friendly "this survey has closed" is
-    kept for a customer opening an old e-mail: it only tells what the holder of a
-    192-bit token already knows. ``compare_digest`` confirms the exact token without
-    leaking where it differs, should a database collation ever match loosely (case).
+    The friendly "this survey has closed" is kept for a customer opening an old e-mail:
+    it only tells what the holder of a 192-bit token already knows.
     """
-    # Bounded, plain-text tokens: anything else cannot be one of ours, so skip the query.
-    if not (16 <= len(token) <= 64) or not all(c.isalnum() or c in "-_" for c in token):
-        raise NotFound("this survey link is not valid")
-    invitation = session.scalar(select(Invitation).where(Invitation.token == token))
-    if invitation is None or not hmac.compare_digest(invitation.token.encode(), token.encode()):
+    invitation = _invitations(session, [token]).get(token)
+    if invitation is None:
         raise NotFound("this survey link is not valid")
     if invitation.status != "responded" and (invitation.expires_at <= now or invitation.status == "expired"):
         raise Gone("this survey has closed")
@@ -208,9 +202,7 @@ def open_survey(*, session: Session, token: str, now: dt.datetime) -> SurveyView
     """The survey behind a token; records the first opening."""
     invitation = _invitation(session, token, now)
     if invitation.opened_at is None:
-        invitation.opened_at = now
-        if invitation.status in ("pending", "sent"):
-            invitation.status = "opened"
+        _record_opening(invitation, now)
         session.flush()
     return _view(session, invitation)
 
@@ -270,6 +262,27 @@ def check_score(value: object, *, line: int | None = None) -> int:
     return value
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One survey answer as the page posts it, before any checking."""
+
+    token: str
+    score: object
+    comment: str | None
+    stage: str | None
+    now: dt.datetime
+
+
+@dataclass
+class Answered:
+    """What became of an answer: the page to show, whether it was stored now (a second
+    answer keeps the first: False), and the problem that kept it from being stored."""
+
+    view: SurveyView
+    created: bool
+    problem: InvalidInput | None = None
+
+
 def submit_response(
     *,
     session: Session,
@@ -280,50 +293,217 @@ def submit_response(
     now: dt.datetime,
 ) -> tuple[SurveyView, bool]:
     """Record the answer to an invitation. Returns (view, created); a second answer keeps
-    the first and returns created=False."""
-    score = check_score(score)
-    comment = clean_comment(comment)
-    invitation = _invitation(session, token, now)
-    if invitation.status == "responded":
-        return _view(session, invitation), False
-    delivery = session.get_one(Delivery, invitation.delivery_id)
-    stage_id = None
-    if stage:
-        stage_id = session.scalar(select(Stage.id).where(Stage.journey_id == delivery.journey_id, Stage.key == stage))
-        if stage_id is None:
-            raise InvalidInput(f"unknown stage '{stage}'", field="stage")
+    the first and returns created=False. Raises InvalidInput, NotFound, Gone."""
+    outcome = submit_responses(session=session, answers=[Answer(token, score, comment, stage, now)])[0]
+    if isinstance(outcome, DoorstepError):
+        raise outcome
+    if outcome.problem is not None:
+        raise outcome.problem
+    return outcome.view, outcome.created
+
+
+def submit_responses(*, session: Session, answers: Sequence[Answer]) -> list[Answered | DoorstepError]:
+    """Record many survey answers in one go: what a busy survey's group commit hands over
+    (``Database.call_grouped``). One result per answer, in order: an :class:`Answered`, or
+    the NotFound / Gone its token earns (returned, not raised: the others still count).
+
+    The cost is per batch, not per answer, wherever it can be: one query for the
+    invitations, one each for their deliveries, customers and stages, one insert, one
+    update, then :func:`after_responses` once for all of them (analysis, cases, events).
+    An answer with a bad score, comment or stage is not stored; its survey is recorded as
+    opened, as the form shown again would have been.
+    """
+    results: list[Answered | DoorstepError | None] = [None] * len(answers)
+    found = _invitations(session, [a.token for a in answers])
+    open_ones: dict[str, list[int]] = {}  # token → the answers that may store it, in order
+    for index, answer in enumerate(answers):
+        invitation = found.get(answer.token)
+        if invitation is None:
+            results[index] = NotFound("this survey link is not valid")
+        elif invitation.status != "responded" and (
+            invitation.expires_at <= answer.now or invitation.status == "expired"
+        ):
+            # Known to be closed before anything else is read: as cheap as an unknown token.
+            results[index] = Gone("this survey has closed")
+        elif invitation.status != "responded":
+            open_ones.setdefault(answer.token, []).append(index)
+        # else answered before: that answer is shown, below
+    context = _SurveyContext.load(session, [found[token] for token in open_ones])
+    pending: dict[str, tuple[Invitation, Answer]] = {}
+    storing: list[tuple[int, str]] = []
+    for token, indexes in open_ones.items():
+        invitation = found[token]
+        for index in indexes:  # the first good one is stored; later ones see it (a double post)
+            if token in pending:
+                break
+            try:
+                pending[token] = (invitation, _checked(answers[index], context.stage_ids(invitation)))
+                storing.append((index, token))
+            except InvalidInput as problem:
+                _record_opening(invitation, answers[index].now)
+                results[index] = Answered(context.view(invitation), False, problem)
+    stored = _store(session, list(pending.values()), context)
+    for index, token in storing:
+        results[index] = stored[token]
+    done: list[Answered | DoorstepError] = []
+    for index, result in enumerate(results):
+        if result is None:
+            result = Answered(_view(session, found[answers[index].token]), False)
+        done.append(result)
+    return done
+
+
+def _invitations(session: Session, tokens: list[str]) -> dict[str, Invitation]:
+    """The invitations behind these tokens, in one indexed SELECT.
+
+    A token that never existed and one that expired cost the same: the one query, then a
+    check in memory (tests/surveys/test_token_lookup.py counts the statements), so the
+    time taken does not tell them apart. ``compare_digest`` confirms the exact token
+    without leaking where it differs, should a database collation ever match loosely.
+    """
+    # Bounded, plain-text tokens: anything else cannot be one of ours, so never queried.
+    wanted = {t for t in tokens if 16 <= len(t) <= 64 and all(c.isalnum() or c in "-_" for c in t)}
+    if not wanted:
+        return {}
+    candidates: dict[str, list[str]] = {}
+    for token in wanted:
+        candidates.setdefault(token.lower(), []).append(token)
+    found = {}
+    for invitation in session.scalars(select(Invitation).where(Invitation.token.in_(wanted))):
+        for token in candidates.get(invitation.token.lower(), ()):
+            if hmac.compare_digest(invitation.token.encode(), token.encode()):
+                found[token] = invitation
+    return found
+
+
+def _checked(answer: Answer, stage_ids: dict[str, int]) -> Answer:
+    """The answer with its score and comment checked and cleaned; raises InvalidInput."""
+    score = check_score(answer.score)
+    comment = clean_comment(answer.comment)
+    if answer.stage and answer.stage not in stage_ids:
+        raise InvalidInput(f"unknown stage '{answer.stage[:64]}'", field="stage")
+    return Answer(answer.token, score, comment, answer.stage or None, answer.now)
+
+
+def _record_opening(invitation: Invitation, now: dt.datetime) -> None:
+    if invitation.opened_at is None:
+        invitation.opened_at = now
+        if invitation.status in ("pending", "sent"):
+            invitation.status = "opened"
+
+
+@dataclass
+class _SurveyContext:
+    """What the pages of a batch of invitations show, loaded in one query per table."""
+
+    deliveries: dict[int, Any]
+    locales: dict[int, str | None]
+    workspaces: dict[int, Workspace]
+    stages: dict[int, list[Stage]]
+
+    @classmethod
+    def load(cls, session: Session, invitations: list[Invitation]) -> _SurveyContext:
+        if not invitations:
+            return cls({}, {}, {}, {})
+        d = table_of(Delivery)
+        deliveries = {
+            row.id: row
+            for row in session.execute(
+                select(d.c.id, d.c.journey_id, d.c.external_id, d.c.delivered_at).where(
+                    d.c.id.in_({i.delivery_id for i in invitations})
+                )
+            )
+        }
+        locales: dict[int, str | None] = {
+            customer_id: locale
+            for customer_id, locale in session.execute(
+                select(Customer.id, Customer.locale).where(Customer.id.in_({i.customer_id for i in invitations}))
+            )
+        }
+        workspaces = {w: session.get_one(Workspace, w) for w in {i.workspace_id for i in invitations}}
+        stages: dict[int, list[Stage]] = {}
+        journeys = {row.journey_id for row in deliveries.values()}
+        for stage in session.scalars(select(Stage).where(Stage.journey_id.in_(journeys)).order_by(Stage.position)):
+            stages.setdefault(stage.journey_id, []).append(stage)
+        return cls(deliveries, locales, workspaces, stages)
+
+    def stage_ids(self, invitation: Invitation) -> dict[str, int]:
+        journey = self.deliveries[invitation.delivery_id].journey_id
+        return {s.key: s.id for s in self.stages.get(journey, [])}
+
+    def view(self, invitation: Invitation, answer: Answer | None = None) -> SurveyView:
+        delivery = self.deliveries[invitation.delivery_id]
+        workspace = self.workspaces[invitation.workspace_id]
+        return SurveyView(
+            token=invitation.token,
+            workspace_name=workspace.name,
+            delivery_external_id=delivery.external_id,
+            delivered_at=delivery.delivered_at,
+            customer_locale=self.locales.get(invitation.customer_id),
+            workspace_locale=workspace.locale,
+            stages=[(s.key, s.name, s.name_zh) for s in self.stages.get(delivery.journey_id, [])],
+            answered_score=answer.score if answer is not None else None,  # type: ignore[arg-type]
+            answered_comment=answer.comment if answer is not None else None,
+        )
+
+
+def _store(
+    session: Session, pending: list[tuple[Invitation, Answer]], context: _SurveyContext
+) -> dict[str, Answered | DoorstepError]:
+    """Insert checked answers, close their invitations, then run what follows answers."""
+    if not pending:
+        return {}
+    t = table_of(Response)
+    rows = [
+        {
+            "workspace_id": invitation.workspace_id,
+            "delivery_id": invitation.delivery_id,
+            "customer_id": invitation.customer_id,
+            "invitation_id": invitation.id,
+            "source_key": f"inv:{invitation.id}",
+            "kind": "resurvey" if invitation.kind == "resurvey" else "nps",
+            "score": answer.score,
+            "comment": answer.comment,
+            "stage_id": context.stage_ids(invitation)[answer.stage] if answer.stage else None,
+            "language": detect_language(answer.comment),
+            "attributes": {"source": invitation.channel},
+            "responded_at": answer.now,
+            "created_at": answer.now,
+        }
+        for invitation, answer in pending
+    ]
     try:
         with session.begin_nested():
-            response = Response(
-                workspace_id=invitation.workspace_id,
-                delivery_id=invitation.delivery_id,
-                customer_id=invitation.customer_id,
-                invitation_id=invitation.id,
-                source_key=f"inv:{invitation.id}",
-                kind="resurvey" if invitation.kind == "resurvey" else "nps",
-                score=score,
-                comment=comment,
-                stage_id=stage_id,
-                language=detect_language(comment),
-                attributes={"source": invitation.channel},
-                responded_at=now,
-            )
-            session.add(response)
-            session.flush()
+            # Matched back by invitation: asking for the rows' order would make SQLAlchemy
+            # insert one row per statement on SQLite.
+            ids: dict[int, int] = {
+                invitation_id: response_id
+                for invitation_id, response_id in session.execute(insert(t).returning(t.c.invitation_id, t.c.id), rows)
+            }
     except IntegrityError:
-        # Another request answered the same invitation between our read and our write.
-        session.expire(invitation)
-        return _view(session, invitation), False
-    invitation.status = "responded"
-    invitation.responded_at = now
+        # Another process answered one of these between our read and our write (our own
+        # process takes turns). One at a time, each keeps whichever answer came first.
+        if len(pending) > 1:
+            stored: dict[str, Answered | DoorstepError] = {}
+            for invitation, answer in pending:
+                stored.update(_store(session, [(invitation, answer)], context))
+            return stored
+        invitation = pending[0][0]
+        session.refresh(invitation)
+        return {invitation.token: Answered(_view(session, invitation), False)}
+    for invitation, answer in pending:
+        invitation.status = "responded"
+        invitation.responded_at = answer.now
     session.flush()
-    workspace = session.get_one(Workspace, invitation.workspace_id)
-    after_responses(
-        session=session,
-        workspace=workspace,
-        responses=[ResponseFacts(response.id, response.delivery_id, response.customer_id, score, now)],
-    )
-    return _view(session, invitation), True
+    by_workspace: dict[int, list[ResponseFacts]] = {}
+    for invitation, answer in pending:
+        response_id = ids[invitation.id]
+        by_workspace.setdefault(invitation.workspace_id, []).append(
+            ResponseFacts(response_id, invitation.delivery_id, invitation.customer_id, answer.score, answer.now)  # type: ignore[arg-type]
+        )
+    for workspace_id, facts in by_workspace.items():
+        after_responses(session=session, workspace=context.workspaces[workspace_id], responses=facts)
+    return {invitation.token: Answered(context.view(invitation, answer), True) for invitation, answer in pending}
 
 
 ANNOUNCE_WINDOW = dt.timedelta(days=1)

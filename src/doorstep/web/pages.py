@@ -34,6 +34,8 @@ from doorstep.surveys.metrics import nps_summary
 from doorstep.surveys.services import (
     MAX_COMMENT,
     AmendRefused,
+    Answer,
+    Answered,
     SurveyView,
     amend_click_answer,
     answer_by_click,
@@ -41,7 +43,7 @@ from doorstep.surveys.services import (
     click_amendable,
     open_survey,
     peek_survey,
-    submit_response,
+    submit_responses,
 )
 from doorstep.web.guards import require_page
 from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, normalise, other_language, t, url_code
@@ -265,37 +267,33 @@ async def survey_submit(
 ) -> HTMLResponse:
     """A plain form post; the unguessable token is the capability, so there is no CSRF token.
 
-    The database work runs on the writer (``Database.call_writer``: one thread on SQLite,
-    answers in arrival order); the page is drawn back on the event loop."""
+    The database work is group-committed (``Database.call_grouped``: the answers that
+    arrive while one batch is being stored are stored together, in one transaction, on
+    the writer); the page is drawn back on the event loop."""
     # Browsers send line breaks as CRLF; count and store them as one character, as typed.
     comment = comment.replace("\r\n", "\n") if comment is not None else None
     form = SurveyForm(comment=comment or "", stage=stage)
-
-    def store() -> tuple[SurveyView, bool, InvalidInput | None]:
-        try:
-            form.score = check_score(score)
-            with db.write() as session:
-                view, created = submit_response(
-                    session=session, token=token, score=form.score, comment=comment, stage=stage or None, now=now
-                )
-            return view, created, None
-        except InvalidInput as exc:
-            # Nothing was written; show the form again with what the customer typed.
-            with db.write() as session:
-                return open_survey(session=session, token=token, now=now), False, exc
-
     try:
-        view, created, problem = await db.call_writer(store)
+        outcome = await db.call_grouped(_store_answers, Answer(token, score, comment, stage or None, now))
     except DoorstepError as exc:
         return _error_page(request, exc, lang)
-    chosen = _survey_language(request, view, lang)
-    if problem is None:
-        return _answered(request, view, chosen, created=created)
-    if view.answered_score is not None:
-        return _answered(request, view, chosen, created=False)
-    if problem.problem.field == "score":
+    chosen = _survey_language(request, outcome.view, lang)
+    if outcome.problem is None or outcome.view.answered_score is not None:
+        return _answered(request, outcome.view, chosen, created=outcome.created)
+    # Nothing was stored; show the form again with what the customer typed.
+    if outcome.problem.problem.field == "score":
         form.score = None
-    return _survey_form(request, view, chosen, form, error=_problem_message(problem, chosen), status=422)
+    else:
+        form.score = check_score(score)
+    return _survey_form(
+        request, outcome.view, chosen, form, error=_problem_message(outcome.problem, chosen), status=422
+    )
+
+
+def _store_answers(db: Database, answers: list[Answer]) -> list[Answered | DoorstepError]:
+    """One batch of survey answers, one transaction (see ``Database.call_grouped``)."""
+    with db.write() as session:
+        return submit_responses(session=session, answers=answers)
 
 
 @router.post("/s/{token}/why", response_class=HTMLResponse, dependencies=SURVEY_LIMITS)

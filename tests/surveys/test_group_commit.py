@@ -1,0 +1,138 @@
+"""Survey answers stored in batches (group commit): each answer keeps its own outcome.
+
+A busy survey's answers are stored together, one transaction per batch
+(``Database.call_grouped`` → ``submit_responses``). These tests hold the batch to what
+one answer at a time did: a bad answer in a batch fails alone, a double post keeps the
+first, every stored answer gets its analysis and its case, and the page shows each
+customer their own answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import httpx
+import pytest
+from sqlalchemy import event, func, select
+
+from doorstep.cases.models import Case
+from doorstep.db import Database
+from doorstep.errors import Gone, NotFound
+from doorstep.surveys.models import Invitation, Response
+from doorstep.surveys.services import Answer, Answered, submit_responses
+
+
+def _invite(client, workspace, n: int, *, start: int = 0) -> list[str]:  # type: ignore[no-untyped-def]
+    tokens = []
+    for i in range(start, start + n):
+        body = {
+            "external_id": f"G-{i}",
+            "customer_id": f"c-{i}",
+            "delivered_at": "2026-03-02T08:00:00Z",
+            "stages": {"pickup": "2026-03-02T07:40:00Z", "ride": "2026-03-02T08:00:00Z"},
+        }
+        reply = client.post("/api/v1/deliveries", json=body, headers=workspace.headers)
+        assert reply.status_code in (200, 201), reply.text
+        tokens.append(reply.json()["invitations"][0]["token"])
+    return tokens
+
+
+def _count(database: Database, model: type) -> int:
+    with database.read() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_batch_keeps_each_answers_outcome(client, workspace, database, clock) -> None:
+    a, b, c, expired = _invite(client, workspace, 4)
+    with database.write() as s:
+        invitation = s.scalar(select(Invitation).where(Invitation.token == expired))
+        invitation.expires_at = clock() - dt.timedelta(minutes=1)
+    now = clock()
+    answers = [
+        Answer(a, 2, "送晚了，汤都洒了", None, now),  # a detractor: analysed, a case
+        Answer("x" * 32, 9, None, None, now),  # never existed
+        Answer(b, "eleven", "oops", None, now),  # bad score: not stored
+        Answer(c, 10, "great", "no-such-stage", now),  # bad stage: not stored
+        Answer(expired, 10, None, None, now),  # closed
+        Answer(b, 8, None, None, now),  # b again, now valid: stored
+        Answer(a, 10, "second thoughts", None, now),  # a double post: the first is kept
+    ]
+    with database.write() as session:
+        results = submit_responses(session=session, answers=answers)
+    assert len(results) == len(answers)
+    first, unknown, bad_score, bad_stage, closed, b_again, a_again = results
+    assert isinstance(first, Answered) and first.created and first.view.answered_score == 2
+    assert isinstance(unknown, NotFound)
+    assert isinstance(closed, Gone)
+    assert isinstance(bad_score, Answered) and not bad_score.created
+    assert bad_score.problem is not None and bad_score.problem.problem.field == "score"
+    assert isinstance(bad_stage, Answered) and bad_stage.problem is not None
+    assert bad_stage.problem.problem.field == "stage"
+    assert isinstance(b_again, Answered) and b_again.created and b_again.view.answered_score == 8
+    assert isinstance(a_again, Answered) and not a_again.created and a_again.view.answered_score == 2
+    with database.read() as s:
+        stored = {r.invitation_id: r for r in s.scalars(select(Response))}
+        by_token = {i.token: i for i in s.scalars(select(Invitation))}
+        assert set(stored) == {by_token[a].id, by_token[b].id}
+        assert stored[by_token[a].id].comment == "送晚了，汤都洒了"
+        assert stored[by_token[a].id].sentiment_label == "negative"  # analysed in the batch
+        assert by_token[a].status == by_token[b].status == "responded"
+        assert by_token[c].status == "opened" and by_token[c].opened_at is not None  # shown the form again
+        assert s.scalar(select(func.count()).select_from(Case)) == 1  # the detractor's
+
+
+def _statements(database: Database, word: str) -> list[int]:
+    counter = [0]
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def _count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith(word):
+            counter[0] += 1
+
+    return counter
+
+
+@pytest.mark.parametrize("clients", [40])
+def test_concurrent_answers_are_committed_together(app, client, workspace, database, clients: int) -> None:
+    tokens = _invite(client, workspace, clients)
+    inserts = _statements(database, "INSERT INTO responses")
+
+    async def post_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await asyncio.gather(
+                *(
+                    http.post(f"/s/{token}", data={"score": str(i % 11), "comment": f"answer {i}"})
+                    for i, token in enumerate(tokens)
+                )
+            )
+
+    replies = asyncio.run(post_all())
+    assert [r.status_code for r in replies] == [200] * clients
+    for i, reply in enumerate(replies):
+        assert f"answer {i}" in reply.text  # each customer sees their own answer, not a neighbour's
+    assert _count(database, Response) == clients
+    # Grouped: far fewer INSERT statements than answers (one per batch).
+    assert inserts[0] < clients / 2
+    with database.read() as s:
+        assert {r.comment for r in s.scalars(select(Response))} == {f"answer {i}" for i in range(clients)}
+        detractors = sum(1 for i in range(clients) if i % 11 <= 6)
+        assert s.scalar(select(func.count()).select_from(Case)) == detractors
+
+
+def _flaky(db: Database, items: list[int]) -> list[int]:
+    if 13 in items:
+        raise RuntimeError("poison")
+    return [i * 2 for i in items]
+
+
+def test_a_failing_batch_is_retried_one_by_one(database) -> None:
+    async def run() -> list[object]:
+        return await asyncio.gather(
+            *(database.call_grouped(_flaky, i) for i in range(20)), return_exceptions=True
+        )
+
+    results = asyncio.run(run())
+    assert isinstance(results[13], RuntimeError)
+    assert [r for i, r in enumerate(results) if i != 13] == [i * 2 for i in range(20) if i != 13]
