@@ -503,6 +503,18 @@ async def _load(port: int, tokens: list[str], seconds: float, clients: int, seed
     return len(latencies), latencies, failures
 
 
+def open_tokens(engine: Engine, label: str) -> list[str]:
+    """The benchmark invitations still open on this database, in order."""
+    conn = engine.raw(label)
+    try:
+        rows = conn.execute(
+            "SELECT token FROM invitations WHERE status = 'sent' AND token LIKE 'bench%' ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [row[0] for row in rows]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -729,7 +741,7 @@ def main() -> None:
                           f"{ttfb:,.0f} ms median (max {max(times):,.0f} ms)", verdict(ttfb < TARGET_TTFB_MS)))
         # 2. the answer endpoint, alternating bare and product rounds.
         if "answer" in only:
-            tokens = [f"bench{i + 1:012d}xxxxxxxx" for i in range(args.rows, args.rows + INVITATIONS)]
+            tokens = open_tokens(engine, served)  # a re-run with --only answer must not re-answer
             bare_tokens = [f"t{i}-{time.time_ns()}" for i in range(10 * INVITATIONS)]
             warm = 300
             load_round(servers["bare"].port, bare_tokens[:warm], 0.5, 0)

@@ -57,6 +57,9 @@ templates = Jinja2Templates(env=jinja2.Environment(
     undefined=jinja2.StrictUndefined,  # a misspelt variable fails the tests instead of printing nothing
     trim_blocks=True,
     lstrip_blocks=True,
+    # Templates ship with the package and do not change under a running server: no stat()
+    # of every template file on every page drawn.
+    auto_reload=False,
 ))
 
 router = APIRouter(include_in_schema=False)  # pages are not part of the JSON API's OpenAPI document
