@@ -2,9 +2,9 @@
 
 The document is the live app's, so a route is fuzzed the day it is added. Each
 operation gets a fresh database seeded through the API (deliveries, answers, a case,
-an open link, a webhook subscription, a dead job), and its path parameters are drawn
-half the time from those real ids, so the fuzzer gets past the 404s into the code
-that reads and writes. Generation is positive and negative (schemathesis' default).
+an open link, a webhook subscription, a dead job, a frontline note with a photo), and
+its path parameters are drawn half the time from those real ids, so the fuzzer gets
+past the 404s into the code that reads and writes. Generation is positive and negative (schemathesis' default).
 
 Checks: no 5xx, every status code declared, the declared content type, and the body
 valid against the declared schema. The suite runs DOORSTEP_FUZZ_EXAMPLES (default 25)
@@ -83,6 +83,13 @@ def _seed(client, workspace: WorkspaceHandle, database, clock) -> World:  # type
         job = s.get_one(Job, job_id)
         job.status, job.attempts, job.finished_at, job.last_error = "dead", job.max_attempts, clock.now, "HTTP 500"
     assert any(cases), "the detractor's answer opened no case"
+    note = client.post("/api/v1/notes", headers=workspace.headers, json={"text": "Riders wait at the counter"})
+    assert note.status_code == 201, note.text
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8"
+                        "cfc0000003010100c9fe92ef0000000049454e44ae426082")
+    photo = client.post(f"/api/v1/notes/{note.json()['id']}/photos", headers=workspace.headers,
+                        files={"photo": ("p.png", png, "image/png")})
+    assert photo.status_code == 201, photo.text
     return World(key=workspace.key, ids={
         "case_id": [c for c in cases if c is not None],
         "external_id": ["F-1", "F-2", "F-3", "F-4"],
@@ -90,6 +97,8 @@ def _seed(client, workspace: WorkspaceHandle, database, clock) -> World:  # type
         "link_id": [link.json()["id"]],
         "subscription_id": [sub.json()["id"]],
         "job_id": [job_id],
+        "note_id": [note.json()["id"]],
+        "photo_id": [photo.json()["id"]],
     })
 
 

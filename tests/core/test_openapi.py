@@ -15,6 +15,9 @@ def test_openapi_lists_every_api_route(client) -> None:
         ("/api/v1/metrics/lateness", "get"),
         ("/api/v1/metrics/compare", "get"),
         ("/api/v1/responses", "get"),
+        ("/api/v1/notes", "post"),
+        ("/api/v1/notes/{note_id}/photos", "post"),
+        ("/api/v1/notes/{note_id}/photos/{photo_id}", "get"),
     ]:
         op = paths[path][method]
         assert op.get("summary"), f"{method.upper()} {path} has no summary"
@@ -26,6 +29,7 @@ def test_openapi_lists_every_api_route(client) -> None:
         cases,
         deliveries,
         exports,
+        frontline,
         insight,
         jobs,
         links,
@@ -34,7 +38,8 @@ def test_openapi_lists_every_api_route(client) -> None:
         webhooks,
     )
 
-    modules = (cases, deliveries, metrics, insight, jobs, links, webhooks, audit, privacy, exports, alerts, briefs)
+    modules = (cases, deliveries, metrics, insight, jobs, links, webhooks, audit, privacy, exports, alerts, briefs,
+               frontline)
     app_routes = {r.path for m in modules for r in m.router.routes if getattr(r, "include_in_schema", True)}
     assert api_routes == app_routes
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()

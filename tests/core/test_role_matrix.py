@@ -21,6 +21,7 @@ The app is built once per engine; one request per cell.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -34,11 +35,13 @@ from fastapi.testclient import TestClient
 
 from conftest import FakeClock, _truncate_all, make_person, make_workspace
 from doorstep.accounts import sessions as login_sessions
-from doorstep.accounts.models import ROLES, User
+from doorstep.accounts.models import ROLES, User, Workspace
 from doorstep.api.app import create_app
 from doorstep.briefs.models import Alert, Brief
 from doorstep.config import Settings
 from doorstep.db import Database
+from doorstep.frontline.photos import attach_photo
+from doorstep.frontline.services import create_note
 from doorstep.jobs.models import Job
 from doorstep.jobs.services import enqueue
 
@@ -96,6 +99,13 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): CS,
     ("GET", "/api/v1/briefs"): READ,
     ("GET", "/api/v1/briefs/{brief_id}"): READ,
+    ("GET", "/api/v1/notes"): EVERYONE,
+    ("POST", "/api/v1/notes"): DELIVERY,  # frontline people write notes; so do CS (support agents see it too)
+    ("GET", "/api/v1/notes/{note_id}"): EVERYONE,
+    ("POST", "/api/v1/notes/{note_id}/votes"): DELIVERY,
+    ("POST", "/api/v1/notes/{note_id}/status"): CS,
+    ("POST", "/api/v1/notes/{note_id}/photos"): DELIVERY,  # frontline: their own notes only
+    ("GET", "/api/v1/notes/{note_id}/photos/{photo_id}"): EVERYONE,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
@@ -117,6 +127,10 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/brief/{period}"): READ,
     ("GET", "/briefs"): READ,
     ("GET", "/briefs/{brief_id}"): READ,
+    ("GET", "/notes"): EVERYONE,
+    ("POST", "/notes"): DELIVERY,
+    ("POST", "/notes/{note_id}/votes"): DELIVERY,
+    ("POST", "/notes/{note_id}/status"): CS,
     ("GET", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}/why"): PUBLIC,
@@ -144,14 +158,25 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/webhooks/subscriptions/{subscription_id}"): {"active": True},
     ("POST", "/api/v1/links"): {"label": "matrix"},
     ("POST", "/api/v1/webhooks/subscriptions"): {"url": "https://example.com/matrix", "events": ["case.opened"]},
+    ("POST", "/api/v1/notes"): {"text": "matrix note"},
+    ("POST", "/api/v1/notes/{note_id}/status"): {"status": "heard", "reply": "matrix"},
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/cases/{case_id}/transitions"): {"to": "contacted"},
     ("POST", "/cases/{case_id}/notes"): {"note": "matrix"},
     ("POST", "/cases/{case_id}/assign"): {"owner": "cs-matrix"},
+    ("POST", "/notes"): {"text": "matrix note"},
+    ("POST", "/notes/{note_id}/status"): {"status": "acting", "reply": "matrix"},
+}
+# Multipart uploads: a real (tiny) PNG, so the answer is the route's decision.
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cf"
+                    "c0000003010100c9fe92ef0000000049454e44ae426082")
+FILES: dict[tuple[str, str], dict[str, tuple[str, bytes, str]]] = {
+    ("POST", "/api/v1/notes/{note_id}/photos"): {"photo": ("matrix.png", PNG, "image/png")},
 }
 # Path parameters that name an object of a workspace: from another workspace they answer 404.
-SCOPED = {"external_id", "case_id", "link_id", "subscription_id", "job_id", "slug", "alert_id", "brief_id"}
+SCOPED = {"external_id", "case_id", "link_id", "subscription_id", "job_id", "slug", "alert_id", "brief_id", "note_id",
+          "photo_id"}
 MARK = "zqalpha"  # in every external id and comment of the own workspace: must not leak to the other
 
 
@@ -243,6 +268,11 @@ def _seed(database: Database, client: TestClient, clock: FakeClock, slug: str) -
             user = session.get_one(User, uid)
             world.secrets[role] = login_sessions.create_session(
                 session, user=user, now=clock.now, lifetime=dt.timedelta(days=1))
+            if role == "frontline":  # a note of the frontline person's own, with a photo
+                note = create_note(session=session, workspace=session.get_one(Workspace, handle.id),
+                                   text=f"{tag} riders wait at the counter", author_id=uid, now=clock.now)
+                photo = attach_photo(session=session, note=note, stream=io.BytesIO(PNG), now=clock.now)
+                world.ids |= {"note_id": str(note.id), "photo_id": str(photo.id)}
     return world
 
 
@@ -300,6 +330,8 @@ def _call(world: World, method: str, template: str, ids: dict[str, str], secret:
         headers["X-CSRF-Token"] = login_sessions.csrf_token(secret)
     key = (method, template)
     path = _path(template, ids)
+    if key in FILES:
+        return client.request(method, path, files=FILES[key], headers=headers, follow_redirects=False)
     if key in FORMS or (method == "POST" and not template.startswith("/api/")):
         data = dict(FORMS.get(key, {}))
         if secret is not None:

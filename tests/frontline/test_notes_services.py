@@ -128,8 +128,8 @@ def test_listing_filters_and_pages_newest_first(database, workspace, clock) -> N
         ws = get_workspace(session=s, slug="default")
         other = get_workspace(session=s, slug="other")
         ids = []
-        for i, (text, stage) in enumerate([("汤洒了一路", "delivered"), ("出餐太慢了，等了二十分钟", "prepared"),
-                                           ("The soup spilled all over the bag", None)]):
+        for text, stage in [("汤洒了一路", "delivered"), ("出餐太慢了，等了二十分钟", "prepared"),
+                            ("The soup spilled all over the bag", None)]:
             clock.advance(minutes=5)
             ids.append(notes.create_note(session=s, workspace=ws, text=text, stage_key=stage, now=clock()).id)
         notes.create_note(session=s, workspace=other, text="汤洒了", now=clock())

@@ -91,6 +91,7 @@ def create_app(
     from doorstep.api import alerts as alerts_api
     from doorstep.api import audit, cases, deliveries, exports, insight, jobs, links, metrics, privacy, webhooks
     from doorstep.api import briefs as briefs_api
+    from doorstep.api import frontline as notes_api
     from doorstep.api.responses import AUTH_ERRORS, declare_bad_body
     from doorstep.web import pages
 
@@ -98,7 +99,7 @@ def create_app(
     # walking the API's routers cost 250 µs of every survey answer (bench/bench_trust.py).
     app.include_router(pages.router)
     for api in (deliveries, metrics, insight, cases, webhooks, links, jobs, audit, privacy, exports, alerts_api,
-                briefs_api):
+                briefs_api, notes_api):
         declare_bad_body(api.router)
         app.include_router(api.router, responses=AUTH_ERRORS)  # 401/403 are every route's possible answers
 
@@ -115,6 +116,9 @@ def create_app(
     from doorstep.web import briefs as brief_pages
 
     app.include_router(brief_pages.router)
+    from doorstep.web import frontline as note_pages
+
+    app.include_router(note_pages.router)
     from doorstep.web import auth
 
     auth.install(app)  # /login, /logout, /reset; unsigned pages go to /login, a wrong role gets a 403 page
@@ -127,6 +131,9 @@ def create_app(
     from doorstep.web.ratelimit import install as install_rate_limits
 
     install_rate_limits(app, settings, clock)  # /s/…, /o/…, the inbound webhook: 429 with Retry-After
+    from doorstep.web.uploads import install as install_upload_limit
+
+    install_upload_limit(app)  # a photo upload past 20 MB is refused before it is read (413)
     from doorstep.web.security import add_security_headers
 
     add_security_headers(app)

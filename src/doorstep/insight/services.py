@@ -186,11 +186,19 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
     baselines = stage_baselines(session=session, workspace=workspace) if stages else []
     t = table_of(Response)
     for ids in chunks(sorted(set(response_ids))):
-        rows = session.execute(
-            select(t.c.id, t.c.delivery_id, t.c.comment, t.c.stage_id, t.c.score, t.c.responded_at, t.c.kind).where(
-                t.c.id.in_(ids), t.c.workspace_id == workspace.id
+        # By primary key alone, the workspace checked here: with the workspace in the WHERE,
+        # SQLite (no statistics yet) scanned the workspace's index instead — 21 ms for 32
+        # answers at 100,000, growing with the table.
+        rows = [
+            row
+            for row in session.execute(
+                select(
+                    t.c.id, t.c.delivery_id, t.c.comment, t.c.stage_id, t.c.score, t.c.responded_at, t.c.kind,
+                    t.c.workspace_id,
+                ).where(t.c.id.in_(ids))
             )
-        ).all()
+            if row.workspace_id == workspace.id
+        ]
         commented = [r for r in rows if r.comment and r.comment.strip()]
         analyses = {}
         if commented:

@@ -1,0 +1,196 @@
+"""/notes: the frontline's notes on a phone — a form on top that takes seconds, the notes below.
+
+Frontline people, CS and admins write notes (text, stage, delivery reference, a photo
+from the camera) and +1 them; CS and admins answer them (heard, acting, done, with a
+reply the author sees); execs read. Plain HTML forms with the session's CSRF token and
+Post/Redirect/Get; no JavaScript. Every user text reaches the page through Jinja's
+autoescape; photos are shown from the API route, which serves them as images only.
+
+A refused note comes back with what was typed (not the photo: a browser cannot be handed
+a file back) and the reason in the reader's language; nothing of it was stored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from doorstep.accounts.models import Workspace
+from doorstep.api.deps import Caller, DbDep, NowDep
+from doorstep.errors import Conflict, DoorstepError, InvalidInput, NotFound
+from doorstep.frontline import services as notes
+from doorstep.frontline.models import NOTE_STATUSES
+from doorstep.frontline.photos import LIMIT_TEXT, MAX_PHOTOS, PhotoRefused
+from doorstep.insight.services import workspace_taxonomy
+from doorstep.web.guards import require_form, require_page, safe_next
+from doorstep.web.i18n import negotiate, t, url_code
+from doorstep.web.inbox import _local as local_time
+from doorstep.web.pages import _render as render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 30
+NoteReader = Annotated[Caller, Depends(require_page("cs", "frontline", "exec"))]
+NoteWriter = Annotated[Caller, Depends(require_form("cs", "frontline"))]
+NoteResponder = Annotated[Caller, Depends(require_form("cs"))]
+
+
+def _lang(request: Request, lang: str | None, workspace: Workspace) -> str:
+    return negotiate(request.headers.get("accept-language"), lang, workspace.locale)
+
+
+def _problem(lang: str, exc: DoorstepError, *, typed: str = "") -> str:
+    """What went wrong, for the person holding the phone, in their language."""
+    if isinstance(exc, PhotoRefused):
+        if exc.reason == "size":
+            return t(lang, "notes.error_photo_size", limit=LIMIT_TEXT)
+        if exc.reason == "count":
+            return t(lang, "notes.error_photo_count", count=MAX_PHOTOS)
+        if exc.reason == "empty":
+            return t(lang, "notes.error_photo_empty")
+        if exc.looks_like:
+            return t(lang, "notes.error_photo_seen", kind=exc.looks_like)
+        return t(lang, "notes.error_photo_type")
+    if isinstance(exc, NotFound):
+        return t(lang, "notes.error_not_found")
+    field = exc.problem.field if isinstance(exc, InvalidInput) else None
+    if field == "text" and len(typed.strip()) > notes.MAX_TEXT:
+        return t(lang, "notes.error_text_long", limit=notes.MAX_TEXT)
+    if field == "text":
+        return t(lang, "notes.error_text")
+    if field == "stage":
+        return t(lang, "notes.error_stage")
+    if field == "delivery":
+        return t(lang, "notes.error_delivery")
+    if field == "reply":
+        return t(lang, "notes.error_reply_long", limit=notes.MAX_TEXT)
+    return t(lang, "notes.error_other")
+
+
+def _filters(status: str | None, mine: str | None, stage: str | None) -> dict[str, str]:
+    return {"status": status if status in NOTE_STATUSES else "", "mine": "1" if mine in ("1", "on", "true") else "",
+            "stage": stage or ""}
+
+
+def _page(
+    request: Request, db: Any, caller: Caller, *, lang: str | None, filters: dict[str, str], page: int = 1,
+    form: dict[str, str] | None = None, error: str | None = None, notice: str | None = None, code: int = 200,
+) -> HTMLResponse:
+    with db.read() as session:
+        workspace = session.get_one(Workspace, caller.workspace.id)
+        chosen = _lang(request, lang, workspace)
+        stages = notes.journey_stages(session=session, workspace=workspace)
+        stage_names = {s.key: (s.name_zh if chosen == "zh-CN" and s.name_zh else s.name) for s in stages}
+        stage = filters["stage"] if filters["stage"] in stage_names else None
+        found = notes.list_notes(
+            session=session, workspace=workspace, viewer_id=caller.user_id, status=filters["status"] or None,
+            stage=stage, author_id=(caller.user_id or -1) if filters["mine"] else None,
+            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        themes = {th.key: (th.name_zh if chosen == "zh-CN" and th.name_zh else th.name_en)
+                  for th in workspace_taxonomy(workspace).themes}
+        shown = {k: v for k, v in filters.items() if v}
+
+        def query(**changes: object) -> str:
+            params = {k: str(v) for k, v in (shown | {"lang": url_code(chosen)} | changes).items() if v}
+            return "/notes?" + urlencode(params)
+
+        here = query(page=page if page > 1 else "")
+        return render(
+            request, "notes.html", chosen, status=code, private=True, active="notes", switch_params=shown,
+            workspace=workspace, notes=found.notes, total=found.total, page=page,
+            pages=max(1, -(-found.total // PAGE_SIZE)), filters=filters, query=query, here=here,
+            stages=stages, stage_names=stage_names, themes=themes, statuses=NOTE_STATUSES,
+            answers=notes.ANSWERS, form=form or {"text": "", "stage": "", "delivery": ""},
+            error=error, notice=notice, can_write=caller.role in notes.WRITERS,
+            can_answer=caller.role in notes.RESPONDERS, local=local_time(workspace.timezone),
+            photo_limit=LIMIT_TEXT, max_text=notes.MAX_TEXT,
+        )
+
+
+@router.get("/notes", response_class=HTMLResponse)
+def notes_page(
+    request: Request, db: DbDep, caller: NoteReader, status: str | None = None, mine: str | None = None,
+    stage: str | None = None, page: int = 1, lang: str | None = None, filed: str | None = None,
+) -> HTMLResponse:
+    """The form (for those who write notes) and the workspace's notes, newest first."""
+    notice = "filed" if filed else None
+    return _page(request, db, caller, lang=lang, filters=_filters(status, mine, stage[:64] if stage else None),
+                 page=max(1, min(page, 100_000)), notice=notice)
+
+
+def _back(back: str | None, lang: str | None, anchor: str = "") -> Response:
+    # Post/Redirect/Get to the list the button was pressed on (never another site).
+    target = safe_next(back) if back and back.startswith("/notes") else "/notes" + (
+        f"?{urlencode({'lang': lang})}" if lang else "")
+    return RedirectResponse(target + anchor, status_code=303)
+
+
+@router.post("/notes", response_class=HTMLResponse)
+def file_note(
+    request: Request, db: DbDep, now: NowDep, caller: NoteWriter,
+    text: Annotated[str, Form(max_length=notes.MAX_TEXT * 4)] = "",
+    stage: Annotated[str, Form(max_length=200)] = "",
+    delivery: Annotated[str, Form(max_length=200)] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    """One note and its photo in one unit of work: a refused photo leaves no note behind."""
+    picked = photo if photo is not None and (photo.filename or photo.size) else None
+    try:
+        with db.write() as session:
+            workspace = session.get_one(Workspace, caller.workspace.id)
+            note = notes.create_note(session=session, workspace=workspace, text=text, stage_key=stage or None,
+                                     delivery_external_id=delivery.strip() or None, author_id=caller.user_id,
+                                     now=now)
+            if picked is not None:
+                notes.add_photo(session=session, workspace=workspace, note_id=note.id, stream=picked.file,
+                                role=caller.role, user_id=caller.user_id, now=now)
+            note_id = note.id
+    except (InvalidInput, NotFound) as exc:
+        chosen = _lang(request, lang, caller.workspace)
+        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                     form={"text": text, "stage": stage, "delivery": delivery},
+                     error=_problem(chosen, exc, typed=text),
+                     code=exc.http_status)
+    params = {k: v for k, v in {"lang": lang, "filed": str(note_id)}.items() if v}
+    return RedirectResponse(f"/notes?{urlencode(params)}#note-{note_id}", status_code=303)
+
+
+@router.post("/notes/{note_id}/votes", response_class=HTMLResponse)
+def vote_note(
+    request: Request, note_id: int, db: DbDep, now: NowDep, caller: NoteWriter,
+    back: Annotated[str | None, Form(max_length=2000)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    try:
+        with db.write() as session:
+            notes.vote(session=session, workspace=caller.workspace, note_id=note_id, user_id=caller.user_id,
+                       role=caller.role, now=now)
+    except NotFound as exc:
+        chosen = _lang(request, lang, caller.workspace)
+        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                     error=_problem(chosen, exc), code=404)
+    return _back(back, lang, f"#note-{note_id}")
+
+
+@router.post("/notes/{note_id}/status", response_class=HTMLResponse)
+def answer_note(
+    request: Request, note_id: int, db: DbDep, now: NowDep, caller: NoteResponder,
+    status: Annotated[str, Form(max_length=16)] = "",
+    reply: Annotated[str | None, Form(max_length=notes.MAX_TEXT * 4)] = None,
+    back: Annotated[str | None, Form(max_length=2000)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    """heard / acting / done (one button each), with the reply field's text."""
+    try:
+        with db.write() as session:
+            notes.change_status(session=session, workspace=caller.workspace, note_id=note_id, status=status,
+                                reply=reply, role=caller.role, by_user_id=caller.user_id, now=now)
+    except (InvalidInput, NotFound, Conflict) as exc:
+        chosen = _lang(request, lang, caller.workspace)
+        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                     error=_problem(chosen, exc), code=exc.http_status)
+    return _back(back, lang, f"#note-{note_id}")

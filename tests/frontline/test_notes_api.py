@@ -1,0 +1,146 @@
+"""Notes over HTTP: roles, other workspaces, photos served as images only, uploads bounded."""
+
+from __future__ import annotations
+
+from tests.conftest import login, make_workspace
+from tests.frontline.helpers import NOT_PHOTOS, add_journey, image
+
+from doorstep.accounts import sessions as login_sessions
+
+
+def _signed(client, person) -> None:  # type: ignore[no-untyped-def]
+    client.cookies.set(login_sessions.COOKIE, person.secret)
+    client.headers["X-CSRF-Token"] = person.csrf
+
+
+def test_the_whole_round_by_role(client, database, workspace) -> None:
+    add_journey(database, "default")
+    rider = login(client, database, workspace, "frontline", handle="rider-wang")
+    filed = client.post("/api/v1/notes", json={"text": "汤洒了，餐箱没有隔板 <script>x</script>", "stage": "delivered"})
+    assert filed.status_code == 201, filed.text
+    note = filed.json()
+    assert (note["author"], note["mine"], note["stage"], note["status"], note["language"]) == (
+        "rider-wang", True, "delivered", "new", "zh")
+    assert "spillage" in note["themes"] and note["text"].endswith("<script>x</script>")  # JSON keeps text as text
+    note_id = note["id"]
+    assert client.post(f"/api/v1/notes/{note_id}/status", json={"status": "heard"}).status_code == 403
+    refused = client.post("/api/v1/notes", json={"text": "x", "stage": "nowhere"})
+    assert refused.status_code == 422 and "stage" in refused.json()["error"]["message"]
+
+    boss = login(client, database, workspace, "exec", handle="ceo")
+    assert client.get("/api/v1/notes").json()["total"] == 1
+    assert client.post("/api/v1/notes", json={"text": "I saw it too"}).status_code == 403
+    assert client.post(f"/api/v1/notes/{note_id}/votes").status_code == 403
+    assert boss.role == "exec"
+
+    login(client, database, workspace, "cs", handle="cs-li")
+    assert client.post(f"/api/v1/notes/{note_id}/votes").json()["votes"] == 1
+    assert client.post(f"/api/v1/notes/{note_id}/votes").json()["votes"] == 1  # idempotent
+    answered = client.post(f"/api/v1/notes/{note_id}/status", json={"status": "acting", "reply": "新餐箱本周配发"})
+    assert answered.status_code == 200
+    assert (answered.json()["status"], answered.json()["status_changed_by"]) == ("acting", "cs-li")
+    assert client.post(f"/api/v1/notes/{note_id}/status", json={"status": "new"}).status_code == 422
+
+    _signed(client, rider)
+    seen = client.get(f"/api/v1/notes/{note_id}").json()
+    assert (seen["reply"], seen["status"], seen["votes"], seen["voted"], seen["mine"]) == (
+        "新餐箱本周配发", "acting", 1, False, True)
+    assert client.post(f"/api/v1/notes/{note_id}/votes").json()["votes"] == 2  # the author's own +1 counts once
+    mine = client.get("/api/v1/notes", params={"mine": "true", "status": "acting", "theme": "spillage"}).json()
+    assert [n["id"] for n in mine["notes"]] == [note_id]
+    assert client.get("/api/v1/notes", params={"status": "done"}).json()["total"] == 0
+
+    client.cookies.clear()
+    client.headers.pop("X-CSRF-Token")
+    key_vote = client.post(f"/api/v1/notes/{note_id}/votes", headers=workspace.headers)
+    assert key_vote.status_code == 403 and "API key is not a person" in key_vote.json()["error"]["message"]
+    by_key = client.post("/api/v1/notes", headers=workspace.headers, json={"text": "👍"})
+    assert by_key.status_code == 201 and (by_key.json()["author"], by_key.json()["themes"]) == (None, [])
+
+
+def test_another_workspaces_notes_answer_404(client, database, workspace) -> None:
+    theirs = login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Gate code changed at block 7"}).json()["id"]
+    photo = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("p.png", image(), "image/png")}).json()
+    make_workspace(database, "other", timezone="UTC")
+    for role in ("frontline", "cs", "admin", "exec"):
+        login(client, database, "other", role)
+        assert client.get(f"/api/v1/notes/{note_id}").status_code == 404, role
+        assert client.get(photo["url"]).status_code == 404, role
+        assert client.get("/api/v1/notes").json()["total"] == 0, role
+        if role != "exec":
+            assert client.post(f"/api/v1/notes/{note_id}/votes").status_code == 404, role
+            attempt = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("p.png", image(), "image/png")})
+            assert attempt.status_code == 404, role
+        if role in ("cs", "admin"):
+            assert client.post(f"/api/v1/notes/{note_id}/status", json={"status": "done"}).status_code == 404
+    _signed(client, theirs)
+    untouched = client.get(f"/api/v1/notes/{note_id}").json()
+    assert (untouched["votes"], untouched["status"], len(untouched["photos"])) == (0, "new", 1)
+
+
+def test_a_photo_is_served_as_the_image_it_is_and_nothing_else(client, database, workspace) -> None:
+    login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Box crushed at the hub"}).json()["id"]
+    # A PNG sent as "photo.jpg", image/jpeg: stored and served as what its bytes are.
+    sent = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("photo.jpg", image("PNG"), "image/jpeg")})
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["content_type"] == "image/png"
+    got = client.get(sent.json()["url"])
+    assert got.status_code == 200 and got.content == image("PNG")
+    assert got.headers["content-type"] == "image/png"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert got.headers["content-disposition"].startswith("inline;")
+    assert client.get(f"{sent.json()['url'][:-1]}999").status_code == 404
+    listed = client.get(f"/api/v1/notes/{note_id}").json()["photos"]
+    assert [p["id"] for p in listed] == [sent.json()["id"]]
+
+
+def test_pages_scripts_and_gifs_are_refused_whatever_they_are_called(client, database, workspace) -> None:
+    login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Box crushed at the hub"}).json()["id"]
+    for kind, data in NOT_PHOTOS.items():
+        sent = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("photo.jpg", data, "image/jpeg")})
+        assert sent.status_code == 422, kind
+        message = sent.json()["error"]["message"]
+        assert "JPEG, PNG or WebP" in message and kind in message, message
+    assert client.get(f"/api/v1/notes/{note_id}").json()["photos"] == []
+
+
+def test_an_upload_too_large_is_refused_before_it_is_read(client, database, workspace) -> None:
+    login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Box crushed at the hub"}).json()["id"]
+    # The declared length decides: the 413 comes before a byte of the body is parsed.
+    huge = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("p.png", image(), "image/png")},
+                       headers={"Content-Length": str(25_000_000)})
+    assert huge.status_code == 413
+    assert huge.json()["error"]["message"].endswith("a photo must be smaller than 20 MB (this one is 25.0 MB)")
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b"--b\r\n"
+
+    chunked = client.post(f"/api/v1/notes/{note_id}/photos", content=chunks(),
+                          headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert chunked.status_code == 411 and "Content-Length" in chunked.json()["error"]["message"]
+    # Just past the limit inside an upload whose framing fits: the service's own count refuses it.
+    big = image("PNG") + b"\0" * (20_000_000 - len(image("PNG")))
+    sent = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("p.png", big, "image/png")})
+    assert sent.status_code == 413 and "smaller than 20 MB" in sent.json()["error"]["message"]
+    assert client.get(f"/api/v1/notes/{note_id}").json()["photos"] == []
+
+
+def test_only_the_author_cs_or_admin_adds_a_photo(client, database, workspace) -> None:
+    author = login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Box crushed at the hub"}).json()["id"]
+    login(client, database, workspace, "frontline", handle="rider-b")
+    refused = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("p.png", image(), "image/png")})
+    assert refused.status_code == 403 and "author" in refused.json()["error"]["message"]
+    login(client, database, workspace, "cs", handle="cs-li")
+    assert client.post(f"/api/v1/notes/{note_id}/photos",
+                       files={"photo": ("p.webp", image("WEBP"), "image/webp")}).status_code == 201
+    _signed(client, author)
+    assert client.post(f"/api/v1/notes/{note_id}/photos",
+                       files={"photo": ("p.jpg", image("JPEG"), "image/jpeg")}).status_code == 201
+    kinds = [p["content_type"] for p in client.get(f"/api/v1/notes/{note_id}").json()["photos"]]
+    assert kinds == ["image/webp", "image/jpeg"]
