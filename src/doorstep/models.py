@@ -5,7 +5,7 @@ from doorstep.briefs.models import Alert, Brief
 from doorstep.cases.models import Case, CaseEvent, Escalation
 from doorstep.channels.models import InboundRequest, OpenLink, WebhookCall, WebhookSubscription, WorkspaceSecret
 from doorstep.db import Base
-from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
+from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageDaily, StageEvent
 from doorstep.frontline.models import FrontlineNote, NotePhoto, NoteVote
 from doorstep.insight.models import ResponseTheme
 from doorstep.jobs.models import Job, SentKey
@@ -36,6 +36,7 @@ __all__ = [
     "ResponseTheme",
     "SentKey",
     "Stage",
+    "StageDaily",
     "StageEvent",
     "User",
     "WebhookCall",

@@ -10,12 +10,14 @@ import typer
 
 from doorstep.backup import backup as backup_db
 from doorstep.backup import restore as restore_db
-from doorstep.cli.common import cli_errors, console, open_database, print_json, state
+from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.deliveries.stage_daily import rebuild
 
 
 def register(app: typer.Typer) -> None:
     app.command()(backup)
     app.command()(restore)
+    app.command("rebuild-stage-daily")(rebuild_stage_daily)
 
 
 @cli_errors
@@ -46,6 +48,34 @@ def restore(
     else:
         upgraded = f", upgraded from schema {report.from_revision}" if report.from_revision != report.revision else ""
         console.print(f"Restored {sum(report.tables.values()):,} rows from {file}{upgraded}", highlight=False)
+
+
+@cli_errors
+def rebuild_stage_daily(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option("--check", help="Only compare; exit 1 if a cell differs.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recompute the stage table's per-day aggregate of the workspace from its stage events.
+
+    Ingest keeps it up to date; this is for rows written around it (SQL by hand) and after
+    a change of the workspace's timezone.
+    """
+    st = state(ctx)
+    db = open_database(st)
+    with db.read() if check else db.write() as session:
+        workspace = workspace_for(session, st)
+        result = rebuild(session, workspace_id=workspace.id, timezone=workspace.timezone, check_only=check)
+    if json_out:
+        print_json({"workspace": st.workspace, "checked_only": check, **result.as_dict()})
+    elif check:
+        console.print(f"{result.differences:,} of {result.cells:,} day cells differ from the stage events.",
+                      highlight=False)
+    else:
+        console.print(f"Rebuilt {result.cells:,} day cells of {result.stages} stages from {result.events:,} stage "
+                      f"events ({result.differences:,} were out of date).", highlight=False)
+    if check and result.differences:
+        raise typer.Exit(1)
 
 
 def _who() -> str | None:

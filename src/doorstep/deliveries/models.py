@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.db import Base, utcnow
@@ -94,3 +94,25 @@ class StageEvent(Base):
     # Since the previous stage's completion (the first stage has none); kept at ingest so the
     # stage table is one indexed scan, not a window function over millions of events.
     duration_minutes: Mapped[float | None]
+
+
+class StageDaily(Base):
+    """One stage on one local day (the workspace's timezone): what the stage table needs of
+    its events, so that a full-history query reads stages × days rows, not every event.
+
+    ``late`` counts timed completions over ``late_over``, the stage's target when the cell
+    was last computed (NULL: no target; a median-baseline stage's late count comes from the
+    histogram instead). ``durations`` is a fixed log-spaced histogram of the durations
+    (:mod:`doorstep.deliveries.stage_daily`). Kept in the same transaction as the events.
+    """
+
+    __tablename__ = "stage_daily"
+
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    completions: Mapped[int]
+    timed: Mapped[int]
+    late: Mapped[int]
+    late_over: Mapped[float | None]
+    durations: Mapped[bytes] = mapped_column(LargeBinary)

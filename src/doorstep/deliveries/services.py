@@ -21,6 +21,7 @@ from doorstep.accounts.services import ensure_users
 from doorstep.db import insert_ignore_or_update, table_of
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
 from doorstep.deliveries.records import DeliveryRecord
+from doorstep.deliveries.stage_daily import EventChange, record_changes, refresh_late
 from doorstep.errors import ImportFailed, InvalidInput, NotFound, Problem
 
 MAX_ID = 200
@@ -90,6 +91,7 @@ def update_stage(
         raise NotFound(f"no stage '{key}'; the journey has: {known}")
     if target_minutes is not None and not 0 < target_minutes <= 525_600:
         raise InvalidInput("a target is more than 0 and at most a year, in minutes", field="target")
+    before = stage.target_minutes
     if clear_target:
         stage.target_minutes = None
     elif target_minutes is not None:
@@ -99,6 +101,8 @@ def update_stage(
     if name_zh is not None:
         stage.name_zh = name_zh.strip()[:200] or None
     session.flush()
+    if stage.target_minutes != before:  # stage_daily counts "late" against the target
+        refresh_late(session, stage=stage, timezone=workspace.timezone)
     return stage
 
 
@@ -217,7 +221,12 @@ def ingest_deliveries(
                 table.c.delivered_at,
                 table.c.lateness_minutes,
                 table.c.attributes,
-            ).where(table.c.workspace_id == workspace.id, table.c.external_id.in_(list(merged)))
+            )
+            .where(table.c.workspace_id == workspace.id, table.c.external_id.in_(list(merged)))
+            .order_by(table.c.id)
+            # PostgreSQL: another ingest of the same deliveries waits here, so the stage events
+            # read next are the ones this transaction replaces (stage_daily subtracts them).
+            .with_for_update()
         )
     }
     current_events, current_durations = _current_events(session, [r.id for r in existing.values()])
@@ -285,6 +294,7 @@ def ingest_deliveries(
     # changed time also changes the next stage's duration: rewrite every event that differs.
     order = [stage.id for stage in list_stages(session=session, workspace=workspace)]
     events = []
+    changes = []
     for ext, rec in merged.items():
         if not rec.stages:
             continue
@@ -301,6 +311,8 @@ def ingest_deliveries(
                         "duration_minutes": duration,
                     }
                 )
+                old_event = (stored[stage_id], stored_durations.get(stage_id)) if stage_id in stored else None
+                changes.append(EventChange(stage_id, old_event, (times[stage_id], duration)))
     insert_ignore_or_update(
         session,
         table_of(StageEvent),
@@ -308,6 +320,8 @@ def ingest_deliveries(
         keys=["delivery_id", "stage_id"],
         update=["completed_at", "duration_minutes"],
     )
+    # The per-day aggregate of the stage table, in the same transaction as the events.
+    record_changes(session, workspace_id=workspace.id, timezone=workspace.timezone, changes=changes)
 
     if newly_delivered:
         result.invitations = invite_delivered(

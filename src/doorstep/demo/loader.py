@@ -22,7 +22,7 @@ from doorstep.briefs.models import Brief
 from doorstep.cases.models import Case, CaseEvent, Escalation
 from doorstep.db import Database, utcnow
 from doorstep.deliveries.csv_import import parse_delivery_row, parse_response_row
-from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
+from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageDaily, StageEvent
 from doorstep.deliveries.services import add_stage, ingest_deliveries
 from doorstep.demo import casework
 from doorstep.demo import notes as demo_notes
@@ -60,6 +60,7 @@ def delete_workspace_data(session: Session, workspace_id: int) -> None:
     session.execute(delete(Response).where(Response.workspace_id == workspace_id))
     session.execute(delete(Invitation).where(Invitation.workspace_id == workspace_id))
     session.execute(delete(StageEvent).where(StageEvent.delivery_id.in_(deliveries)))
+    session.execute(delete(StageDaily).where(StageDaily.workspace_id == workspace_id))
     session.execute(delete(Delivery).where(Delivery.workspace_id == workspace_id))
     session.execute(delete(Customer).where(Customer.workspace_id == workspace_id))
     session.execute(delete(Stage).where(Stage.journey_id.in_(journeys)))

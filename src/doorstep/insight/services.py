@@ -26,6 +26,7 @@ from doorstep.accounts.models import Workspace
 from doorstep.db import table_of
 from doorstep.deliveries.models import Delivery, StageEvent
 from doorstep.deliveries.services import list_stages, stage_durations
+from doorstep.deliveries.stage_daily import rebuild as rebuild_stage_daily
 from doorstep.insight.attribution import StageTiming, attribute
 from doorstep.insight.drivers import ThemeLabel, drivers
 from doorstep.insight.models import ResponseTheme
@@ -265,8 +266,8 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
 
 def recompute_timings(*, session: Session, workspace: Workspace) -> int:
     """Stage durations and lateness of every delivery, as ingest stores them today
-    (for data imported before it did, or after the journey's stages were reordered).
-    Returns how many deliveries changed."""
+    (for data imported before it did, or after the journey's stages were reordered), and
+    the per-day stage aggregate rebuilt from them. Returns how many deliveries changed."""
     order = [s.id for s in list_stages(session=session, workspace=workspace)]
     d, e = table_of(Delivery), table_of(StageEvent)
     ids = list(session.scalars(select(d.c.id).where(d.c.workspace_id == workspace.id).order_by(d.c.id)))
@@ -311,6 +312,8 @@ def recompute_timings(*, session: Session, workspace: Workspace) -> int:
                 .values(duration_minutes=bindparam("duration_minutes")),
                 duration_rows,
             )
+    # From the events as they now are: this is also the repair for rows written around ingest.
+    rebuild_stage_daily(session, workspace_id=workspace.id, timezone=workspace.timezone)
     return changed
 
 
