@@ -7,14 +7,20 @@ completed stage, the first stage untimed) and lateness too (``deliveries.latenes
 Baselines. A stage's *overrun* is its duration minus its baseline: the stage's target
 when it has one, else its usual duration — the median of its latest
 :data:`BASELINE_WINDOW` timed completions (robust to the long tail, cheap to find on the
-(stage, completed_at) index, and it follows the business as it changes). A delivery is
-*late* at a stage when the overrun is positive.
+(stage, completed_at) index, and it follows the business as it changes), rounded to the
+nearest edge of the duration histograms' grid (at most 0.39% away) so that its late count
+is exact from them. A delivery is *late* at a stage when the overrun is positive.
 
-Quantiles. Median and p90 overrun are exact up to :data:`SAMPLE_TARGET` events per
-stage; above that they come from a deterministic hash sample of about that many events,
-collected by the same index scan that counts (a sample of 20,000 puts the median within
-±0.7% of its rank, p90 within ±0.4%, at 95%), so a million-event stage costs one scan,
-not a sort. Counts (deliveries, late) are always exact.
+Pre-aggregation. The operations figures come from ``stage_daily`` (one row per stage and
+local day, kept with the events: :mod:`doorstep.deliveries.stage_daily`), plus the raw
+events of a partial day at either end of the period, so a full history costs stages × days
+rows instead of every event. Counts (deliveries, timed, late) are exact. Median and p90
+overrun are exact up to :data:`SAMPLE_TARGET` timed events per stage in the period (read
+from the events); above that they come from the cells' duration histograms, off by less
+than 1/128 (0.78%) of the duration. A stage without cells although it has events (rows
+written around the ingest) or with cells counted against an old target is scanned as
+before: one index scan per stage, quantiles from a deterministic hash sample of about
+:data:`SAMPLE_TARGET` events (the median within ±0.7% of its rank at 95%).
 
 Lateness buckets. Points lost are the on-time NPS minus each bucket's NPS, with a Welch
 interval (:func:`doorstep.stats.compare_nps`). The unit follows the journey's scale:
@@ -30,15 +36,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, null, select
+from sqlalchemy import Connection, case, func, null, select
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
 from doorstep.db import within
+from doorstep.deliveries import stage_daily as daily
 from doorstep.deliveries.models import Delivery, StageEvent
 from doorstep.deliveries.services import list_stages
 from doorstep.insight.reads import Read, read_in_parallel
-from doorstep.insight.sampling import MIN_SAMPLE, SAMPLE_TARGET, joined_values, one_row, parse_joined, sampled
+from doorstep.insight.sampling import MIN_SAMPLE, SAMPLE_TARGET, joined_values, parse_joined, sampled
 from doorstep.stats import compare_nps, is_small_sample, quantile, round1, summarise
 from doorstep.surveys.metrics import PACK, packed_score, unpack
 from doorstep.surveys.models import Response
@@ -107,6 +114,7 @@ def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBase
             )
             baseline = quantile(sorted(float(v) for v in recent if v is not None), 0.5)
             source = "median" if baseline is not None else None
+            baseline = None if baseline is None else daily.snap(baseline)
         result.append(
             StageBaseline(
                 stage.id, stage.key, stage.name, stage.name_zh, stage.position, stage.target_minutes, baseline, source
@@ -129,47 +137,107 @@ def _expected_size(
 def ops_reads(
     *,
     session: Session,
+    workspace: Workspace,
     baselines: list[StageBaseline],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
-) -> tuple[list[Read[tuple[Any, ...]]], Callable[[list[tuple[Any, ...]]], list[StageOps]]]:
-    """The per-stage scans of :func:`stage_ops` as independent reads, and what turns their rows
-    into figures (so a caller can run them alongside its own, see :mod:`doorstep.insight.reads`)."""
+) -> tuple[list[Read[StageOps | None]], Callable[[list[StageOps | None]], list[StageOps]]]:
+    """One read per stage of :func:`stage_ops`, independent of each other, and what turns
+    their results into figures (so a caller can run them alongside its own, see
+    :mod:`doorstep.insight.reads`)."""
+    period = daily.Period.of(daily.LocalDays(workspace.timezone), since, until)
+    reads = [_stage_read(stage, period, since, until) for stage in baselines]
+
+    def finish(rows: list[StageOps | None]) -> list[StageOps]:
+        missing = [stage for stage, row in zip(baselines, rows, strict=True) if row is None]
+        scanned = {o.stage.id: o for o in raw_stage_ops(session=session, baselines=missing, since=since, until=until)}
+        return [row if row is not None else scanned[stage.id] for stage, row in zip(baselines, rows, strict=True)]
+
+    return reads, finish
+
+
+def _stage_read(
+    stage: StageBaseline, period: daily.Period, since: dt.datetime | None, until: dt.datetime | None
+) -> Read[StageOps | None]:
+    """A stage's figures from its cells and the raw events of the period's partial days;
+    None when the cells cannot answer (never built, or counted against another target)."""
+    target = stage.target_minutes
+
+    def read(connection: Connection) -> StageOps | None:
+        cells = daily.read_cells(connection, stage.id, period)
+        if not cells and not daily.has_cells(connection, stage.id) and daily.has_events(connection, stage.id):
+            return None
+        total = [0] * daily.WIDTH
+        n = timed = late = 0
+        for cell in cells:
+            if target is not None and cell.late_over != target:
+                return None
+            n += cell.completions
+            timed += cell.timed
+            late += cell.late
+            daily.add_into(total, cell.durations)
+        for start, end in period.edges:
+            for duration in daily.raw_durations(connection, stage.id, start, end):
+                n += 1
+                if duration is None:
+                    continue
+                timed += 1
+                total[daily.key_of(duration) + daily.OFFSET] += 1
+                late += target is not None and duration > target
+        baseline = stage.baseline_minutes
+        if baseline is None:
+            return StageOps(stage, n, timed, 0, None, None)
+        if target is None:
+            late = daily.late_above(total, baseline)
+        if timed <= SAMPLE_TARGET:  # few enough to read: exact
+            values = sorted(v for v in daily.raw_durations(connection, stage.id, since, until) if v is not None)
+            median, p90 = quantile(values, 0.5), quantile(values, 0.9)
+        else:
+            median, p90 = daily.dense_quantiles(total, (0.5, 0.9))
+        return StageOps(stage, n, timed, late, _minus(median, baseline), _minus(p90, baseline))
+
+    return read
+
+
+def raw_stage_ops(
+    *,
+    session: Session,
+    baselines: list[StageBaseline],
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[StageOps]:
+    """The figures of :func:`stage_ops` from a scan of every event of the period (one index
+    scan per stage, quantiles from a hash sample above :data:`SAMPLE_TARGET`): the
+    reference the cells are tested against, and the answer where they cannot give one."""
+    if not baselines:
+        return []
     expected = _expected_size(session, baselines, since, until)
     fraction = 1.0 if expected <= SAMPLE_TARGET else SAMPLE_TARGET / expected
     duration = StageEvent.duration_minutes
-    reads: list[Read[tuple[Any, ...]]] = []
-    wheres = []
+    result = []
     for stage in baselines:
         where = [StageEvent.stage_id == stage.id, *within(StageEvent.completed_at, since, until)]
-        wheres.append(where)
         if stage.baseline_minutes is None:
             stmt = select(func.count(), func.sum(case((duration.is_not(None), 1), else_=0)), null())
         else:
             # timed + late·2³² in one SUM: each aggregate costs as much per row as the scan.
             late = case((duration > stage.baseline_minutes, PACK + 1), (duration.is_not(None), 1), else_=0)
             stmt = select(func.count(), func.sum(late), joined_values(session, sampled(session, fraction)))
-        reads.append(one_row(stmt.where(*where)))
-
-    def finish(rows: list[tuple[Any, ...]]) -> list[StageOps]:
-        result = []
-        for stage, where, (n, packed, collected) in zip(baselines, wheres, rows, strict=True):
-            timed, late = int(packed or 0) % PACK, int(packed or 0) // PACK
-            if stage.baseline_minutes is None:
-                result.append(StageOps(stage, int(n), timed, 0, None, None))
-                continue
-            values = parse_joined(collected)
-            if fraction < 1.0 and len(values) < min(timed, MIN_SAMPLE):
-                # The guess was far off (a stage much rarer than the first): take a proper sample.
-                again = min(1.0, SAMPLE_TARGET / timed)
-                sample = select(joined_values(session, sampled(session, again))).where(*where)
-                values = parse_joined(session.scalar(sample))
-            median = _minus(quantile(values, 0.5), stage.baseline_minutes)
-            p90 = _minus(quantile(values, 0.9), stage.baseline_minutes)
-            result.append(StageOps(stage, int(n), timed, late, median, p90))
-        return result
-
-    return reads, finish
+        n, packed, collected = session.execute(stmt.where(*where)).one()
+        timed, late_count = int(packed or 0) % PACK, int(packed or 0) // PACK
+        if stage.baseline_minutes is None:
+            result.append(StageOps(stage, int(n), timed, 0, None, None))
+            continue
+        values = parse_joined(collected)
+        if fraction < 1.0 and len(values) < min(timed, MIN_SAMPLE):
+            # The guess was far off (a stage much rarer than the first): take a proper sample.
+            again = min(1.0, SAMPLE_TARGET / timed)
+            sample = select(joined_values(session, sampled(session, again))).where(*where)
+            values = parse_joined(session.scalar(sample))
+        median = _minus(quantile(values, 0.5), stage.baseline_minutes)
+        p90 = _minus(quantile(values, 0.9), stage.baseline_minutes)
+        result.append(StageOps(stage, int(n), timed, late_count, median, p90))
+    return result
 
 
 def stage_ops(
@@ -182,11 +250,11 @@ def stage_ops(
 ) -> list[StageOps]:
     """Per stage, for completions in [since, until): deliveries, late count, median and p90 overrun.
 
-    One index scan per stage counts and collects the values for the quantiles; the scans
-    run side by side on a read-only unit of work (:mod:`doorstep.insight.reads`).
+    From the ``stage_daily`` cells and the raw events of partial days (module docstring); the
+    stages' reads run side by side on a read-only unit of work (:mod:`doorstep.insight.reads`).
     """
     baselines = baselines if baselines is not None else stage_baselines(session=session, workspace=workspace)
-    reads, finish = ops_reads(session=session, baselines=baselines, since=since, until=until)
+    reads, finish = ops_reads(session=session, workspace=workspace, baselines=baselines, since=since, until=until)
     return finish(read_in_parallel(session, reads))
 
 
@@ -320,7 +388,9 @@ def stage_table(
     from doorstep.insight.drivers import group_entry, stage_counts_read, total_of  # drivers builds on this module
 
     baselines = stage_baselines(session=session, workspace=workspace)
-    ops_scans, ops_finish = ops_reads(session=session, baselines=baselines, since=since, until=until)
+    ops_scans, ops_finish = ops_reads(
+        session=session, workspace=workspace, baselines=baselines, since=since, until=until
+    )
     answers, decode = stage_counts_read(session=session, workspace=workspace, since=since, until=until)
     reads = [answers]
     if attribution is not None:
@@ -331,7 +401,8 @@ def stage_table(
     answer_reads = len(reads)
     # Every scan is independent: one or two over the answers (the longest, so they go
     # first and the stages' shorter scans fill in around them), one per stage.
-    rows = read_in_parallel(session, [*reads, *ops_scans])
+    both: list[Read[Any]] = [*reads, *ops_scans]
+    rows = read_in_parallel(session, both)
     ops = ops_finish(rows[answer_reads:])
     counts = decode(rows[0])
     total = total_of(counts)
