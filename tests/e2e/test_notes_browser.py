@@ -1,0 +1,77 @@
+"""A rider files a note with a photo on a phone; a CS person answers it; the rider sees the answer.
+
+The app runs under uvicorn on a free port against its own SQLite file; headless Chromium
+at a phone's size (390×844) fills the real forms, the photo going through the file input
+as the camera would hand it over. Screenshots land in the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.e2e.signin import add_person, sign_in
+from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, make_database, require_browser, serve
+from tests.frontline.helpers import image
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+NOTE = "骑手取餐要排队二十分钟 <b>汤都凉了</b>"
+REPLY = "Spoke to the kitchen: a pick-up shelf from Monday."
+
+
+def test_a_rider_files_a_note_and_sees_the_answer(tmp_path: Path) -> None:
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    url = f"sqlite:///{tmp_path / 'doorstep.db'}"
+    make_database(url)  # 老王面馆, zh-CN, stages cooked / picked_up / delivered
+    rider = add_person(url, "laowang", "frontline", "rider-wang")
+    cs = add_person(url, "laowang", "cs", "cs-li")
+    photo = tmp_path / "IMG_0042.jpg"
+    photo.write_bytes(image("PNG", (40, 30)))  # a PNG named .jpg, as phones sometimes do
+
+    with serve(url) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True,
+                                        extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+            page = phone.new_page()
+            page.set_default_timeout(15_000)
+            sign_in(page, base, "/notes", workspace="laowang", handle=rider)
+            expect(page.locator("h1")).to_have_text("一线反馈")
+            page.locator("#note-text").fill(NOTE)
+            page.locator("#note-stage").select_option(label="骑手取餐")
+            page.locator("#note-photo").set_input_files(str(photo))
+            page.locator("button.note-submit").click()
+            expect(page.locator("#notes-filed")).to_have_text("已提交，谢谢！")
+            card = page.locator(".note-card").first
+            expect(card.locator(".note-text")).to_have_text(NOTE)  # as text, not markup
+            expect(card.locator("[data-field=status]")).to_have_text("新反馈")
+            img = card.locator("img.note-photo-img")
+            expect(img).to_be_visible()
+            img.scroll_into_view_if_needed()
+            page.wait_for_function("img => img.complete && img.naturalWidth === 40", arg=img.element_handle())
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            page.screenshot(path=tmp_path / "notes-rider-390.png", full_page=True)
+
+            desk = browser.new_context(locale="en-US", viewport=PHONE)
+            agent = desk.new_page()
+            agent.set_default_timeout(15_000)
+            sign_in(agent, base, "/notes", workspace="laowang", handle=cs)
+            mine = agent.locator(".note-card").first
+            expect(mine.locator(".note-text")).to_have_text(NOTE)
+            mine.locator("summary").click()
+            mine.get_by_label("Reply to the author").fill(REPLY)
+            mine.get_by_role("button", name="Mark heard").click()
+            expect(agent.locator(".note-card").first.locator("[data-field=status]")).to_have_text("Heard")
+
+            page.reload()
+            card = page.locator(".note-card").first
+            expect(card.locator("[data-field=status]")).to_have_text("已收到")
+            expect(card.locator("[data-field=reply]")).to_contain_text("cs-li 的回复")
+            expect(card.locator(".note-reply-text")).to_have_text(REPLY)
+            page.screenshot(path=tmp_path / "notes-answered-390.png", full_page=True)
+        finally:
+            browser.close()
+    print(f"screenshots: {tmp_path}")
