@@ -1,20 +1,27 @@
 """Insight queries at a million responses: `stages`, `drivers` and the weekly NPS trend.
 
 Builds (once, then reuses) a SQLite database with one food workspace holding
-1,000,000 deliveries over a year, each answered once: 5 stage events per delivery
-with their durations, lateness, 30% of the answers with a comment (70% Chinese,
-30% English), their response_themes rows, and a stage attribution for each answer
-(picked, text, timing) as the analysis would store it. Rows go in through SQLAlchemy
-Core executemany, like the import path, but without the analysis.
+1,000,000 answers over a year and responses/rate deliveries (--response-rate 0.3, the
+realistic shape: 3,333,333 deliveries, 16.7 M stage events; the default 1.0 answers every
+delivery): 5 stage events per delivery with their durations, lateness, 30% of the answers
+with a comment (70% Chinese, 30% English), their response_themes rows, and a stage
+attribution for each answer (picked, text, timing) as the analysis would store it. Rows go
+in through SQLAlchemy Core executemany, like the import path, but without the analysis;
+the per-day stage aggregate (stage_daily) is then built from the events by the same
+rebuild the migration's backfill and `doorstep rebuild-stage-daily` run, and timed.
 
 Then times each service on a full-history query (the best of --repeat runs after a
 warm-up) against the hand-written SQL that computes the same aggregates in the same
 run, so the ratio holds on a noisy machine:
 
-    .venv/bin/python bench/bench_metrics.py [--responses N] [--rebuild] [--repeat 5]
+    .venv/bin/python bench/bench_metrics.py [--responses N] [--response-rate R] [--rebuild] [--repeat 5]
+                                            [--accuracy]
 
 The "hand SQL" is the floor: plain GROUP BYs with no interval, impact, quantile or
-ordering work, run on the raw DBAPI connection (no SQLAlchemy).
+ordering work, run on the raw DBAPI connection (no SQLAlchemy); for `stages` it is the
+obvious SQL over the stage events (what Doorstep itself ran before stage_daily).
+--accuracy also prints, per stage, the exact median and p90 overrun (every duration
+sorted) against the histogram's and the hash sample's (the previous method).
 """
 
 from __future__ import annotations
@@ -39,8 +46,9 @@ from doorstep.accounts.services import create_workspace
 from doorstep.db import Database, table_of
 from doorstep.deliveries.models import Customer, Delivery, StageEvent
 from doorstep.deliveries.services import add_stage, ensure_journey, list_stages
+from doorstep.deliveries.stage_daily import rebuild as rebuild_stage_daily
 from doorstep.insight.models import ResponseTheme
-from doorstep.insight.ops import lateness_effect, stage_table
+from doorstep.insight.ops import lateness_effect, raw_stage_ops, stage_baselines, stage_ops, stage_table
 from doorstep.insight.services import driver_report
 from doorstep.migrations import upgrade
 from doorstep.surveys.metrics import trend
@@ -78,8 +86,9 @@ THEME_STAGE = {
 CHUNK = 50_000
 
 
-def build(path: Path, responses: int, seed: int = 1) -> None:
-    """The benchmark database: one delivery per answer, one year ending now."""
+def build(path: Path, responses: int, seed: int = 1, rate: float = 1.0) -> None:
+    """The benchmark database: responses/rate deliveries over one year ending now, `responses` of
+    them answered (spread evenly), then stage_daily rebuilt from the events."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     db = Database(f"sqlite:///{path}")
@@ -87,7 +96,8 @@ def build(path: Path, responses: int, seed: int = 1) -> None:
     rng = random.Random(seed)  # benchmark data, not secrets
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     start = now - dt.timedelta(days=365)
-    step = dt.timedelta(days=365) / responses
+    total = round(responses / rate)
+    step = dt.timedelta(days=365) / total
     with db.write() as session:
         ws = create_workspace(session=session, slug="bench", name="Bench", timezone="Asia/Shanghai", locale="zh-CN")
         for key, target, _, _ in STAGES:
@@ -101,11 +111,12 @@ def build(path: Path, responses: int, seed: int = 1) -> None:
         session.execute(insert(table_of(Customer)), customers)
         workspace_id = ws.id
     customer_base = 1
+    answered = 0
     t0 = time.perf_counter()
     with db.engine.begin() as conn:
-        for first in range(0, responses, CHUNK):
+        for first in range(0, total, CHUNK):
             deliveries, events, answers, themes = [], [], [], []
-            for i in range(first, min(first + CHUNK, responses)):
+            for i in range(first, min(first + CHUNK, total)):
                 delivery_id = i + 1
                 ordered = start + step * i
                 moment = ordered
@@ -141,6 +152,10 @@ def build(path: Path, responses: int, seed: int = 1) -> None:
                         "updated_at": now,
                     }
                 )
+                if (i + 1) * responses // total == i * responses // total:
+                    continue  # not answered (the answered ones are spread evenly over the year)
+                answered += 1
+                response_id = answered
                 score = min(10, max(0, round(rng.gauss(9.0, 1.2) - max(0.0, lateness) / 6)))
                 comment = language = label = None
                 found: tuple[str, ...] = ()
@@ -164,6 +179,7 @@ def build(path: Path, responses: int, seed: int = 1) -> None:
                         "workspace_id": workspace_id,
                         "delivery_id": delivery_id,
                         "customer_id": customer_base + i % len(customers),
+                        "id": response_id,
                         "source_key": f"bench:{delivery_id}",
                         "score": score,
                         "comment": comment,
@@ -181,7 +197,7 @@ def build(path: Path, responses: int, seed: int = 1) -> None:
                 )
                 themes.extend(
                     {
-                        "response_id": delivery_id,
+                        "response_id": response_id,
                         "theme": theme,
                         "workspace_id": workspace_id,
                         "responded_at": responded,
@@ -191,10 +207,18 @@ def build(path: Path, responses: int, seed: int = 1) -> None:
                 )
             conn.execute(insert(table_of(Delivery)), deliveries)
             conn.execute(insert(table_of(StageEvent)), events)
-            conn.execute(insert(table_of(Response)), answers)
+            if answers:
+                conn.execute(insert(table_of(Response)), answers)
             if themes:
                 conn.execute(insert(table_of(ResponseTheme)), themes)
-            print(f"  built {first + len(answers):,} / {responses:,} ({time.perf_counter() - t0:.0f}s)", flush=True)
+            print(f"  built {first + len(deliveries):,} / {total:,} deliveries, {answered:,} answers "
+                  f"({time.perf_counter() - t0:.0f}s)", flush=True)
+    t1 = time.perf_counter()
+    with db.write() as session:
+        ws = session.scalars(select(Workspace).where(Workspace.slug == "bench")).one()
+        result = rebuild_stage_daily(session, workspace_id=ws.id, timezone=ws.timezone)
+    print(f"  stage_daily rebuilt from {result.events:,} stage events: {result.cells:,} cells in "
+          f"{time.perf_counter() - t1:.1f}s", flush=True)
     db.dispose()
     raw = sqlite3.connect(path, isolation_level=None)
     raw.execute("ANALYZE")
@@ -289,18 +313,27 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--response-rate", type=float, default=1.0,
+                        help="Answered share of deliveries (0.3: the realistic shape, 3.3 deliveries per answer).")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true", help="Build the database again even if it exists.")
+    parser.add_argument("--accuracy", action="store_true", help="Also compare the quantiles with exact ones.")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "doorstep-bench")
     args = parser.parse_args()
+    if not 0 < args.response_rate <= 1:
+        parser.error("--response-rate must be in (0, 1]")
     args.dir.mkdir(parents=True, exist_ok=True)
-    path = args.dir / f"metrics-{args.responses}.db"
+    rate = "" if args.response_rate == 1 else f"-r{args.response_rate:g}"
+    path = args.dir / f"metrics-{args.responses}{rate}.db"
     if args.rebuild or not path.exists():
         print(f"building {path} …", flush=True)
         started = time.perf_counter()
-        build(path, args.responses)
+        build(path, args.responses, rate=args.response_rate)
         print(f"built in {time.perf_counter() - started:.0f}s", flush=True)
     db = Database(f"sqlite:///{path}")
+    started = time.perf_counter()
+    if upgrade(db.engine):  # a database built before a migration (0008 backfills stage_daily)
+        print(f"migrated to the latest schema in {time.perf_counter() - started:.0f}s", flush=True)
     with db.read() as session:
         ws = session.scalars(select(Workspace).where(Workspace.slug == "bench")).one()
         counts = {
@@ -336,7 +369,37 @@ def main() -> None:
         raw_best, _, _ = best(raw[name], args.repeat)
         print(f"| {name} | {ours_best * 1000:,.0f} ms / {ours_median * 1000:,.0f} ms | {raw_best * 1000:,.0f} ms "
               f"| {ours_best / raw_best:.2f}× |", flush=True)  # fmt: skip
+    if args.accuracy:
+        accuracy(db, ws)
     db.dispose()
+
+
+def accuracy(db: Database, ws: Workspace) -> None:
+    """Median and p90 overrun per stage: exact (every duration, sorted), from the histograms,
+    and from the previous method's hash sample, in minutes."""
+    from doorstep.stats import quantile
+
+    print("\n| stage | timed events | median: exact / histogram / hash sample | p90: exact / histogram / hash sample |")
+    print("|---|---|---|---|")
+    with db.read() as session:
+        baselines = stage_baselines(session=session, workspace=ws)
+        histogram = {o.stage.id: o for o in stage_ops(session=session, workspace=ws, baselines=baselines)}
+        sample = {o.stage.id: o for o in raw_stage_ops(session=session, baselines=baselines)}
+        for b in baselines:
+            if b.baseline_minutes is None:
+                continue
+            values = sorted(session.scalars(text(
+                "SELECT duration_minutes FROM stage_events WHERE stage_id = :s AND duration_minutes IS NOT NULL"
+            ), {"s": b.id}))
+            if not values:  # the first stage is untimed
+                continue
+            cells = []
+            for q, attr in ((0.5, "median_overrun"), (0.9, "p90_overrun")):
+                exact = quantile(values, q)
+                assert exact is not None
+                exact -= b.baseline_minutes
+                cells.append(f"{exact:.3f} / {getattr(histogram[b.id], attr):.3f} / {getattr(sample[b.id], attr):.3f}")
+            print(f"| {b.key} | {len(values):,} | {cells[0]} | {cells[1]} |", flush=True)
 
 
 if __name__ == "__main__":
