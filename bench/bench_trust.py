@@ -368,8 +368,6 @@ PASSWORD = "bench-password-2026"  # a throwaway login on a throwaway database
 
 def serve(kind: str, url: str, port: int) -> None:
     """Run one benchmark server in this process (``--serve product|bare``)."""
-    import uvicorn
-
     if kind == "product":
         from doorstep.api.app import create_app
         from doorstep.config import Settings
@@ -381,8 +379,10 @@ def serve(kind: str, url: str, port: int) -> None:
         app = create_app(settings)
     else:
         app = bare_app(url)
-    # As `doorstep serve` runs it: one process, uvicorn's defaults.
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    # As `doorstep serve` runs it: one process, uvicorn's defaults (the bare app too).
+    from doorstep.api.app import serve as run
+
+    run(app, host="127.0.0.1", port=port)
 
 
 def bare_app(url: str) -> Any:

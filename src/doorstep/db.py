@@ -265,12 +265,17 @@ class _Group(Generic[Item, Result]):
     """The queue and the one running batch of :meth:`Database.call_grouped` for one ``work``."""
 
     MAX_BATCH = 256  # bounds one transaction's length (and the IN lists of its queries)
+    # Under load the clients answered by one batch send their next requests while it is
+    # being drawn: wait up to this long for them to gather, instead of starting a batch of
+    # one that then makes the other 31 wait (batches alternated 1, 31, 1, 31 under 32 clients).
+    LINGER_SECONDS = 0.005
 
     def __init__(self, db: Database, work: Callable[[Database, list[Item]], Sequence[Result | BaseException]]) -> None:
         self.db = db
         self.work = work
         self.waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self.running = False
+        self.last_size = 1
 
     async def submit(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
@@ -283,6 +288,11 @@ class _Group(Generic[Item, Result]):
     async def _drain(self) -> None:
         try:
             while self.waiting:
+                waited = 0.0
+                while len(self.waiting) < self.last_size and waited < self.LINGER_SECONDS:
+                    await asyncio.sleep(0.001)
+                    waited += 0.001
+                self.last_size = min(len(self.waiting), self.MAX_BATCH)
                 batch, self.waiting = self.waiting[: self.MAX_BATCH], self.waiting[self.MAX_BATCH :]
                 items = [item for item, _ in batch]
                 try:

@@ -155,9 +155,7 @@ def serve(
 
 
 def run_server(settings: object, *, host: str | None = None, port: int | None = None, worker: bool = False) -> None:
-    import uvicorn
-
-    from doorstep.api.app import create_app
+    from doorstep.api.app import create_app, serve
     from doorstep.config import Settings
 
     assert isinstance(settings, Settings)
@@ -168,7 +166,7 @@ def run_server(settings: object, *, host: str | None = None, port: int | None = 
     with_worker = " with its jobs worker" if worker else ""
     console.print(f"Doorstep is serving{with_worker} on [bold]http://{host}:{port}/[/]  (Ctrl+C to stop)",
                   highlight=False)
-    uvicorn.run(create_app(settings, worker=worker), host=host, port=port, log_level="warning")
+    serve(create_app(settings, worker=worker), host=host, port=port)
 
 
 @cli_errors
