@@ -100,8 +100,13 @@ def key_of(duration: float) -> int:
             return 1
         if duration > HUGE:
             return TOP
-        i = _left(duration)
-        return i + 1 if _edge(i) == duration else i + 2
+        # _left inlined (it runs for every event written): the scaled mantissa is a whole
+        # number exactly when the duration is an edge, which belongs to the bin below.
+        mantissa, exponent = math.frexp(duration)
+        scaled = mantissa * (2 * SUB)
+        whole = int(scaled)
+        i = (exponent - 1 - LOW_EXP) * SUB + whole - SUB
+        return i + 1 if scaled == whole else i + 2
     if duration == 0:
         return 0
     magnitude = -duration
@@ -240,22 +245,12 @@ class Cell:
     late: int = 0
     bins: dict[int, int] = field(default_factory=dict)
 
-    def add(self, duration: float | None, target: float | None, sign: int = 1) -> None:
-        self.completions += sign
-        if duration is None:
-            return
-        self.timed += sign
-        if target is not None and duration > target:
-            self.late += sign
-        key = key_of(duration)
-        self.bins[key] = self.bins.get(key, 0) + sign
-
-    def merge(self, other: Cell) -> None:
-        self.completions += other.completions
-        self.timed += other.timed
-        self.late += other.late
+    def merge(self, other: Cell, sign: int = 1) -> None:
+        self.completions += sign * other.completions
+        self.timed += sign * other.timed
+        self.late += sign * other.late
         for key, n in other.bins.items():
-            self.bins[key] = self.bins.get(key, 0) + n
+            self.bins[key] = self.bins.get(key, 0) + sign * n
 
     @property
     def empty(self) -> bool:
@@ -276,6 +271,7 @@ class LocalDays:
     def __init__(self, timezone: str) -> None:
         self.tz = zone(timezone)
         self._starts: dict[dt.date, dt.datetime] = {}
+        self._last: tuple[dt.datetime, dt.datetime, dt.date] | None = None  # the day found last
 
     def start(self, day: dt.date) -> dt.datetime:
         found = self._starts.get(day)
@@ -287,13 +283,17 @@ class LocalDays:
         return found
 
     def of(self, instant: dt.datetime) -> dt.date:
+        last = self._last
+        if last is not None and last[0] <= instant < last[1]:  # a batch's events share a few days
+            return last[2]
         day = instant.astimezone(self.tz).date()
         # Where a clock goes back across midnight the local date steps back for an hour;
         # keep days contiguous so that they agree with start().
         if instant < self.start(day):
-            return day - dt.timedelta(days=1)
-        if instant >= self.start(day + dt.timedelta(days=1)):
-            return day + dt.timedelta(days=1)
+            day -= dt.timedelta(days=1)
+        elif instant >= self.start(day + dt.timedelta(days=1)):
+            day += dt.timedelta(days=1)
+        self._last = (self.start(day), self.start(day + dt.timedelta(days=1)), day)
         return day
 
 
@@ -463,14 +463,18 @@ def record_changes(
         return 0
     targets = _workspace_stages(session, workspace_id)
     days = LocalDays(timezone)
-    deltas: dict[tuple[int, dt.date], Cell] = {}
+    gained: dict[tuple[int, dt.date], list[float | None]] = {}
+    lost: dict[tuple[int, dt.date], list[float | None]] = {}
     for change in changes:
-        target = targets.get(change.stage_id)
-        for moment, sign in ((change.old, -1), (change.new, 1)):
-            if moment is None:
-                continue
-            key = (change.stage_id, days.of(moment[0]))
-            deltas.setdefault(key, Cell()).add(moment[1], target, sign)
+        if change.old is not None:
+            lost.setdefault((change.stage_id, days.of(change.old[0])), []).append(change.old[1])
+        if change.new is not None:
+            gained.setdefault((change.stage_id, days.of(change.new[0])), []).append(change.new[1])
+    deltas: dict[tuple[int, dt.date], Cell] = {}
+    for key in gained.keys() | lost.keys():
+        cell = cell_of(gained.get(key, []), targets.get(key[0]))
+        cell.merge(cell_of(lost.get(key, []), targets.get(key[0])), sign=-1)
+        deltas[key] = cell
     keys = sorted(k for k, cell in deltas.items() if not cell.empty)
     if not keys:
         return 0
