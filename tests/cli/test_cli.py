@@ -1,4 +1,5 @@
-"""The `doorstep` command as a user runs it: a real process on a real database."""
+"""The `doorstep` command as a user runs it, on a real database: in this process through the
+real Typer app (run_cli), and in a real process where the process itself is under test."""
 
 import json
 import os
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import CliRun, run_cli
 
 DOORSTEP = [sys.executable, "-m", "doorstep.cli.main"]
 
@@ -23,12 +25,17 @@ O3,8,不凉，挺好,,2026-03-01T19:00:00
 """
 
 
-def doorstep(*args: str, db: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
-    proc = subprocess.run([*DOORSTEP, *args, "--db", db], capture_output=True, text=True, env=env, timeout=120)
+def doorstep(*args: str, db: str, check: bool = True) -> CliRun:
+    proc = run_cli(*args, "--db", db)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
+
+
+def process(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    """A real `doorstep` process: exit codes and standard error as a shell sees them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
+    return subprocess.run([*DOORSTEP, *args, "--db", db], capture_output=True, text=True, env=env, timeout=120)
 
 
 @pytest.fixture
@@ -87,7 +94,7 @@ def test_init_import_report_and_reimport(database_url: str, files) -> None:
 def test_bad_file_names_line_and_field_and_exits_nonzero(database_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("external_id,customer_id,delivered_at\nA,c,2026-03-01\nB,,2026-03-01\nC,c,31/02/2026\n")
-    proc = doorstep("import", "deliveries", str(bad), db=database_url, check=False)
+    proc = process("import", "deliveries", str(bad), db=database_url)
     assert proc.returncode == 2
     assert "line 3, field 'customer_id': is required" in proc.stderr
     assert "line 4, field 'delivered_at'" in proc.stderr
@@ -107,7 +114,7 @@ def test_gb18030_file_needs_its_encoding(database_url: str, tmp_path: Path) -> N
 
 
 def test_unknown_workspace_and_global_options_anywhere(database_url: str) -> None:
-    proc = doorstep("nps", "--json", "--workspace", "nope", db=database_url, check=False)
+    proc = process("nps", "--json", "--workspace", "nope", db=database_url)
     assert proc.returncode == 3 and "workspace 'nope' does not exist" in proc.stderr
 
 

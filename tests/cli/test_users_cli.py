@@ -1,22 +1,17 @@
-"""`doorstep user add|list|role|deactivate` and `doorstep key create|revoke`, as a person runs them."""
+"""`doorstep user add|list|role|deactivate` and `doorstep key create|revoke`, as a person runs them
+(through the real Typer app in this process: tests/cli/test_cli.py has the real processes)."""
 
 import json
-import os
-import subprocess
-import sys
 
 from sqlalchemy import select
+from tests.conftest import CliRun, run_cli
 
 from doorstep.accounts.models import AuditEntry, User
 from doorstep.db import Database
 
-DOORSTEP = [sys.executable, "-m", "doorstep.cli.main"]
 
-
-def doorstep(*args: str, db: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_")}
-    proc = subprocess.run([*DOORSTEP, *args, "--db", db], capture_output=True, text=True, env=env, timeout=120,
-                          input=stdin)
+def doorstep(*args: str, db: str, stdin: str | None = None, check: bool = True) -> CliRun:
+    proc = run_cli(*args, "--db", db, stdin=stdin)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
