@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
+from PIL import Image
 from tests.conftest import login, make_workspace
-from tests.frontline.helpers import NOT_PHOTOS, add_journey, image
+from tests.frontline.helpers import NOT_PHOTOS, add_journey, image, photo_with_exif, png_declaring
 
 from doorstep.accounts import sessions as login_sessions
 
@@ -87,7 +91,9 @@ def test_a_photo_is_served_as_the_image_it_is_and_nothing_else(client, database,
     assert sent.status_code == 201, sent.text
     assert sent.json()["content_type"] == "image/png"
     got = client.get(sent.json()["url"])
-    assert got.status_code == 200 and got.content == image("PNG")
+    assert got.status_code == 200 and got.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (len(got.content), hashlib.sha256(got.content).hexdigest()) == (sent.json()["size"], sent.json()["sha256"])
+    assert got.headers["etag"] == f'"{sent.json()["sha256"]}"'
     assert got.headers["content-type"] == "image/png"
     assert got.headers["x-content-type-options"] == "nosniff"
     assert got.headers["content-security-policy"] == "default-src 'none'; sandbox"
@@ -95,6 +101,35 @@ def test_a_photo_is_served_as_the_image_it_is_and_nothing_else(client, database,
     assert client.get(f"{sent.json()['url'][:-1]}999").status_code == 404
     listed = client.get(f"/api/v1/notes/{note_id}").json()["photos"]
     assert [p["id"] for p in listed] == [sent.json()["id"]]
+
+
+def test_a_photo_comes_back_without_its_gps_upright(client, database, workspace) -> None:
+    login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Left at the door as asked"}).json()["id"]
+    sent_bytes = photo_with_exif((40, 20), orientation=6)
+    assert Image.open(io.BytesIO(sent_bytes)).getexif().get_ifd(0x8825)[1] == "N"  # GPSLatitudeRef
+    sent = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("IMG_0042.jpg", sent_bytes, "image/jpeg")})
+    assert sent.status_code == 201, sent.text
+    got = client.get(sent.json()["url"])
+    served = Image.open(io.BytesIO(got.content))
+    assert (got.headers["content-type"], served.format, served.size) == ("image/jpeg", "JPEG", (20, 40))
+    assert dict(served.getexif()) == {} and served.getexif().get_ifd(0x8825) == {}
+    assert b"Exif" not in got.content and b"PhoneMaker" not in got.content and b"SERIAL-0042" not in got.content
+    assert (len(got.content), hashlib.sha256(got.content).hexdigest()) == (sent.json()["size"], sent.json()["sha256"])
+
+
+def test_a_broken_photo_or_a_bomb_is_refused_with_what_is_wrong(client, database, workspace) -> None:
+    login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Box crushed at the hub"}).json()["id"]
+    whole = image("JPEG", (64, 48))
+    cut = client.post(f"/api/v1/notes/{note_id}/photos", files={"photo": ("p.jpg", whole[:-40], "image/jpeg")})
+    assert cut.status_code == 422
+    assert "its first bytes say JPEG, but it does not decode" in cut.json()["error"]["message"]
+    bomb = client.post(f"/api/v1/notes/{note_id}/photos",
+                       files={"photo": ("p.png", png_declaring(10_000, 6_000), "image/png")})
+    assert bomb.status_code == 422
+    assert "the photo is too large in pixels (10000 × 6000; at most 50 megapixels)" in bomb.json()["error"]["message"]
+    assert client.get(f"/api/v1/notes/{note_id}").json()["photos"] == []
 
 
 def test_pages_scripts_and_gifs_are_refused_whatever_they_are_called(client, database, workspace) -> None:

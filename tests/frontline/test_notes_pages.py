@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import func, select
 from tests.conftest import login
-from tests.frontline.helpers import NOT_PHOTOS, add_journey, image
+from tests.frontline.helpers import NOT_PHOTOS, add_journey, image, png_declaring
 
 from doorstep.accounts import sessions as login_sessions
 from doorstep.frontline.models import FrontlineNote, NotePhoto
@@ -72,6 +72,13 @@ def test_a_refused_photo_keeps_what_was_typed_and_stores_nothing(client, databas
     zh = _post(client, "/notes", rider, {"text": "电梯坏了", "lang": "zh"},
                files={"photo": ("photo.jpg", NOT_PHOTOS["GIF"], "image/jpeg")})
     assert "照片必须是 JPEG、PNG 或 WebP 格式" in zh.text
+    broken = _post(client, "/notes", rider, {"text": "电梯坏了", "lang": "zh"},
+                   files={"photo": ("photo.jpg", image("JPEG", (64, 48))[:300], "image/jpeg")})
+    assert broken.status_code == 422 and "照片无法读取：文件已损坏或不完整" in broken.text
+    bomb = _post(client, "/notes", rider, {"text": "The lift is broken", "lang": "en"},
+                 files={"photo": ("photo.png", png_declaring(10_000, 6_000), "image/png")})
+    assert bomb.status_code == 422 and "too many pixels (at most 50 megapixels)" in bomb.text
+    assert ">The lift is broken</textarea>" in bomb.text
     unknown = _post(client, "/notes", rider, {"text": "电梯坏了", "delivery": "NO-SUCH", "lang": "zh"})
     assert unknown.status_code == 422 and "找不到这个订单号" in unknown.text
     empty = _post(client, "/notes", rider, {"text": "  ", "lang": "en"})

@@ -5,15 +5,24 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from tests.conftest import make_person, make_workspace
-from tests.frontline.helpers import NOT_PHOTOS, add_journey, image
+from tests.frontline.helpers import NOT_PHOTOS, add_journey, image, photo_with_exif, png_declaring
 
 from doorstep.accounts.services import get_workspace
 from doorstep.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.frontline import services as notes
 from doorstep.frontline.models import FrontlineNote, NotePhoto, NoteVote
-from doorstep.frontline.photos import CHUNK, PHOTO_LIMIT, PhotoRefused, PhotoTooLarge, read_photo, sniff
+from doorstep.frontline.photos import (
+    CHUNK,
+    PHOTO_LIMIT,
+    PhotoRefused,
+    PhotoTooLarge,
+    prepare_photo,
+    read_photo,
+    sniff,
+)
 
 
 def _note(database, clock, *, author: int | None, text: str = "Riders wait 20 minutes at the counter") -> int:
@@ -189,7 +198,12 @@ def test_photos_are_typed_by_their_bytes(database, workspace, clock) -> None:
     note_id = _note(database, clock, author=author)
     got = {kind: _attach(database, clock, note_id, image(kind), user=author) for kind in ("PNG", "JPEG", "WEBP")}
     assert {k: v[0] for k, v in got.items()} == {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-    assert got["PNG"][1:] == (len(image("PNG")), hashlib.sha256(image("PNG")).hexdigest())
+    with database.read() as s:
+        stored = {p.content_type: p.data for p in s.scalars(select(NotePhoto))}
+    for kind, (content_type, size, sha256) in got.items():
+        data = stored[content_type]  # size and SHA-256 are those of the bytes kept (re-encoded)
+        assert (size, sha256) == (len(data), hashlib.sha256(data).hexdigest()), kind
+        assert Image.open(io.BytesIO(data)).format == kind
 
 
 @pytest.mark.parametrize("kind", sorted(NOT_PHOTOS))
@@ -213,6 +227,47 @@ def test_a_20_mb_photo_is_refused_and_nothing_is_written(database, workspace, cl
     assert refused.value.http_status == 413 and refused.value.problem.field == "photo"
     assert "must be smaller than 20 MB" in str(refused.value)
     assert _count(database, NotePhoto) == 0
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG", "WEBP"])
+def test_a_photo_loses_its_metadata_and_stays_upright(kind: str) -> None:
+    sent = photo_with_exif((40, 20), orientation=6, kind=kind)  # 6: "turn 90° clockwise to show"
+    assert Image.open(io.BytesIO(sent)).getexif().get_ifd(0x8825)  # the GPS is there before
+    kept = prepare_photo(io.BytesIO(sent))
+    back = Image.open(io.BytesIO(kept.data))
+    assert (back.format, back.size) == (kind, (20, 40))  # rotated into the pixels
+    assert dict(back.getexif()) == {} and not {"exif", "xmp", "comment", "XML:com.adobe.xmp"} & set(back.info)
+    for secret in (b"GPS", b"PhoneMaker", b"SERIAL-0042", b"home of a customer", b"Exif"):
+        assert secret not in kept.data, secret
+    assert back.convert("RGB").getpixel((10, 20)) == pytest.approx((200, 80, 40), abs=6)
+
+
+def test_a_broken_photo_is_refused_and_nothing_is_written(database, workspace, clock) -> None:
+    author = make_person(database, "default", "frontline", handle="rider-a")
+    note_id = _note(database, clock, author=author)
+    whole = image("JPEG", (64, 48))
+    for broken in (whole[: len(whole) // 2], b"\xff\xd8\xff\xe0" + b"\0" * 200, image("PNG")[:40]):
+        with pytest.raises(PhotoRefused) as refused:
+            _attach(database, clock, note_id, broken, user=author)
+        assert refused.value.reason == "broken" and refused.value.problem.field == "photo"
+        assert "does not decode" in str(refused.value)
+    assert _count(database, NotePhoto) == 0
+
+
+def test_too_many_pixels_is_refused_before_decoding(database, workspace, clock) -> None:
+    author = make_person(database, "default", "frontline", handle="rider-a")
+    note_id = _note(database, clock, author=author)
+    # A 300-byte file that would decode to 7.5 GB (Pillow's own bound), and one past ours.
+    for bomb in (png_declaring(50_000, 50_000), png_declaring(10_000, 6_000)):
+        with pytest.raises(PhotoRefused) as refused:
+            _attach(database, clock, note_id, bomb, user=author)
+        assert refused.value.reason == "pixels" and "too large in pixels" in str(refused.value)
+    assert "(10000 × 6000; at most 50 megapixels)" in str(refused.value)
+    assert _count(database, NotePhoto) == 0
+    with pytest.raises(PhotoRefused) as small:  # the bound is a parameter
+        prepare_photo(io.BytesIO(image("PNG", (40, 30))), max_pixels=40 * 30 - 1)
+    assert "(40 × 30; at most 0.001199 megapixels)" in str(small.value)
+    assert prepare_photo(io.BytesIO(image("PNG", (40, 30))), max_pixels=40 * 30).size > 0
 
 
 def test_only_the_author_cs_or_an_admin_adds_photos_and_at_most_five(database, workspace, clock) -> None:

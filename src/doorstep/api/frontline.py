@@ -19,7 +19,7 @@ from doorstep.api.params import MAX_OFFSET, RowId
 from doorstep.api.responses import error
 from doorstep.errors import NotFound
 from doorstep.frontline import services as notes
-from doorstep.frontline.photos import ACCEPTED, LIMIT_TEXT, MAX_PHOTOS, photo_bytes
+from doorstep.frontline.photos import ACCEPTED, LIMIT_TEXT, MAX_PHOTOS, photo_bytes, prepare_photo
 from doorstep.frontline.schemas import NoteCreate, NoteList, NotePublic, NoteStatus, NoteStatusUpdate, PhotoPublic
 
 router = APIRouter(prefix="/api/v1", tags=["notes"])
@@ -36,8 +36,8 @@ PHOTO_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     411: error("A chunked upload without Content-Length: send the photo's length."),
     413: error(f"The photo (or the whole upload) is {LIMIT_TEXT} or more."),
-    422: {"description": f"Not a JPEG, PNG or WebP image (by its bytes), empty, or the note already holds "
-                          f"{MAX_PHOTOS}; or no photo part at all."},
+    422: {"description": f"Not a JPEG, PNG or WebP image (by its bytes), empty, does not decode, too large in "
+                          f"pixels, or the note already holds {MAX_PHOTOS}; or no photo part at all."},
 }
 PHOTO_CONTENT: dict[str, Any] = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in ACCEPTED}
 PHOTO_HEADERS = {
@@ -123,10 +123,15 @@ def post_photo(
                                                   f"WebP), never from its name. Under {LIMIT_TEXT}.")],
 ) -> PhotoPublic:
     """By the note's author, CS or an admin; at most 5 per note. The upload is read in
-    chunks and refused as soon as it passes the limit; nothing is stored unless all of it
-    is accepted."""
+    chunks and refused as soon as it passes the limit; it is then decoded and re-encoded
+    without its metadata (EXIF, GPS …), upright. `size` and `sha256` are those of the
+    stored image. Nothing is stored unless all of it is accepted."""
+    with db.read() as session:  # 404, 403, full: before a byte of the upload is read
+        notes.may_add_photo(session=session, workspace=caller.workspace, note_id=note_id, role=caller.role,
+                            user_id=caller.user_id)
+    prepared = prepare_photo(photo.file)  # decoding takes a moment: outside the write transaction
     with db.write() as session:
-        stored = notes.add_photo(session=session, workspace=caller.workspace, note_id=note_id, stream=photo.file,
+        stored = notes.add_photo(session=session, workspace=caller.workspace, note_id=note_id, stream=prepared,
                                  role=caller.role, user_id=caller.user_id, now=now)
         return PhotoPublic(id=stored.id, content_type=stored.content_type,
                            size=stored.size, sha256=stored.sha256, created_at=stored.created_at,
@@ -134,7 +139,8 @@ def post_photo(
 
 
 @router.get("/notes/{note_id}/photos/{photo_id}", response_class=Response,
-            responses={200: {"content": PHOTO_CONTENT, "description": "The image, as it was uploaded."},
+            responses={200: {"content": PHOTO_CONTENT,
+                             "description": "The image as stored: re-encoded, without its metadata."},
                        **NOT_FOUND},
             summary="A note's photo, with its sniffed type; never run as a page")
 def get_photo(note_id: RowId, photo_id: RowId, caller: NoteReaderDep, db: DbDep) -> Response:

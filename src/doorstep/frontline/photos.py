@@ -4,7 +4,21 @@ A photo is accepted only when its first bytes say JPEG, PNG or WebP. The upload'
 name and declared type are never looked at: they are whatever the sender says, and a
 page or a script renamed ``photo.jpg`` must not come back as one. It is read in chunks
 up to the limit (never the whole upload into memory first) and refused as soon as it
-passes it. What is stored is the bytes, the sniffed type, the size and the SHA-256.
+passes it.
+
+Then it is decoded (with the one Pillow decoder its first bytes name) and encoded again in
+the same format: JPEG at quality 90, PNG, WebP at quality 90 (lossless stays lossless).
+That drops every piece of metadata a phone writes into a photo (EXIF with its GPS
+position, the phone's make and serial, XMP, comments, text chunks); only the colour
+profile is kept. The EXIF orientation is applied to the pixels first, so the picture
+stays upright without it. A file that does not decode is refused, and so is one larger
+than ``MAX_PIXELS`` (a "decompression bomb": a few kilobytes that decode to gigabytes)
+before its pixels are decoded. What is stored is the re-encoded bytes, the sniffed type,
+and their size and SHA-256.
+
+Decoding takes a fraction of a second for a phone photo, so the API and the page call
+:func:`prepare_photo` before they open the write transaction (on SQLite the one writer
+would wait for it otherwise) and hand the prepared photo to the service.
 
 Serving (doorstep.api.frontline) sends the sniffed type with ``nosniff`` and a CSP that
 forbids everything, so even a file that is an image and something else at once (a
@@ -15,8 +29,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
+from PIL import Image, ImageOps
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,16 +49,22 @@ LIMIT_TEXT = "20 MB"
 MAX_PHOTOS = 5  # per note: evidence, not an album (and a bound on what one note can store)
 CHUNK = 64 * 1024
 SNIFF_BYTES = 16
+# Width × height. 50 megapixels holds a 48 MP phone sensor's full-size photo (8064 × 6048);
+# decoded, that is ~150 MB of RGB, which is what one upload may cost us at most.
+MAX_PIXELS = 50_000_000
+JPEG_QUALITY = 90
 
 PhotoType = Literal["image/jpeg", "image/png", "image/webp"]
 ACCEPTED: tuple[PhotoType, ...] = ("image/jpeg", "image/png", "image/webp")
 
 
 class PhotoRefused(InvalidInput):
-    """A photo that is not kept: not JPEG/PNG/WebP, too large, empty, or one too many.
+    """A photo that is not kept: not JPEG/PNG/WebP, too large, empty, one too many, too many
+    pixels, or broken.
 
-    ``reason`` is "type", "size", "empty" or "count" (the pages word each in both
-    languages); ``looks_like`` names what a refused file seems to be, when we can tell.
+    ``reason`` is "type", "size", "empty", "count", "pixels" or "broken" (the pages word
+    each in both languages); ``looks_like`` names what a refused file seems to be, when we
+    can tell.
     """
 
     def __init__(self, message: str, *, reason: str, looks_like: str | None = None) -> None:
@@ -117,20 +141,104 @@ def read_photo(stream: BinaryIO, *, limit: int = PHOTO_LIMIT) -> tuple[PhotoType
     return kind, b"".join(parts)
 
 
-def attach_photo(
-    *, session: Session, note: FrontlineNote, stream: BinaryIO, now: dt.datetime | None = None
-) -> NotePhoto:
-    """Store a photo on ``note`` (the caller has checked the note is theirs to add to).
+_FORMATS: dict[PhotoType, str] = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+_NAMES: dict[PhotoType, str] = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
 
-    The count is checked before the upload is read; nothing is written unless the whole
-    photo is accepted.
+
+def too_many_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS) -> PhotoRefused:
+    return PhotoRefused(
+        f"the photo is too large in pixels ({width} × {height}; at most {max_pixels / 1_000_000:g} megapixels)",
+        reason="pixels")
+
+
+def strip_metadata(kind: PhotoType, data: bytes, *, max_pixels: int = MAX_PIXELS) -> bytes:
+    """``data`` decoded and encoded again as ``kind``, upright and without its metadata.
+
+    Refused (nothing kept) when it is larger than ``max_pixels`` — checked on the header,
+    before the pixels are decoded — or when it does not decode as the ``kind`` its first
+    bytes announce (cut short, corrupt, or only the magic bytes of one).
     """
+    name = _NAMES[kind]
+    try:
+        # Only the decoder of the sniffed type: a file is never handed to Pillow's other plugins.
+        with Image.open(io.BytesIO(data), formats=[_FORMATS[kind]]) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise too_many_pixels(width, height, max_pixels)
+            image.load()
+            with suppress(Exception):  # an unreadable EXIF block: the pixels stay as they are
+                ImageOps.exif_transpose(image, in_place=True)
+            return _encode(kind, image, lossless=kind == "image/webp" and data[12:16] == b"VP8L")
+    except PhotoRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own bound (past 2 × Image.MAX_IMAGE_PIXELS it refuses to open at all).
+        raise PhotoRefused(f"the photo is too large in pixels (at most {max_pixels / 1_000_000:g} megapixels)",
+                           reason="pixels") from None
+    except Exception:  # a malformed file makes Pillow's decoders raise all sorts of errors
+        raise PhotoRefused(f"the photo could not be read: its first bytes say {name}, but it does not decode as one "
+                           f"(cut short or damaged?)", reason="broken") from None
+
+
+def _encode(kind: PhotoType, image: Image.Image, *, lossless: bool) -> bytes:
+    # The colour profile is kept (without it a phone's wide-gamut photo looks dull); of the
+    # rest of image.info only a PNG's transparency is part of the picture. Everything else
+    # (exif, xmp, comment, dpi, text chunks) is left behind on purpose: nothing is passed on
+    # unless named here (JPEG's encoder would otherwise copy a comment from image.info).
+    kept = {k: image.info[k] for k in ("icc_profile", "transparency") if image.info.get(k) is not None}
+    image.info = {k: v for k, v in kept.items() if k == "transparency"}
+    options: dict[str, object] = {}
+    if "icc_profile" in kept:
+        options["icc_profile"] = kept["icc_profile"]
+    if kind == "image/jpeg":
+        options |= {"quality": JPEG_QUALITY}
+    elif kind == "image/webp":
+        options |= {"lossless": True} if lossless else {"quality": JPEG_QUALITY}
+    out = io.BytesIO()
+    image.save(out, _FORMATS[kind], **options)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo read, checked and cleaned, ready to store: what :func:`prepare_photo` returns."""
+
+    content_type: PhotoType
+    data: bytes
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def prepare_photo(stream: BinaryIO, *, limit: int = PHOTO_LIMIT, max_pixels: int = MAX_PIXELS) -> PreparedPhoto:
+    """Read (within ``limit`` bytes), type, decode and re-encode an upload; raises PhotoRefused."""
+    kind, data = read_photo(stream, limit=limit)
+    clean = strip_metadata(kind, data, max_pixels=max_pixels)
+    return PreparedPhoto(content_type=kind, data=clean, sha256=hashlib.sha256(clean).hexdigest())
+
+
+def check_room(*, session: Session, note: FrontlineNote) -> None:
+    """Refuse a photo to a note that holds ``MAX_PHOTOS`` already."""
     held = session.scalar(select(func.count()).select_from(NotePhoto).where(NotePhoto.note_id == note.id)) or 0
     if held >= MAX_PHOTOS:
         raise PhotoRefused(f"a note holds at most {MAX_PHOTOS} photos", reason="count")
-    kind, data = read_photo(stream)
-    photo = NotePhoto(note_id=note.id, content_type=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                      data=data, created_at=now or utcnow())
+
+
+def attach_photo(
+    *, session: Session, note: FrontlineNote, stream: BinaryIO | PreparedPhoto, now: dt.datetime | None = None
+) -> NotePhoto:
+    """Store a photo on ``note`` (the caller has checked the note is theirs to add to).
+
+    ``stream`` is the upload, or a photo :func:`prepare_photo` made of it already (what the
+    API and the page pass, to decode outside the write transaction). The count is checked
+    before an upload is read; nothing is written unless the whole photo is accepted.
+    """
+    check_room(session=session, note=note)
+    photo_in = stream if isinstance(stream, PreparedPhoto) else prepare_photo(stream)
+    photo = NotePhoto(note_id=note.id, content_type=photo_in.content_type, size=photo_in.size,
+                      sha256=photo_in.sha256, data=photo_in.data, created_at=now or utcnow())
     session.add(photo)
     session.flush()
     return photo

@@ -35,7 +35,7 @@ from doorstep.deliveries.models import Delivery, Journey, Stage
 from doorstep.deliveries.services import list_stages
 from doorstep.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.frontline.models import NOTE_STATUSES, FrontlineNote, NotePhoto, NoteVote
-from doorstep.frontline.photos import attach_photo
+from doorstep.frontline.photos import PreparedPhoto, attach_photo, check_room
 from doorstep.insight.services import analyzer_for
 
 MAX_TEXT = 2000
@@ -364,13 +364,24 @@ def change_status(
     return set_status(session=session, note=note, status=status, reply=reply, by_user_id=by_user_id, now=now)
 
 
-def add_photo(
-    *, session: Session, workspace: Workspace, note_id: int, stream: BinaryIO, role: str, user_id: int | None,
-    now: dt.datetime | None = None,
-) -> NotePhoto:
-    """A photo on a note: by its author, or by CS or an admin. Checked before a byte is read:
-    the note (404), who adds it (403), how many it holds; then the photo itself."""
+def may_add_photo(
+    *, session: Session, workspace: Workspace, note_id: int, role: str, user_id: int | None
+) -> FrontlineNote:
+    """The note, if this person may add a photo to it now: the note (404), who adds it (403),
+    how many it holds (422). The API and the page ask this before they read the upload."""
     note = get_note(session=session, workspace=workspace, note_id=note_id)
     if role not in WRITERS or (role not in RESPONDERS and (user_id is None or note.author_id != user_id)):
         raise Forbidden("only the note's author, CS or an admin may add a photo to it")
+    check_room(session=session, note=note)
+    return note
+
+
+def add_photo(
+    *, session: Session, workspace: Workspace, note_id: int, stream: BinaryIO | PreparedPhoto, role: str,
+    user_id: int | None, now: dt.datetime | None = None,
+) -> NotePhoto:
+    """A photo on a note: by its author, or by CS or an admin. Checked before a byte is read:
+    the note (404), who adds it (403), how many it holds; then the photo itself (``stream``
+    is the upload, or the photo doorstep.frontline.photos.prepare_photo made of it)."""
+    note = may_add_photo(session=session, workspace=workspace, note_id=note_id, role=role, user_id=user_id)
     return attach_photo(session=session, note=note, stream=stream, now=now)

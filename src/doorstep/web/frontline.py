@@ -23,7 +23,7 @@ from doorstep.api.deps import Caller, DbDep, NowDep
 from doorstep.errors import Conflict, DoorstepError, InvalidInput, NotFound
 from doorstep.frontline import services as notes
 from doorstep.frontline.models import NOTE_STATUSES
-from doorstep.frontline.photos import LIMIT_TEXT, MAX_PHOTOS, PhotoRefused
+from doorstep.frontline.photos import LIMIT_TEXT, MAX_PHOTOS, MAX_PIXELS, PhotoRefused, PreparedPhoto, prepare_photo
 from doorstep.insight.services import workspace_taxonomy
 from doorstep.web.guards import require_form, require_page, safe_next
 from doorstep.web.i18n import negotiate, t, url_code
@@ -51,6 +51,11 @@ def _problem(lang: str, exc: DoorstepError, *, typed: str = "") -> str:
             return t(lang, "notes.error_photo_count", count=MAX_PHOTOS)
         if exc.reason == "empty":
             return t(lang, "notes.error_photo_empty")
+        if exc.reason == "pixels":
+            return t(lang, "notes.error_photo_pixels", megapixels=f"{MAX_PIXELS / 1_000_000:g}",
+                     wan=f"{MAX_PIXELS / 10_000:g}")
+        if exc.reason == "broken":
+            return t(lang, "notes.error_photo_broken")
         if exc.looks_like:
             return t(lang, "notes.error_photo_seen", kind=exc.looks_like)
         return t(lang, "notes.error_photo_type")
@@ -140,13 +145,16 @@ def file_note(
     """One note and its photo in one unit of work: a refused photo leaves no note behind."""
     picked = photo if photo is not None and (photo.filename or photo.size) else None
     try:
+        # Decoded and cleaned before the write transaction (it takes a moment); a refused
+        # photo still leaves no note behind, since the note is not written yet.
+        prepared: PreparedPhoto | None = None if picked is None else prepare_photo(picked.file)
         with db.write() as session:
             workspace = session.get_one(Workspace, caller.workspace.id)
             note = notes.create_note(session=session, workspace=workspace, text=text, stage_key=stage or None,
                                      delivery_external_id=delivery.strip() or None, author_id=caller.user_id,
                                      now=now)
-            if picked is not None:
-                notes.add_photo(session=session, workspace=workspace, note_id=note.id, stream=picked.file,
+            if prepared is not None:
+                notes.add_photo(session=session, workspace=workspace, note_id=note.id, stream=prepared,
                                 role=caller.role, user_id=caller.user_id, now=now)
             note_id = note.id
     except (InvalidInput, NotFound) as exc:

@@ -935,6 +935,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The photo is empty. Nothing was saved.",
         "zh-CN": "照片是空的。本次没有保存任何内容。",
     },
+    "notes.error_photo_pixels": {
+        "en": "The photo has too many pixels (at most {megapixels} megapixels): take it at a lower resolution. "
+              "Nothing was saved.",
+        "zh-CN": "照片像素太多（最多 {wan} 万像素），请用较低的分辨率拍摄。本次没有保存任何内容。",
+    },
+    "notes.error_photo_broken": {
+        "en": "The photo could not be read: the file is damaged or cut short. Please take it again. Nothing was saved.",
+        "zh-CN": "照片无法读取：文件已损坏或不完整，请重新拍摄。本次没有保存任何内容。",
+    },
     "notes.error_photo_count": {
         "en": "A note holds at most {count} photos.",
         "zh-CN": "每条反馈最多 {count} 张照片。",
