@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from doorstep.api.responses import ErrorResponse
 from doorstep.config import Settings
 from doorstep.db import Database, utcnow
 from doorstep.errors import DoorstepError, ImportFailed
+from doorstep.insight.services import warm_up
 from doorstep.migrations import upgrade
 
 
@@ -58,6 +60,9 @@ def create_app(
         if runner is not None:
             runner.start()
         _app.state.worker = runner
+        # Off the event loop and without holding up the start: the first comments analysed
+        # would otherwise wait ~2 s for the dictionary and model (the first batch's p99).
+        threading.Thread(target=warm_up, name="doorstep-warm-up", daemon=True).start()
         yield
         if runner is not None:
             runner.stop()

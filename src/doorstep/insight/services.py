@@ -124,6 +124,13 @@ def analyzer_for(workspace: Workspace, stage_keys: Sequence[str]) -> Analyzer:
     return _analyzer(json.dumps(workspace.taxonomy, sort_keys=True, ensure_ascii=False), tuple(stage_keys))
 
 
+def warm_up() -> None:
+    """Load what the first comment would otherwise wait for (the Chinese dictionary, the
+    sentiment model, the default taxonomy's matcher): about two seconds, once per process.
+    A server does it at start, so its first customers do not pay for it."""
+    _analyzer(json.dumps(None), ()).analyze_many(["送得太慢了，饭都凉了", "Great, fast delivery"])
+
+
 @dataclass
 class AnalysisResult:
     analysed: int = 0  # answers looked at
