@@ -36,9 +36,11 @@ def test_a_rider_files_a_note_with_a_photo_and_sees_the_answer(client, database,
     filed = _post(client, "/notes", rider, {"text": TEXT, "stage": "delivered", "delivery": "", "lang": "zh"},
                   files={"photo": ("IMG_0001.jpg", image("JPEG"), "image/jpeg")})
     assert filed.status_code == 303
-    assert filed.headers["location"].startswith("/notes?lang=zh&filed=")
+    [filed_id] = re.fullmatch(r"/notes\?lang=zh#note-(\d+)", filed.headers["location"]).groups()  # type: ignore[union-attr]
     listed = client.get(filed.headers["location"])
-    assert "已提交，谢谢！" in listed.text
+    assert "已提交，谢谢！" in listed.text and f'id="note-{filed_id}"' in listed.text
+    again = client.get(filed.headers["location"])  # a reload: the list, without the notice
+    assert again.status_code == 200 and "已提交，谢谢！" not in again.text and f'id="note-{filed_id}"' in again.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listed.text and "<script>alert(1)" not in listed.text
     [photo_url] = re.findall(r'<img class="note-photo-img" src="([^"]+)"', listed.text)
     assert client.get(photo_url).headers["content-type"] == "image/jpeg"
@@ -93,6 +95,27 @@ def test_a_photo_too_large_for_the_form_gets_a_page_that_says_so(client, databas
     assert refused.status_code == 413 and refused.headers["content-type"].startswith("text/html")
     assert "照片太大了，必须小于 20 MB" in refused.text and "The photo is too large" in refused.text
     assert _count(database, FrontlineNote) == 0
+
+
+def test_the_filed_notice_is_only_for_the_author_of_that_note(client, database, workspace) -> None:
+    rider = login(client, database, workspace, "frontline", handle="rider-wang")
+    filed = _post(client, "/notes", rider, {"text": "Gate 3 is locked after 22:00", "lang": "en"})
+    assert filed.status_code == 303 and "filed" not in filed.headers["location"]
+    assert "Max-Age=120" in filed.headers["set-cookie"] and "Path=/notes" in filed.headers["set-cookie"]
+    note_id = filed.headers["location"].rsplit("-", 1)[1]
+    shown = client.get("/notes?lang=en")
+    assert "Thank you: your note is in." in shown.text
+    assert 'doorstep_note_filed=""' in shown.headers["set-cookie"]  # cleared by the page that said it
+    assert "Thank you" not in client.get("/notes?lang=en").text
+    assert "Thank you" not in client.get(f"/notes?lang=en&filed={note_id}").text  # the old flag says nothing
+    client.cookies.set("doorstep_note_filed", note_id, path="/notes")  # as a lost redirect would leave it
+    assert "Thank you: your note is in." in client.get("/notes?lang=en").text
+    # Someone else's note id (a phone handed over, a made-up cookie) says nothing either.
+    login(client, database, workspace, "frontline", handle="rider-li")
+    for hint in (note_id, "999999", "x"):
+        client.cookies.set("doorstep_note_filed", hint, path="/notes")
+        page = client.get("/notes?lang=en")
+        assert page.status_code == 200 and "Thank you" not in page.text, hint
 
 
 def test_who_sees_which_controls(client, database, workspace) -> None:

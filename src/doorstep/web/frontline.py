@@ -3,8 +3,11 @@
 Frontline people, CS and admins write notes (text, stage, delivery reference, a photo
 from the camera) and +1 them; CS and admins answer them (heard, acting, done, with a
 reply the author sees); execs read. Plain HTML forms with the session's CSRF token and
-Post/Redirect/Get; no JavaScript. Every user text reaches the page through Jinja's
-autoescape; photos are shown from the API route, which serves them as images only.
+Post/Redirect/Get; no JavaScript. "Your note is in" is said once: the POST leaves the
+filed note's id in a short-lived cookie, the list it redirects to shows the notice and
+clears the cookie, so a reload (or the bookmarked address) shows the list without it.
+Every user text reaches the page through Jinja's autoescape; photos are shown from the
+API route, which serves them as images only.
 
 A refused note comes back with what was typed (not the photo: a browser cannot be handed
 a file back) and the reason in the reader's language; nothing of it was stored.
@@ -19,10 +22,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from doorstep.accounts.models import Workspace
-from doorstep.api.deps import Caller, DbDep, NowDep
+from doorstep.api.deps import Caller, DbDep, NowDep, SettingsDep
+from doorstep.config import Settings
 from doorstep.errors import Conflict, DoorstepError, InvalidInput, NotFound
 from doorstep.frontline import services as notes
-from doorstep.frontline.models import NOTE_STATUSES
+from doorstep.frontline.models import NOTE_STATUSES, FrontlineNote
 from doorstep.frontline.photos import LIMIT_TEXT, MAX_PHOTOS, MAX_PIXELS, PhotoRefused, PreparedPhoto, prepare_photo
 from doorstep.insight.services import workspace_taxonomy
 from doorstep.web.guards import require_form, require_page, safe_next
@@ -33,6 +37,8 @@ from doorstep.web.pages import _render as render
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 30
+FILED_COOKIE = "doorstep_note_filed"  # the id of the note just filed, until the list has said so once
+FILED_SECONDS = 120  # the redirect follows at once; a cookie left by a lost redirect must not linger
 NoteReader = Annotated[Caller, Depends(require_page("cs", "frontline", "exec"))]
 NoteWriter = Annotated[Caller, Depends(require_form("cs", "frontline"))]
 NoteResponder = Annotated[Caller, Depends(require_form("cs"))]
@@ -117,13 +123,32 @@ def _page(
 
 @router.get("/notes", response_class=HTMLResponse)
 def notes_page(
-    request: Request, db: DbDep, caller: NoteReader, status: str | None = None, mine: str | None = None,
-    stage: str | None = None, page: int = 1, lang: str | None = None, filed: str | None = None,
+    request: Request, db: DbDep, caller: NoteReader, settings: SettingsDep, status: str | None = None,
+    mine: str | None = None, stage: str | None = None, page: int = 1, lang: str | None = None,
 ) -> HTMLResponse:
     """The form (for those who write notes) and the workspace's notes, newest first."""
-    notice = "filed" if filed else None
-    return _page(request, db, caller, lang=lang, filters=_filters(status, mine, stage[:64] if stage else None),
-                 page=max(1, min(page, 100_000)), notice=notice)
+    filed = request.cookies.get(FILED_COOKIE)
+    notice = "filed" if filed is not None and _filed_by(db, caller, filed) else None
+    response = _page(request, db, caller, lang=lang, filters=_filters(status, mine, stage[:64] if stage else None),
+                     page=max(1, min(page, 100_000)), notice=notice)
+    if filed is not None:  # said once (or not at all, when it was not this person's note): gone
+        response.delete_cookie(FILED_COOKIE, path="/notes", httponly=True, samesite="lax",
+                               secure=_secure(request, settings))
+    return response
+
+
+def _filed_by(db: Any, caller: Caller, filed: str) -> bool:
+    # The cookie is only a hint: the notice is shown when it names a note this person filed
+    # in this workspace (not someone else's left on a shared phone, not a made-up id).
+    if not filed.isdigit() or len(filed) > 18 or caller.user_id is None:
+        return False
+    with db.read() as session:
+        note = session.get(FrontlineNote, int(filed))
+        return note is not None and note.workspace_id == caller.workspace.id and note.author_id == caller.user_id
+
+
+def _secure(request: Request, settings: Settings) -> bool:
+    return request.url.scheme == "https" or settings.base_url.startswith("https://")
 
 
 def _back(back: str | None, lang: str | None, anchor: str = "") -> Response:
@@ -135,7 +160,7 @@ def _back(back: str | None, lang: str | None, anchor: str = "") -> Response:
 
 @router.post("/notes", response_class=HTMLResponse)
 def file_note(
-    request: Request, db: DbDep, now: NowDep, caller: NoteWriter,
+    request: Request, db: DbDep, now: NowDep, caller: NoteWriter, settings: SettingsDep,
     text: Annotated[str, Form(max_length=notes.MAX_TEXT * 4)] = "",
     stage: Annotated[str, Form(max_length=200)] = "",
     delivery: Annotated[str, Form(max_length=200)] = "",
@@ -163,8 +188,13 @@ def file_note(
                      form={"text": text, "stage": stage, "delivery": delivery},
                      error=_problem(chosen, exc, typed=text),
                      code=exc.http_status)
-    params = {k: v for k, v in {"lang": lang, "filed": str(note_id)}.items() if v}
-    return RedirectResponse(f"/notes?{urlencode(params)}#note-{note_id}", status_code=303)
+    # Post/Redirect/Get: the list, at the new note; the notice rides in a cookie the list
+    # clears, so reloading the list neither posts again nor says "thank you" again.
+    target = "/notes" + (f"?{urlencode({'lang': lang})}" if lang else "")
+    response = RedirectResponse(f"{target}#note-{note_id}", status_code=303)
+    response.set_cookie(FILED_COOKIE, str(note_id), max_age=FILED_SECONDS, path="/notes", httponly=True,
+                        samesite="lax", secure=_secure(request, settings))
+    return response
 
 
 @router.post("/notes/{note_id}/votes", response_class=HTMLResponse)
