@@ -352,12 +352,19 @@ def read_cells(connection: Connection | Session, stage_id: int, period: Period) 
 
 
 def raw_durations(
-    connection: Connection | Session, stage_id: int, start: dt.datetime | None, end: dt.datetime | None
+    connection: Connection | Session,
+    stage_id: int,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    *,
+    timed_only: bool = False,
 ) -> list[float | None]:
     """Every event's duration (None: untimed) of a stage in [start, end), on the
-    (stage_id, completed_at, duration_minutes) index."""
+    (stage_id, completed_at, duration_minutes) index; only the timed ones with ``timed_only``."""
     e = table_of(StageEvent)
     where = [e.c.stage_id == stage_id]
+    if timed_only:
+        where.append(e.c.duration_minutes.is_not(None))
     if start is not None:
         where.append(e.c.completed_at >= start)
     if end is not None:

@@ -189,8 +189,11 @@ def _stage_read(
             return StageOps(stage, n, timed, 0, None, None)
         if target is None:
             late = daily.late_above(total, baseline)
-        if timed <= SAMPLE_TARGET:  # few enough to read: exact
-            values = sorted(v for v in daily.raw_durations(connection, stage.id, since, until) if v is not None)
+        if timed == 0:
+            median = p90 = None
+        elif timed <= SAMPLE_TARGET:  # few enough to read: exact
+            durations = daily.raw_durations(connection, stage.id, since, until, timed_only=True)
+            values = sorted(v for v in durations if v is not None)
             median, p90 = quantile(values, 0.5), quantile(values, 0.9)
         else:
             median, p90 = daily.dense_quantiles(total, (0.5, 0.9))
