@@ -351,6 +351,13 @@ def read_cells(connection: Connection | Session, stage_id: int, period: Period) 
     )
 
 
+_RAW_SQL = (
+    "SELECT duration_minutes FROM stage_events WHERE stage_id = ? AND completed_at >= ? AND completed_at < ?"
+)
+_EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # open bounds (Doorstep accepts the years 1900–2999)
+_LATEST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
 def raw_durations(
     connection: Connection | Session,
     stage_id: int,
@@ -360,16 +367,27 @@ def raw_durations(
     timed_only: bool = False,
 ) -> list[float | None]:
     """Every event's duration (None: untimed) of a stage in [start, end), on the
-    (stage_id, completed_at, duration_minutes) index; only the timed ones with ``timed_only``."""
-    e = table_of(StageEvent)
-    where = [e.c.stage_id == stage_id]
-    if timed_only:
-        where.append(e.c.duration_minutes.is_not(None))
-    if start is not None:
-        where.append(e.c.completed_at >= start)
-    if end is not None:
-        where.append(e.c.completed_at < end)
-    return list(connection.scalars(select(e.c.duration_minutes).where(*where)))
+    (stage_id, completed_at, duration_minutes) index; only the timed ones with ``timed_only``.
+
+    On the driver's own cursor: a rebuild reads every event, a period cut mid-day a day of
+    them, and SQLAlchemy's rows cost ~1 µs each. The bounds go through the column's own bind
+    processor, so the events selected are those a SQLAlchemy query would select.
+    """
+    if isinstance(connection, Session):
+        connection = connection.connection()  # (begins the session's transaction if need be)
+    dialect = connection.dialect
+    to_driver: Callable[[Any], Any] = (
+        table_of(StageEvent).c.completed_at.type.bind_processor(dialect) or (lambda value: value)
+    )
+    sql = _RAW_SQL + (" AND duration_minutes IS NOT NULL" if timed_only else "")
+    if dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, (stage_id, to_driver(start or _EARLIEST), to_driver(end or _LATEST)))
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def raw_cell(
@@ -387,31 +405,6 @@ def cell_of(durations: Sequence[float | None], target: float | None) -> Cell:
     # In bulk (Counter counts in C): a rebuild reads every event of the workspace.
     late = 0 if target is None else sum(1 for d in timed if d > target)
     return Cell(len(durations), len(timed), late, dict(Counter(map(key_of, timed))))
-
-
-_BULK_SQL = {
-    "qmark": "SELECT duration_minutes FROM stage_events WHERE stage_id = ? AND completed_at >= ? AND completed_at < ?",
-    "pyformat": "SELECT duration_minutes FROM stage_events"
-    " WHERE stage_id = %s AND completed_at >= %s AND completed_at < %s",
-}
-_BULK_SQL["format"] = _BULK_SQL["pyformat"]
-
-
-def _bulk_durations(session: Session) -> Callable[[int, dt.datetime, dt.datetime], list[float | None]]:
-    """:func:`raw_durations` for a rebuild, which reads every event: on the driver's own
-    cursor (SQLAlchemy's rows cost ~1 µs each), with the bounds converted exactly as
-    SQLAlchemy binds them, so both paths select the same events."""
-    connection = session.connection()
-    e = table_of(StageEvent)
-    to_driver: Callable[[Any], Any] = e.c.completed_at.type.bind_processor(connection.dialect) or (lambda v: v)
-    sql = _BULK_SQL[connection.dialect.paramstyle]
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-
-    def read(stage_id: int, start: dt.datetime, end: dt.datetime) -> list[float | None]:
-        cursor.execute(sql, (stage_id, to_driver(start), to_driver(end)))
-        return [row[0] for row in cursor.fetchall()]
-
-    return read
 
 
 def has_cells(connection: Connection | Session, stage_id: int) -> bool:
@@ -577,7 +570,6 @@ def computed_cells(
     days = LocalDays(timezone)
     e = table_of(StageEvent)
     cells: dict[tuple[int, dt.date], dict[str, Any]] = {}
-    durations = _bulk_durations(session)
     for stage_id, target in sorted(wanted.items()):
         first, last = session.execute(
             select(func.min(e.c.completed_at), func.max(e.c.completed_at)).where(e.c.stage_id == stage_id)
@@ -587,7 +579,7 @@ def computed_cells(
         day, last_day = days.of(first), days.of(last)
         while day <= last_day:
             following = day + dt.timedelta(days=1)
-            cell = cell_of(durations(stage_id, days.start(day), days.start(following)), target)
+            cell = raw_cell(session, stage_id, days.start(day), days.start(following), target)
             if cell.completions:
                 cells[(stage_id, day)] = _row(workspace_id, stage_id, day, cell, target)
             day = following
