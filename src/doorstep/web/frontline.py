@@ -58,8 +58,7 @@ def _problem(lang: str, exc: DoorstepError, *, typed: str = "") -> str:
         if exc.reason == "empty":
             return t(lang, "notes.error_photo_empty")
         if exc.reason == "pixels":
-            return t(lang, "notes.error_photo_pixels", megapixels=f"{MAX_PIXELS / 1_000_000:g}",
-                     wan=f"{MAX_PIXELS / 10_000:g}")
+            return t(lang, "notes.error_photo_pixels", megapixels=f"{MAX_PIXELS / 1_000_000:g}")
         if exc.reason == "broken":
             return t(lang, "notes.error_photo_broken")
         if exc.looks_like:

@@ -938,7 +938,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notes.error_photo_pixels": {
         "en": "The photo has too many pixels (at most {megapixels} megapixels): take it at a lower resolution. "
               "Nothing was saved.",
-        "zh-CN": "照片像素太多（最多 {wan} 万像素），请用较低的分辨率拍摄。本次没有保存任何内容。",
+        "zh-CN": "照片像素太多（上限为 {megapixels} 百万像素），请用较低的分辨率拍摄。本次没有保存任何内容。",
     },
     "notes.error_photo_broken": {
         "en": "The photo could not be read: the file is damaged or cut short. Please take it again. Nothing was saved.",
