@@ -59,6 +59,20 @@ def test_a_rider_files_a_note_and_sees_the_answer(tmp_path: Path) -> None:
             agent = desk.new_page()
             agent.set_default_timeout(15_000)
             sign_in(agent, base, "/notes", workspace="laowang", handle=cs)
+            # The top bar on a phone: brand, who and language on one row, every link on the next,
+            # none wrapped (the links' row scrolls sideways if it has to).
+            bar = agent.evaluate("""() => {
+                const top = el => Math.round(el.getBoundingClientRect().top);
+                const links = [...document.querySelectorAll('.topnav-link')];
+                return {links: links.map(a => a.textContent.trim()), rows: [...new Set(links.map(top))].length,
+                        tall: links.some(a => a.getBoundingClientRect().height > 48),
+                        first: [top(document.querySelector('.brand')), top(document.querySelector('.lang-switch'))],
+                        below: links.every(a => top(a) > top(document.querySelector('.brand'))),
+                        height: document.querySelector('.topbar').getBoundingClientRect().height}; }""")
+            assert bar["links"] == ["Overview", "Case inbox", "Alerts", "Notes", "Briefs"], bar
+            assert bar["rows"] == 1 and not bar["tall"] and bar["below"] and bar["height"] < 100, bar
+            assert abs(bar["first"][0] - bar["first"][1]) < 20, bar  # the language switch beside the brand
+            assert agent.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
             mine = agent.locator(".note-card").first
             expect(mine.locator(".note-text")).to_have_text(NOTE)
             mine.locator("summary").click()
@@ -67,6 +81,7 @@ def test_a_rider_files_a_note_and_sees_the_answer(tmp_path: Path) -> None:
             expect(agent.locator(".note-card").first.locator("[data-field=status]")).to_have_text("Heard")
 
             page.reload()
+            expect(page.locator("#notes-filed")).to_have_count(0)  # said once, not on every reload
             card = page.locator(".note-card").first
             expect(card.locator("[data-field=status]")).to_have_text("已收到")
             expect(card.locator("[data-field=reply]")).to_contain_text("cs-li 的回复")
