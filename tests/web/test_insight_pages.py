@@ -278,6 +278,10 @@ def test_a_bad_period_gets_the_form_back(client, database):
         assert page.status_code == 422
         assert "Please give dates as YYYY-MM-DD" in page.text and 'name="since"' in page.text
     assert client.get("/w/shop", params={"since": "", "until": "", "every": "fortnight"}).status_code == 200
+    # A century by week is more points than a chart can take: the form again, with why (not a 500).
+    for lang, why in (("en", "too long to draw week by week"), ("zh", "无法按周绘制")):
+        page = client.get("/w/shop", params={"since": "1990-01-01", "until": "2090-12-31", "lang": lang})
+        assert page.status_code == 422 and why in page.text and 'name="since"' in page.text
 
 
 def test_the_dashboard_links_every_workspace_to_its_insight(client, database):

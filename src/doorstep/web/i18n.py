@@ -338,6 +338,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Dates are days in the workspace's timezone, {timezone}; both ends are included.",
         "zh-CN": "日期按业务空间所在时区（{timezone}）计算，包含起止两天。",
     },
+    "insight.error_too_long": {
+        "en": "This period is too long to draw week by week: shorten it, or count by month.",
+        "zh-CN": "这个时间段太长，无法按周绘制：请缩短时间段，或改为按月统计。",
+    },
     "insight.error_period": {
         "en": "Please give dates as YYYY-MM-DD, with the start no later than the end.",
         "zh-CN": "请按 YYYY-MM-DD 格式填写日期，且开始日期不晚于结束日期。",

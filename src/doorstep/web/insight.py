@@ -269,7 +269,10 @@ def insight_page(
                 period = parse_period(since, until, workspace.timezone)
             except InvalidInput as exc:
                 period, error = Period((since or "")[:10], (until or "")[:10]), exc.problem.field
-            view = None if error else _insight(session, workspace, period, every, now)
+            try:
+                view = None if error else _insight(session, workspace, period, every, now)
+            except InvalidInput:  # more points than a chart can take (a century by week): say so
+                view, error = None, "every"
             stage_names = _stage_names(session, workspace, chosen)
             theme_names = _theme_names(workspace, chosen)
     except NotFound:
