@@ -170,7 +170,7 @@ def _timings(
         # An on-time delivery explains nothing by its timing (attribution.attribute): its
         # stage events are not read. Most deliveries are on time, and their events were
         # most of what an import of answers read (five rows per answer).
-        late = [i for i in ids if i in out and (out[i][0] is None or out[i][0] > 0)]
+        late = [i for i in ids if i in out and ((lateness := out[i][0]) is None or lateness > 0)]
         if not late:
             continue
         for row in session.execute(
