@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
 from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 
 from doorstep.db import Database
@@ -44,12 +43,10 @@ LAST_WEEK, LAST_MONTH = "2026-11-18", "2026-10-15"
 
 
 def brief_cli(url: str, workspace: str, period: str, out: Path) -> None:
+    """`doorstep brief … --format html --out …` through the real Typer app, in this process."""
     at = LAST_WEEK if period == "week" else LAST_MONTH
-    done = subprocess.run(
-        [sys.executable, "-m", "doorstep.cli.main", "--db", url, "--workspace", workspace, "brief",
-         "--period", period, "--at", at, "--format", "html", "--out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )
+    done = run_cli("--db", url, "--workspace", workspace, "brief", "--period", period, "--at", at,
+                   "--format", "html", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 10_000
 
