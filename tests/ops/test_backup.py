@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import select
+from tests.conftest import run_cli
 
 from doorstep.accounts.models import AuditEntry
 from doorstep.accounts.services import create_api_key, create_workspace, update_settings
@@ -237,20 +238,21 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     cmd = [sys.executable, "-m", "doorstep.cli.main", "--db", url]
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def process(*args: str) -> subprocess.CompletedProcess[str]:
+        """A real process, for the exit code a script sees; the other commands run in-process."""
         return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60)
 
     db = fresh(tmp_path / "cli.db")  # what `doorstep init` makes, without a process of its own
     with db.write() as session:
         create_api_key(session=session, workspace=create_workspace(session=session, slug="default", name="Default"))
     db.dispose()
-    out = run("backup", str(tmp_path / "b.db"), "--json")
+    out = run_cli("--db", url, "backup", str(tmp_path / "b.db"), "--json")
     assert out.returncode == 0, out.stderr
     made = json.loads(out.stdout)
     assert made["tables"]["workspaces"] == 1 and made["tables"]["api_keys"] == 1
-    refused = run("restore", str(tmp_path / "b.db"), "--json")
+    refused = process("restore", str(tmp_path / "b.db"), "--json")
     assert refused.returncode == Conflict.exit_code and "--force" in refused.stderr, refused.stderr
-    back = run("restore", str(tmp_path / "b.db"), "--force", "--json")
+    back = run_cli("--db", url, "restore", str(tmp_path / "b.db"), "--force", "--json")
     assert back.returncode == 0, back.stderr
     restored = json.loads(back.stdout)
     assert restored["tables"] == made["tables"] and restored["from_revision"] == head_revision()
