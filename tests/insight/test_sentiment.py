@@ -69,3 +69,36 @@ def test_negated_praise_is_its_own_feature() -> None:
 def test_scores_order_by_tone(analyzer: Analyzer) -> None:
     good, meh, bad = (analyzer.analyze(t).sentiment for t in ("很好吃，好评", "一般般", "难吃死了，垃圾"))
     assert good > meh > bad
+
+
+def test_doorstep_feedback_words_join_the_english_lexicon() -> None:
+    lexicon = vader_lexicon()
+    assert lexicon["unhelpful"] < 0 and lexicon["buggy"] < 0  # VADER has no such words
+    assert lexicon["punctual"] > 0 and lexicon["polite"] > 0
+    assert lexicon["excuses"] < 0  # VADER rates it +0.3; in feedback it is no praise
+    (clause,) = clauses(normalize("the courier was not punctual"))
+    assert "@!word+" in lexicon_features(clause)
+
+
+@pytest.mark.parametrize(
+    ("comment", "expected"),
+    [
+        ("arrived early :)", "happy"),
+        ("late again :-(", "sad"),
+        ("love it <3", "happy"),
+        ("meh :/", "sad"),
+    ],
+)
+def test_emoticons_become_words_of_their_tone(comment: str, expected: str) -> None:
+    assert expected in normalize(comment).split()
+
+
+@pytest.mark.parametrize("text", ["meet at 10:30", "see https://example.com/a", "item (see 1)", "a=(b)"])
+def test_text_that_only_looks_like_an_emoticon_is_left_alone(text: str) -> None:
+    assert "happy" not in normalize(text) and "sad" not in normalize(text)
+
+
+@pytest.mark.parametrize("comment", ["the", "xyzzy", "of the 4711"])
+def test_a_comment_with_nothing_the_model_knows_is_neutral(analyzer: Analyzer, comment: str) -> None:
+    result = analyzer.analyze(comment)
+    assert result.label == "neutral" and result.sentiment == 0

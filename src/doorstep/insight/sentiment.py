@@ -40,6 +40,7 @@ from doorstep.insight.text import Clause, clause_features, zh_cue_negated
 
 MODEL_FILE = "data/sentiment_model.json.gz"
 ZH_LEXICON_FILE = "data/lexicon_zh.tsv"
+EN_LEXICON_FILE = "data/lexicon_en.tsv"
 LEXICON_BUCKETS = (-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
 NEGATION_SCALAR = -0.74  # VADER's own damping when a negator flips a word
 _LATIN = re.compile("[a-z]")
@@ -62,12 +63,25 @@ WORD_KINDS = (
 )
 
 
+def _tsv_lexicon(name: str) -> dict[str, float]:
+    """A Doorstep lexicon file (``data/lexicon_*.tsv``): word, tab, valence; "#" starts a comment."""
+    text = resources.files("doorstep.insight").joinpath(name).read_text(encoding="utf-8")
+    words: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, value = line.split("\t")
+            words[word.strip()] = float(value)
+    return words
+
+
 @cache
 def vader_lexicon() -> dict[str, float]:
-    """Word → valence (−4…4) from the lexicon file inside the vaderSentiment wheel.
+    """Word → valence (−4…4): the lexicon file inside the vaderSentiment wheel, plus Doorstep's
+    feedback words (``data/lexicon_en.tsv``: "unhelpful", "buggy", "punctual", … which VADER
+    lacks; they win where both have a word, "excuses" being no praise in feedback).
 
     Only the data file is read; the package's module (which imports requests) is not.
-    Regular inflections the file lacks are added with the valence of their stem
+    Regular inflections the files lack are added with the valence of their stem
     ("disappoints", "hated", "annoying"), so a lookup stays one dictionary access.
     """
     text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text(encoding="utf-8")
@@ -76,6 +90,7 @@ def vader_lexicon() -> dict[str, float]:
         parts = line.split("\t")
         if len(parts) >= 2 and parts[0].isalpha():
             lexicon[parts[0]] = float(parts[1])
+    lexicon.update(_tsv_lexicon(EN_LEXICON_FILE))
     inflected: dict[str, float] = {}
     for word, value in lexicon.items():
         if len(word) < 4 or not word.isalpha():
@@ -93,12 +108,7 @@ def vader_lexicon() -> dict[str, float]:
 @cache
 def zh_lexicon() -> tuple[dict[str, float], re.Pattern[str]]:
     """Doorstep's own Chinese polarity words (``data/lexicon_zh.tsv``) and one regex for them all."""
-    text = resources.files("doorstep.insight").joinpath(ZH_LEXICON_FILE).read_text(encoding="utf-8")
-    words: dict[str, float] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            word, value = line.split("\t")
-            words[word.strip()] = float(value)
+    words = _tsv_lexicon(ZH_LEXICON_FILE)
     pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
     return words, pattern
 
@@ -179,20 +189,28 @@ class SentimentModel:
     thresholds: dict[str, tuple[float, float]]
 
     def logit(self, feats: Iterable[str]) -> float:
-        """Bias plus the L2-normalised sum of the weights of the (binary) features."""
+        """Bias plus the L2-normalised sum of the weights of the (binary) features.
+
+        Exactly 0.0 when no feature has a weight ("the", "Order 12345", "n/a"): nothing to
+        read is no verdict, not the training prior (the bias leans negative because of the
+        corpus mix), and :meth:`label` calls it neutral whatever the language's thresholds."""
         weights = self.weights
         total = 0.0
         count = 0
+        known = False
         for f in feats:
             count += 1
             w = weights.get(f)
             if w is not None:
                 total += w
-        if count == 0:
-            return 0.0  # nothing to read: neutral, not the training prior
+                known = True
+        if not known:
+            return 0.0
         return self.bias + total / math.sqrt(count)
 
     def label(self, sentiment: float, language: str | None) -> str:
+        if sentiment == 0.0:
+            return "neutral"  # no evidence either way (see logit), or an empty comment
         negative_below, positive_from = self.thresholds.get(language or "default", self.thresholds["default"])
         if sentiment < negative_below:
             return "negative"

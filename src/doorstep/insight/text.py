@@ -14,8 +14,9 @@ Normalisation is for analysis only; the stored comment is never altered:
 * HTML tags and entities become plain text: ``<b>great</b>`` is the word
   "great", a ``<script>`` tag is just noise to skip. SQL-looking text needs no
   care at all: nothing here is ever executed or interpolated;
-* a handful of common emoji become a word that carries their tone, because
-  the review corpora the sentiment model learnt from have almost none.
+* a handful of common emoji, and ASCII emoticons (":)", ":-(", "<3"), become a
+  word that carries their tone, because the review corpora the sentiment model
+  learnt from have almost none, and punctuation is otherwise dropped.
 
 Comments are cut at :data:`MAX_CHARS` characters so that the time per comment
 is bounded (the surveys service keeps at most 20,000 anyway).
@@ -62,6 +63,12 @@ EMOJI_WORDS = {
     "🙄": " annoyed 无语 ",
 }
 _EMOJI_RE = re.compile("|".join(map(re.escape, EMOJI_WORDS)))
+# ASCII emoticons (after lower-casing) → an English word of their tone; only where they stand
+# alone, so "10:30", "http://" and "(see 1)" are left as they are.
+_EMOTICON_RE = re.compile(
+    r"(?<![\w:;=)(/<^])(?:(?P<happy>[:;=][-'^o]?[)\]dp*3>}]|\(:|<3|\^_?\^)|(?P<sad>[:;=][-'^o]?[(\[/\\|{]|\):|</3))"
+    r"(?![\w)(/:;^])"
+)
 _TAG_RE = re.compile(r"</?[a-z!][^<>]{0,200}>", re.IGNORECASE)
 _CONTRACTIONS = (
     (re.compile(r"\bcan'?t\b"), "can not"),
@@ -209,6 +216,8 @@ def normalize(text: str | None) -> str:
             text = pattern.sub(replacement, text)
     if not text.isascii():
         text = _EMOJI_RE.sub(lambda m: EMOJI_WORDS[m.group(0)], text)
+    if ":" in text or ";" in text or "=" in text or "<3" in text or "^" in text or "(:" in text:
+        text = _EMOTICON_RE.sub(lambda m: " happy " if m.group("happy") else " sad ", text)
     return text
 
 
