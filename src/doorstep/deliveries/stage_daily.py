@@ -2,7 +2,7 @@
 
 The stage table's operations half (per stage: completions, timed, late, median and p90
 overrun) used to scan every stage event of the period: ~100–150 ns per event per core,
-1.8 s for a full history of 16.7 M events. This table holds one row per stage and local
+2 s and more for a full history of 16.7 M events (bench/README.md). This table holds one row per stage and local
 day (the workspace's timezone) instead, kept in the same transaction as the events by
 every writer (:func:`record_changes`), so a full-history query reads stages × days rows.
 
