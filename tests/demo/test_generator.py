@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,11 +40,8 @@ ATTRIBUTES = {
 
 @pytest.fixture(scope="module")
 def workspaces() -> dict[str, DemoWorkspace]:
-    started = time.perf_counter()
-    result = generate(7, now=NOW)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5, f"generate() took {elapsed:.1f}s"
-    return {workspace.slug: workspace for workspace in result}
+    # No timing assertion here: speed is measured in bench/, never asserted on a shared box.
+    return {workspace.slug: workspace for workspace in generate(7, now=NOW)}
 
 
 def ago(**delta: float) -> dt.datetime:

@@ -1,12 +1,12 @@
 """Bad input: empty, emoji, huge, mixed, HTML/SQL, traditional characters, no journey stages."""
 
-import time
 
 import pytest
 
 from doorstep.demo import phrases_food, phrases_saas
 from doorstep.insight.analysis import EMPTY, Analyzer
 from doorstep.insight.taxonomy import default_taxonomy
+from doorstep.insight.text import MAX_CHARS
 
 FOOD = ("ordered", "prepared", "dispatched", "picked_up", "delivered")
 SAAS = ("contract", "deployment", "training", "go_live", "adoption")
@@ -33,12 +33,13 @@ def test_emoji_only(food: Analyzer) -> None:
     assert food.analyze("🍜🍜").themes == ()
 
 
-def test_ten_thousand_characters_in_bounded_time(food: Analyzer) -> None:
+def test_ten_thousand_characters_and_bounded_work(food: Analyzer) -> None:
     comment = ("送得太慢了，汤洒了一半。" * 900)[:10_000]
-    food.analyze("预热")
-    started = time.perf_counter()
     result = food.analyze(comment)
-    assert time.perf_counter() - started < 2.0
+    # Bounded work without a clock (speed is measured in bench/, not asserted here): what
+    # lies past MAX_CHARS is never read, so a megabyte costs what MAX_CHARS cost.
+    long = comment * 2
+    assert food.analyze(long[:MAX_CHARS] + "好" * 1_000_000) == food.analyze(long[:MAX_CHARS])
     assert {"timeliness", "spillage"} <= set(result.themes) and result.label == "negative"
     assert food.analyze("a" * 10_000).themes == ()
     assert food.analyze("好" * 10_000).language == "zh"
