@@ -2,7 +2,7 @@
 
 Every database-backed test runs once per engine. The schema is migrated once
 per session with Alembic (the same migrations users run); each test then gets a
-fresh copy (SQLite: a copy of the migrated file; PostgreSQL: truncated tables).
+fresh copy (SQLite: a copy of the migrated file; PostgreSQL: emptied tables, see _truncate_all).
 """
 
 from __future__ import annotations
