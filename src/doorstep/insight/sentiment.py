@@ -12,8 +12,9 @@ Features of a clause (see :func:`features`): its words (negated ones marked
 clause's lexicon valence in buckets and (English) the kinds of polarity word it
 holds ("@!word+" = a negated praise word: "not helpful", "never friendly"), from
 VADER's lexicon for English (read from the ``vaderSentiment`` wheel, regular
-inflections added) and ``data/lexicon_zh.tsv`` for Chinese (written for this
-kind of comment). The lexicons carry the model beyond its training domains:
+inflections added) with Doorstep's feedback words on top (``data/lexicon_en.tsv``:
+"unhelpful", "buggy", "punctual") and ``data/lexicon_zh.tsv`` for Chinese (written
+for this kind of comment). The lexicons carry the model beyond its training domains:
 hotel and laptop reviews say little about cold soup or a kind courier
 and whether the clause holds a taxonomy complaint ("汤洒了", "late"). A comment
 is scored on the union of its clauses' features, L2-normalised as in training,
@@ -21,8 +22,9 @@ so a clause can be scored on its own the same way.
 
 ``sentiment`` = tanh(logit / 2) = 2·P(positive) − 1, in [−1, 1]. The label is
 "negative" below a per-language threshold tuned on held-out data for balanced
-accuracy, "positive" from a second threshold up, "neutral" between; the
-figures are in ``bench/README.md`` ("Sentiment quality").
+accuracy, "positive" from a second threshold up, "neutral" between, and "neutral" too
+when no feature of the comment has a weight (sentiment exactly 0); the figures
+are in ``bench/README.md`` ("Sentiment quality").
 """
 
 from __future__ import annotations
