@@ -80,6 +80,39 @@ def pg_ready() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database with nothing in it: no tables, no alembic_version."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield db
+        db.dispose()
+        return
+    if not PG_URL:
+        if ON_CI:
+            pytest.fail("CI=true but DOORSTEP_TEST_DATABASE_URL is not set: the PostgreSQL run must not be skipped")
+        pytest.skip("PostgreSQL run skipped: set DOORSTEP_TEST_DATABASE_URL=postgresql+psycopg://… to run it")
+    schema = f"doorstep_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = Database(PG_URL)
+    try:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        if ON_CI:
+            raise
+        pytest.skip(f"PostgreSQL at DOORSTEP_TEST_DATABASE_URL is not reachable: {exc}")
+    separator = "&" if "?" in PG_URL else "?"
+    db = Database(f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_cleaner(pg_ready: str) -> Iterator[Database]:
     """One engine for emptying the tables between tests (a connection each time costs ~10 ms)."""

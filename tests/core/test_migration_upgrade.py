@@ -21,13 +21,9 @@ import datetime as dt
 import hashlib
 import json
 import os
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
@@ -61,37 +57,6 @@ FIRST = revisions()[0]
 
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database with nothing in it: no tables, no alembic_version."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'first-release.db'}")
-        yield db
-        db.dispose()
-        return
-    if not PG_URL:
-        if ON_CI:
-            pytest.fail("CI=true but DOORSTEP_TEST_DATABASE_URL is not set: the PostgreSQL run must not be skipped")
-        pytest.skip("PostgreSQL run skipped: set DOORSTEP_TEST_DATABASE_URL=postgresql+psycopg://… to run it")
-    schema = f"doorstep_upgrade_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = Database(PG_URL)
-    try:
-        with admin.engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        admin.dispose()
-        if ON_CI:
-            raise
-        pytest.skip(f"PostgreSQL at DOORSTEP_TEST_DATABASE_URL is not reachable: {exc}")
-    separator = "&" if "?" in PG_URL else "?"
-    db = Database(f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def migrate(db: Database, revision: str, *, down: bool = False) -> None:

@@ -15,15 +15,13 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, text, update
 from typer.testing import CliRunner
 
-from conftest import PG_URL, make_workspace
+from conftest import make_workspace
 from doorstep.accounts.models import Workspace
 from doorstep.cli.main import app as cli
 from doorstep.db import Database, table_of
@@ -390,28 +388,6 @@ def test_concurrent_writers_of_one_delivery_do_not_double_count(database: Databa
 # --- the migration's backfill -------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-        yield db
-        db.dispose()
-        return
-    if not PG_URL:
-        pytest.skip("PostgreSQL run skipped: set DOORSTEP_TEST_DATABASE_URL=postgresql+psycopg://… to run it")
-    schema = f"doorstep_daily_{uuid.uuid4().hex[:8]}"
-    admin = Database(PG_URL)
-    with admin.engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    db = Database(f"{PG_URL}{separator}options=-csearch_path%3D{schema}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_the_backfill_gives_what_the_application_computes(empty_db: Database) -> None:
