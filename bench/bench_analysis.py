@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import re
 import sys
 import time
@@ -23,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402
 from doorstep.demo.generator import generate  # noqa: E402
 from doorstep.insight.analysis import Analyzer  # noqa: E402
 from doorstep.insight.taxonomy import default_taxonomy  # noqa: E402
@@ -38,18 +38,6 @@ def demo_comments(count: int) -> list[str]:
     workspaces = generate(7, now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), total_deliveries=min(200_000, count * 2))
     pool = [r["comment"] for w in workspaces for r in w.responses if r.get("comment")]
     return [pool[i % len(pool)] for i in range(count)]
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
 def main() -> None:
@@ -81,7 +69,7 @@ def main() -> None:
     n = len(texts)
     ratio = best_segment / best_analysis
     themed = sum(bool(r.themes) for r in results)
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     print(f"comments: {n:,} ({sum(chinese) / n:.0%} with Chinese, {themed / n:.0%} with a theme)")
     print("| step | seconds | comments/s |")
     print("|---|---|---|")

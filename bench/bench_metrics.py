@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -41,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, text
 
+from bench.machine import describe
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import create_workspace
 from doorstep.db import Database, table_of
@@ -295,21 +294,6 @@ def hand_sql(path: Path) -> dict[str, Callable[[], Any]]:
     return {"stages": stages_sql, "drivers": drivers_sql, "trend (weekly)": trend_sql, "lateness (extra)": lateness_sql}
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--responses", type=int, default=1_000_000)
@@ -357,7 +341,7 @@ def main() -> None:
         "lateness (extra)": ours(lateness_effect),
     }
     raw = hand_sql(path)
-    print(f"\nmachine: {machine()}")
+    print(f"\nmachine: {describe(f'SQLite {sqlite3.sqlite_version}')}")
     print(
         f"data: {counts['responses']:,} responses ({commented / counts['responses']:.0%} with a comment), "
         f"{counts['stage_events']:,} stage events, {counts['response_themes']:,} response_themes rows\n"

@@ -30,7 +30,6 @@ import csv
 import datetime as dt
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -48,6 +47,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import insert, make_url
 
+from bench.machine import describe
 from doorstep.accounts.services import create_workspace
 from doorstep.db import Database, table_of
 from doorstep.deliveries.models import Customer, Delivery, StageEvent
@@ -638,19 +638,6 @@ def first_byte(port: int, cookie: str) -> float:
 # --- the table -------------------------------------------------------------------------
 
 
-def machine(engine: Engine) -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores (nproc), Python {platform.python_version()}, {engine.version()}, "
-            f"{platform.system()} {platform.release()}")
-
-
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "**MISS**"
 
@@ -676,7 +663,7 @@ def main() -> None:
     engine = Engine(args.database_url or f"sqlite:///{args.dir}/x.db", args.dir)
     only = set(args.only.split(","))
     base = f"trust_base_{args.rows}"
-    print(f"machine: {machine(engine)}", flush=True)
+    print(f"machine: {describe(engine.version())}", flush=True)
     if args.rebuild or not engine.exists(base):
         print(f"building {engine.name(base)} …", flush=True)
         started = time.perf_counter()
