@@ -57,13 +57,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_ready() -> Iterator[str]:
-    """A schema of its own for this test run, so two runs on one server never collide."""
+def require_postgres() -> None:
+    """Skip with the reason when no PostgreSQL is configured — locally only: on CI it fails."""
     if not PG_URL:
         if ON_CI:
             pytest.fail("CI=true but DOORSTEP_TEST_DATABASE_URL is not set: the PostgreSQL run must not be skipped")
         pytest.skip("PostgreSQL run skipped: set DOORSTEP_TEST_DATABASE_URL=postgresql+psycopg://… to run it")
+
+
+@pytest.fixture(scope="session")
+def pg_ready() -> Iterator[str]:
+    """A schema of its own for this test run, so two runs on one server never collide."""
+    require_postgres()
     schema = f"doorstep_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = Database(PG_URL)
     with admin.engine.begin() as conn:
@@ -88,10 +93,7 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield db
         db.dispose()
         return
-    if not PG_URL:
-        if ON_CI:
-            pytest.fail("CI=true but DOORSTEP_TEST_DATABASE_URL is not set: the PostgreSQL run must not be skipped")
-        pytest.skip("PostgreSQL run skipped: set DOORSTEP_TEST_DATABASE_URL=postgresql+psycopg://… to run it")
+    require_postgres()
     schema = f"doorstep_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = Database(PG_URL)
     try:
