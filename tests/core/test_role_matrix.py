@@ -108,8 +108,8 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/notes/{note_id}/photos/{photo_id}"): EVERYONE,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs-static"): PUBLIC,  # the mount: Swagger UI's and ReDoc's files, from an installed package
     ("GET", "/healthz"): PUBLIC,
     # --- pages ------------------------------------------------------------------------
     ("GET", "/"): EVERYONE,
@@ -310,7 +310,8 @@ def _path(template: str, ids: dict[str, str]) -> str:
         return ids[name]
 
     path = re.sub(r"\{(\w+)\}", value, template)
-    return "/static/style.css" if path == "/static" else path
+    mounts = {"/static": "/static/style.css", "/docs-static": "/docs-static/swagger-ui.css"}
+    return mounts.get(path, path)
 
 
 def _order(item: tuple[str, str, Any]) -> tuple[int, str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
+from html.parser import HTMLParser
 
 import pytest
 from fastapi import FastAPI
@@ -166,14 +169,92 @@ def test_error_pages(secured: TestClient) -> None:
     assert_secured(crashed)
 
 
-def test_the_api_docs_still_load_their_assets(secured: TestClient) -> None:
-    docs = secured.get("/docs")
-    assert docs.status_code == 200 and "swagger-ui" in docs.text
+class AssetLinks(HTMLParser):
+    """Every URL a page loads: <script src>, <link href>, <img src>, <redoc spec-url>; and its inline scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline_scripts: list[str] = []
+        self._in_inline_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        for name in ("src", "href", "spec-url"):
+            if found.get(name):
+                self.urls.append(str(found[name]))
+        self._in_inline_script = tag == "script" and not found.get("src")
+        if self._in_inline_script:
+            self.inline_scripts.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_inline_script:
+            self.inline_scripts[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_inline_script = False
+
+
+def sha256_source(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+JS = ("text/javascript", "application/javascript")
+
+
+@pytest.mark.parametrize(
+    ("page", "assets"),
+    [
+        ("/docs", {"/docs-static/swagger-ui-bundle.js": JS, "/docs-static/swagger-ui.css": ("text/css",)}),
+        ("/redoc", {"/docs-static/redoc.standalone.js": JS}),
+    ],
+)
+def test_the_api_docs_load_only_our_own_files(secured: TestClient, page: str, assets: dict[str, tuple[str]]) -> None:
+    docs = secured.get(page)
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
     assert_secured(docs, strict_csp=False)
+    assert "http" not in docs.text  # no CDN, no Google fonts, no favicon from fastapi.tiangolo.com
+
+    links = AssetLinks()
+    links.feed(docs.text)
+    # Every URL is a path on our own origin (not "//host/…", not "https://…").
+    assert links.urls and all(u.startswith("/") and not u.startswith("//") for u in links.urls), links.urls
+    assert set(assets) <= set(links.urls)
+    for url in links.urls:
+        answer = secured.get(url)
+        assert answer.status_code == 200, url
+        kind = answer.headers["content-type"].split(";")[0]
+        expected = {**assets, "/openapi.json": ("application/json",), "/docs-static/favicon.png": ("image/png",)}
+        assert kind in expected[url], (url, kind)
+        assert_secured(answer)  # the files themselves get the pages' strict policy
+    assert secured.get("/openapi.json").json()["info"]["title"] == "Doorstep"
+
+    # Our own origin only: no host, no 'unsafe-inline' for scripts, no eval.
     csp = directives(docs.headers["content-security-policy"])
-    # FastAPI's Swagger page comes from jsdelivr and starts with an inline script.
-    assert "https://cdn.jsdelivr.net" in csp["script-src"]
-    assert "cdn.jsdelivr.net" in docs.text
+    assert not [s for v in csp.values() for s in v if "http" in s or "." in s.strip("'")], csp
+    assert csp["default-src"] == ["'self'"] and csp["img-src"] == ["'self'", "data:"]
+    assert csp["style-src"] == ["'self'", "'unsafe-inline'"]  # Swagger UI and ReDoc style elements inline
+    # Swagger UI's one inline start-up script is allowed by its own hash, and nothing else is.
+    assert csp["script-src"] == ["'self'", *(sha256_source(s) for s in links.inline_scripts)]
+    if page == "/docs":
+        [start_up] = links.inline_scripts
+        assert "SwaggerUIBundle(" in start_up
+        assert '"validatorUrl": null' in start_up  # no badge image from validator.swagger.io
+        assert "worker-src" not in csp
+    else:
+        assert links.inline_scripts == []
+        assert csp["worker-src"] == ["'self'", "blob:"]  # ReDoc's search worker, built by the page itself
+
+
+def test_only_the_docs_pages_allow_an_inline_script(secured: TestClient) -> None:
+    assert secured.get("/docs").headers["content-security-policy"] != CONTENT_SECURITY_POLICY
+    # FastAPI's own pages are off: no CDN page at the old OAuth2 redirect path either.
+    assert secured.get("/docs/oauth2-redirect").status_code == 404
+    for path in ("/docs-static/swagger-ui-bundle.js", "/openapi.json", "/login", "/healthz"):
+        assert secured.get(path).headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
+    # Only the package's static folder is served, not its Python files.
+    assert secured.get("/docs-static/../core.py").status_code == 404
+    assert secured.get("/docs-static/core.py").status_code == 404
 
 
 def test_the_middleware_leaves_websocket_and_lifespan_alone(settings: Settings, database: Database) -> None:

@@ -76,6 +76,8 @@ def create_app(
         version=__version__,
         description="Closed-loop last-mile customer experience: deliveries, surveys, NPS, cases.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from doorstep.api.docs: no CDN, works offline
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database
@@ -129,6 +131,9 @@ def create_app(
 
     auth.install(app)  # /login, /logout, /reset; unsigned pages go to /login, a wrong role gets a 403 page
     pages.mount_static(app)
+    from doorstep.api import docs
+
+    docs.install(app)  # /docs, /redoc and their assets under /docs-static, from an installed package
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

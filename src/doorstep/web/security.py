@@ -18,9 +18,11 @@ per request.
 * ``Cache-Control: no-store`` on token pages, so a shared computer's cache or a proxy
   never keeps a customer's survey.
 
-FastAPI's own ``/docs`` and ``/redoc`` pages load Swagger UI / ReDoc from a CDN and
-start them with an inline script; they carry no customer data, so they get a CSP that
-allows exactly that (and still forbids framing), instead of a blank page.
+The API docs (``/docs``, ``/redoc``, see ``doorstep.api.docs``) load Swagger UI and ReDoc
+from our own origin too; each page sets its own :func:`docs_content_security_policy`, which
+differs from the pages' only in allowing Swagger UI's one inline start-up script by its hash
+(and, on ReDoc's page, the Web Worker it builds from a ``blob:`` URL for its search).
+A route's own Content-Security-Policy is kept by the middleware; everything else here applies.
 """
 
 from __future__ import annotations
@@ -43,21 +45,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
-# Swagger UI and ReDoc as FastAPI serves them: from jsdelivr, started by an inline script.
-DOCS_CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-        "font-src 'self' https://fonts.gstatic.com",
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
-        "worker-src 'self' blob:",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "object-src 'none'",
-    )
-)
+
+def docs_content_security_policy(script_hashes: Iterable[str] = (), *, blob_workers: bool = False) -> str:
+    """The pages' policy, plus the given inline scripts (``'sha256-…'`` sources): nothing from other hosts.
+
+    ``blob_workers``: the page may start a Web Worker from a ``blob:`` URL it made itself
+    (ReDoc's search index does; nothing is fetched for it).
+    """
+    allowed = " ".join(("'self'", *script_hashes))
+    policy = CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src {allowed}", 1)
+    return f"{policy}; worker-src 'self' blob:" if blob_workers else policy
+
 
 COMMON_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
@@ -67,13 +65,11 @@ COMMON_HEADERS: tuple[tuple[str, str], ...] = (
 
 # Pages whose URL holds a secret token.
 TOKEN_PREFIXES = ("/s/", "/o/", "/reset/")
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
-def headers_for(path: str, docs_paths: frozenset[str] = DOCS_PATHS) -> list[tuple[str, str]]:
+def headers_for(path: str) -> list[tuple[str, str]]:
     """The security headers a response to ``path`` gets."""
-    csp = DOCS_CONTENT_SECURITY_POLICY if path in docs_paths else CONTENT_SECURITY_POLICY
-    headers = [("Content-Security-Policy", csp), *COMMON_HEADERS]
+    headers = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), *COMMON_HEADERS]
     if path.startswith(TOKEN_PREFIXES):
         return [*headers, ("Referrer-Policy", "no-referrer"), ("Cache-Control", "no-store")]
     return [*headers, ("Referrer-Policy", "same-origin")]
@@ -91,18 +87,14 @@ def _encoded(headers: list[tuple[str, str]]) -> tuple[RawHeaders, frozenset[byte
 class SecurityHeaders:
     """ASGI middleware that sets :func:`headers_for` on every HTTP response."""
 
-    def __init__(self, app: ASGIApp, *, docs_paths: Iterable[str] = DOCS_PATHS) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_paths = frozenset(docs_paths)
         # Encoded once: the survey endpoint is benchmarked, and this runs on every response.
         self._page = _encoded(headers_for("/"))
         self._token_page = _encoded(headers_for(TOKEN_PREFIXES[0]))
-        self._docs = _encoded(headers_for("/docs", frozenset({"/docs"})))
 
     def _headers(self, path: str) -> tuple[RawHeaders, frozenset[bytes]]:
-        if path.startswith(TOKEN_PREFIXES):
-            return self._token_page
-        return self._docs if path in self.docs_paths else self._page
+        return self._token_page if path.startswith(TOKEN_PREFIXES) else self._page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -142,17 +134,5 @@ class SecurityHeaders:
 
 
 def add_security_headers(app: Starlette) -> None:
-    """Wrap ``app`` (a FastAPI or Starlette app, before it starts) in :class:`SecurityHeaders`.
-
-    Docs pages are taken from the app (``docs_url``, ``redoc_url``) when it has them.
-    """
-    docs = {
-        p
-        for p in (
-            getattr(app, "docs_url", None),
-            getattr(app, "redoc_url", None),
-            getattr(app, "swagger_ui_oauth2_redirect_url", None),
-        )
-        if p
-    }
-    app.add_middleware(SecurityHeaders, docs_paths=docs)
+    """Wrap ``app`` (a FastAPI or Starlette app, before it starts) in :class:`SecurityHeaders`."""
+    app.add_middleware(SecurityHeaders)
