@@ -364,14 +364,23 @@ def change_status(
     return set_status(session=session, note=note, status=status, reply=reply, by_user_id=by_user_id, now=now)
 
 
+def _photo_adder(
+    *, session: Session, workspace: Workspace, note_id: int, role: str, user_id: int | None
+) -> FrontlineNote:
+    """The note, if this person may add photos to it: the note (404), who adds it (403)."""
+    note = get_note(session=session, workspace=workspace, note_id=note_id)
+    if role not in WRITERS or (role not in RESPONDERS and (user_id is None or note.author_id != user_id)):
+        raise Forbidden("only the note's author, CS or an admin may add a photo to it")
+    return note
+
+
 def may_add_photo(
     *, session: Session, workspace: Workspace, note_id: int, role: str, user_id: int | None
 ) -> FrontlineNote:
     """The note, if this person may add a photo to it now: the note (404), who adds it (403),
-    how many it holds (422). The API and the page ask this before they read the upload."""
-    note = get_note(session=session, workspace=workspace, note_id=note_id)
-    if role not in WRITERS or (role not in RESPONDERS and (user_id is None or note.author_id != user_id)):
-        raise Forbidden("only the note's author, CS or an admin may add a photo to it")
+    how many it holds (422). The API asks this before it reads the upload: an early answer;
+    :func:`add_photo` counts again, under the note's lock, and that count decides."""
+    note = _photo_adder(session=session, workspace=workspace, note_id=note_id, role=role, user_id=user_id)
     check_room(session=session, note=note)
     return note
 
@@ -382,6 +391,8 @@ def add_photo(
 ) -> NotePhoto:
     """A photo on a note: by its author, or by CS or an admin. Checked before a byte is read:
     the note (404), who adds it (403), how many it holds; then the photo itself (``stream``
-    is the upload, or the photo doorstep.frontline.photos.prepare_photo made of it)."""
-    note = may_add_photo(session=session, workspace=workspace, note_id=note_id, role=role, user_id=user_id)
+    is the upload, or the photo doorstep.frontline.photos.prepare_photo made of it). Uploads
+    to one note at once count and insert in turn (attach_photo locks the note): never more
+    than MAX_PHOTOS, the rest refused (PhotoRefused, reason "count")."""
+    note = _photo_adder(session=session, workspace=workspace, note_id=note_id, role=role, user_id=user_id)
     return attach_photo(session=session, note=note, stream=stream, now=now)
