@@ -7,7 +7,10 @@ publishing are both idempotent, so the pass can run any number of times (several
 workers, a restart, a worker that was down at the hour and catches up later that week)
 and each week's brief goes out once.
 
-``brief.email`` sends one published brief to one recipient, with the page inline.
+``brief.email`` sends one published brief to one recipient, with the page inline: the
+stored page rendered again from its stored content, each chart as a PNG attached by
+Content-ID instead of inline SVG (:func:`doorstep.briefs.render.render_email`), and the
+Markdown as the plain-text alternative.
 Exactly once in effect, as the survey e-mails: a send key is recorded as ``sending``
 before the SMTP conversation and confirmed after it (see :mod:`doorstep.channels.email`).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from email.utils import parseaddr
 
 from sqlalchemy import select
 
@@ -24,7 +28,7 @@ from doorstep.accounts.services import workspace_settings
 from doorstep.accounts.settings import BriefSchedule
 from doorstep.briefs.models import Brief
 from doorstep.briefs.periods import last_complete, period_containing
-from doorstep.briefs.render import brief_title, render_markdown
+from doorstep.briefs.render import brief_title, render_email, render_markdown
 from doorstep.briefs.services import EMAIL_KIND, make_brief, publish_brief
 from doorstep.db import Database
 from doorstep.jobs.models import SentKey
@@ -78,9 +82,10 @@ def run_brief_pass(ctx: JobContext, job: JobView) -> None:
 
 
 def send_brief(ctx: JobContext, job: JobView) -> None:
-    """Job ``brief.email``: the stored page, inline, to one recipient."""
+    """Job ``brief.email``: the stored brief's page, inline with PNG charts, to one recipient."""
     # The survey e-mails' send-key helpers: one definition of "exactly once in effect".
     from doorstep.channels.email import (
+        InlineImage,
         SmtpRefused,
         SmtpUncertain,
         SurveyMail,
@@ -104,10 +109,13 @@ def send_brief(ctx: JobContext, job: JobView) -> None:
         if brief is None:
             log.info("brief %s no longer exists; nothing sent", brief_id)
             return
-        content, html, lang = brief.content, brief.html, brief.locale
+        content, lang = brief.content, brief.locale
     key = f"email:brief:{brief_id}:{to.lower()}"[:200]
-    mail = SurveyMail(subject=brief_title(content), html=html,
-                      text=render_markdown(content, base_url=ctx.settings.base_url, brief_id=brief_id), lang=lang)
+    domain = parseaddr(ctx.settings.smtp_from)[1].rpartition("@")[2] or "doorstep.invalid"
+    page = render_email(content, base_url=ctx.settings.base_url, brief_id=brief_id, cid_domain=domain)
+    mail = SurveyMail(subject=brief_title(content), html=page.html,
+                      text=render_markdown(content, base_url=ctx.settings.base_url, brief_id=brief_id), lang=lang,
+                      images=tuple(InlineImage(i.cid, i.png, i.filename) for i in page.images))
     try:
         message = build_message(mail, sender=ctx.settings.smtp_from, to_address=to, to_name=None,
                                 msg_id=message_id(key, f"brief{brief_id}", ctx.settings.smtp_from), date=now)

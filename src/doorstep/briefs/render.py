@@ -1,8 +1,10 @@
 """A brief's content as a self-contained page (HTML) or as Markdown.
 
-The page is what is e-mailed and stored: inline styles, inline SVG charts, no script,
-no web font, no image or stylesheet fetched from anywhere; the only URLs are links
-back to Doorstep built from ``base_url``. Every text that came from a person (comments,
+The page is what is stored and shown on the web: inline styles, inline SVG charts, no
+script, no web font, no image or stylesheet fetched from anywhere; the only URLs are
+links back to Doorstep built from ``base_url``. The e-mailed page (:func:`render_email`)
+is the same page with each chart as a PNG attached by Content-ID instead of SVG, which
+most mail clients do not draw (see :mod:`doorstep.briefs.raster`). Every text that came from a person (comments,
 notes, names of stages, teams and workspaces) goes through Jinja's autoescape.
 Rendering reads only the content dict, never the database, so a stored brief can be
 rendered again and say the same thing.
@@ -11,14 +13,16 @@ rendered again and say the same thing.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import jinja2
+from markupsafe import Markup
 
-from doorstep.briefs import charts
+from doorstep.briefs import charts, raster
 from doorstep.web.i18n import normalise, t
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates" / "brief"
@@ -116,7 +120,11 @@ class Formats:
         return local.strftime("%Y-%m-%d %H:%M")
 
 
-def _charts(content: dict[str, Any], fmt: Formats, lang: str) -> dict[str, Any]:
+# Each chart's title, the alt text of its image in e-mail.
+CHART_TITLES = {"trend": "brief.trend_title", "drivers": "brief.drivers_title", "lateness": "brief.ops_title"}
+
+
+def _charts(content: dict[str, Any], fmt: Formats, lang: str) -> dict[str, Markup | None]:
     points = [
         charts.TrendPoint(fmt.day(p["start"]), p["nps"], *(p["ci95"] or (None, None))) for p in content["trend"]
     ]
@@ -157,14 +165,43 @@ def _links(content: dict[str, Any], base_url: str, brief_id: int | None) -> dict
     }
 
 
+def _page(content: dict[str, Any], lang: str, fmt: Formats, shown: dict[str, Markup | None], base_url: str,
+          brief_id: int | None) -> str:
+    return _html.get_template("brief.html").render(
+        c=content, lang=lang, t=partial(t, lang), f=fmt, charts=shown, links=_links(content, base_url, brief_id),
+    )
+
+
 def render_html(content: dict[str, Any], *, base_url: str, brief_id: int | None = None) -> str:
     """The self-contained page (see the module docstring)."""
     lang = brief_language(content.get("locale"))
     fmt = Formats(lang, content["workspace"]["timezone"])
-    return _html.get_template("brief.html").render(
-        c=content, lang=lang, t=partial(t, lang), f=fmt, charts=_charts(content, fmt, lang),
-        links=_links(content, base_url, brief_id),
-    )
+    return _page(content, lang, fmt, _charts(content, fmt, lang), base_url, brief_id)
+
+
+@dataclass(frozen=True)
+class EmailPage:
+    """The page as e-mailed: ``html`` refers to each of ``images`` by ``cid:``."""
+
+    html: str
+    images: tuple[raster.ChartImage, ...]
+
+
+def render_email(content: dict[str, Any], *, base_url: str, brief_id: int | None = None,
+                 cid_domain: str = "doorstep.invalid") -> EmailPage:
+    """The page of :func:`render_html` with every chart as ``<img src="cid:…">`` and its PNG,
+    rasterised from the same SVG. A chart that cannot be rasterised stays SVG (logged)."""
+    lang = brief_language(content.get("locale"))
+    fmt = Formats(lang, content["workspace"]["timezone"])
+    shown: dict[str, Markup | None] = {}
+    images: list[raster.ChartImage] = []
+    for name, svg in _charts(content, fmt, lang).items():
+        image = None if svg is None else raster.chart_image(
+            str(svg), name=name, alt=t(lang, CHART_TITLES[name]), cid_domain=cid_domain)
+        shown[name] = svg if image is None else image.img()
+        if image is not None:
+            images.append(image)
+    return EmailPage(_page(content, lang, fmt, shown, base_url, brief_id), tuple(images))
 
 
 def render_markdown(content: dict[str, Any], *, base_url: str, brief_id: int | None = None) -> str:

@@ -67,6 +67,16 @@ Purpose = Literal["invitation", "reminder"]
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML shows by ``<img src="cid:{cid}">`` (``cid`` without angle brackets)."""
+
+    cid: str
+    data: bytes
+    filename: str
+    subtype: str = "png"
+
+
+@dataclass(frozen=True)
 class SurveyMail:
     """What one e-mail says, before it becomes a MIME message."""
 
@@ -74,6 +84,7 @@ class SurveyMail:
     text: str
     html: str
     lang: str
+    images: tuple[InlineImage, ...] = ()  # for the HTML part (the brief's charts)
 
 
 def survey_url(base_url: str, token: str, lang: str, score: int | None = None) -> str:
@@ -149,7 +160,8 @@ def message_id(send_key: str, token: str, sender: str) -> str:
 def build_message(
     mail: SurveyMail, *, sender: str, to_address: str, to_name: str | None, msg_id: str, date: dt.datetime
 ) -> EmailMessage:
-    """A multipart/alternative message. Raises ValueError for an address that cannot be
+    """A multipart/alternative message: the text, then the HTML (as multipart/related with
+    ``mail.images`` when there are any). Raises ValueError for an address that cannot be
     put in a header (no ``@``, line breaks…): no retry will fix that."""
     address = to_address.strip()
     local, at, domain = address.rpartition("@")
@@ -166,6 +178,12 @@ def build_message(
     message["X-Auto-Response-Suppress"] = "All"
     message.set_content(mail.text, charset="utf-8")
     message.add_alternative(mail.html, subtype="html", charset="utf-8")
+    if mail.images:
+        html = message.get_body(preferencelist=("html",))
+        assert html is not None
+        for image in mail.images:  # the HTML part becomes multipart/related: html, then each image
+            html.add_related(image.data, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>",
+                             disposition="inline", filename=image.filename)
     message["Content-Language"] = mail.lang  # after the parts: set_content drops Content-* headers
     return message
 
