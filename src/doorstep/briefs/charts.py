@@ -104,7 +104,11 @@ def trend_svg(points: Sequence[TrendPoint], *, title: str, width: int = 560, hei
             if last:
                 parts.append(_text(x(i) - 8, y(p.value) - 9, f"{p.value:+.1f}", size=12, fill=INK, anchor="end",
                                    weight="bold"))
-        parts.append(_text(x(i), height - 8, p.label, size=10, anchor="middle"))
+        if i == len(points) - 1 and len(points) > 1:
+            # Ends at the right edge instead of centred under the point: a centred date overran it.
+            parts.append(_text(x(i) + right - 2, height - 8, p.label, size=10, anchor="end"))
+        else:
+            parts.append(_text(x(i), height - 8, p.label, size=10, anchor="middle"))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label and title went through escape()
 
