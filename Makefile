@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 ## The whole suite (SQLite always; PostgreSQL too when DOORSTEP_TEST_DATABASE_URL is set)
 test: $(STAMP)
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q -n auto --dist loadfile
 
 ## Schemathesis against every API operation; DOORSTEP_FUZZ_EXAMPLES=1000 make fuzz for a long, random run
 fuzz: $(STAMP)
