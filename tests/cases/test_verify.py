@@ -3,6 +3,7 @@ closed unverified when nobody answers; never a second case."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlparse
 
 from sqlalchemy import select
@@ -80,3 +81,17 @@ def test_an_answer_after_a_manual_reopen_moves_nothing(client, workspace, clock)
     client.post(f"/api/v1/cases/{case_id}/transitions", headers=workspace.headers, json={"to": "reopened"})
     # The withdrawn re-survey is closed to the customer.
     assert client.post(path, data={"score": "9"}).status_code == 410
+
+
+def test_a_resurvey_waits_for_the_end_of_the_customers_night(client, workspace, database, clock) -> None:
+    """Resolved at 03:00 in New York, re-asked 48 h later: not at 03:00 but when the quiet hours end there."""
+    with database.write() as s:
+        update_settings(session=s, workspace=get_workspace(session=s, slug="default"), resurvey_delay_hours=48,
+                        quiet_hours={"start": "21:00", "end": "08:00"})
+    clock.now = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)  # 03:00 EST
+    night = answer(client, workspace, clock, "D-NY", 3, attributes={"customer_timezone": "America/New_York"})
+    assert resolve(client, workspace, night)["resurvey"]["send_after"] == "2026-03-04T13:00:00+00:00"  # 08:00 EST
+    # Resolved in New York's afternoon: 48 h later is outside the quiet hours, so nothing moves.
+    clock.now = dt.datetime(2026, 3, 2, 19, 0, tzinfo=dt.UTC)  # 14:00 EST
+    day = answer(client, workspace, clock, "D-NY2", 3, attributes={"customer_timezone": "America/New_York"})
+    assert resolve(client, workspace, day)["resurvey"]["send_after"] == "2026-03-04T19:00:00+00:00"

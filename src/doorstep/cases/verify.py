@@ -2,8 +2,9 @@
 
 Resolving a case creates a re-survey invitation (kind ``resurvey``, tied to the
 case) that may be sent ``resurvey_delay_hours`` after the resolution (48 h by
-default) and can be answered for ``resurvey_expiry_days`` after that. The quiet
-period does not apply: the customer was promised a follow-up.
+default), moved out of the customer's quiet hours (night-time, in their own zone),
+and can be answered for ``resurvey_expiry_days`` after that. The quiet period (nobody
+asked twice within N days) does not apply: the customer was promised a follow-up.
 
 The answer arrives through the normal survey page and ``after_responses``; it sets
 the case ``verified`` with the new score. An answer that is unhappy again also
@@ -24,8 +25,10 @@ from sqlalchemy.orm import Session
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
 from doorstep.cases.models import Case, CaseEvent
+from doorstep.deliveries.models import Delivery
 from doorstep.stats import DETRACTOR_MAX
 from doorstep.surveys.models import Invitation
+from doorstep.surveys.timing import outside_quiet_hours
 
 CUSTOMER_ACTOR = "customer"
 PENDING = ("pending", "sent", "opened")
@@ -34,10 +37,16 @@ PENDING = ("pending", "sent", "opened")
 def schedule_resurvey(*, session: Session, workspace: Workspace, case: Case, now: dt.datetime) -> Invitation:
     """The re-survey invitation for a case just resolved."""
     # surveys owns tokens and the send job; imported late: surveys imports cases
-    from doorstep.surveys.services import new_token, schedule_send
+    from doorstep.surveys.services import customer_zone, new_token, schedule_send
 
     rules = workspace_settings(workspace)
     send_after = now + dt.timedelta(hours=rules.resurvey_delay_hours)
+    if rules.quiet_hours is not None:
+        # A case resolved at 2 pm is re-asked 48 h later; one resolved at 3 am would be too,
+        # so the quiet hours hold here as for the first invitation, in the customer's zone.
+        delivery = session.get(Delivery, case.delivery_id) if case.delivery_id is not None else None
+        tz = customer_zone(delivery.attributes if delivery is not None else {}, workspace.timezone)
+        send_after = outside_quiet_hours(send_after, rules.quiet_hours, tz)
     invitation = Invitation(
         workspace_id=workspace.id,
         delivery_id=case.delivery_id,

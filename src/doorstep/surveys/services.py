@@ -95,7 +95,7 @@ def invite_delivered(
             delay_minutes=rules.invitation_delay_minutes,
             quiet=rules.quiet_hours,
             # Only quiet hours need the customer's zone: skip the look-up when there are none.
-            tz=_customer_zone(attributes, workspace.timezone, zones) if rules.quiet_hours else UTC_ZONE,
+            tz=customer_zone(attributes, workspace.timezone, zones) if rules.quiet_hours else UTC_ZONE,
         )
         token = new_token()
         rows.append(
@@ -143,11 +143,13 @@ def _insert_with_send_jobs(session: Session, rows: list[dict[str, Any]], now: dt
         )
 
 
-def _customer_zone(
-    attributes: dict[str, Any], fallback: str, cache: dict[str | None, zoneinfo.ZoneInfo]
+def customer_zone(
+    attributes: dict[str, Any], fallback: str, cache: dict[str | None, zoneinfo.ZoneInfo] | None = None
 ) -> zoneinfo.ZoneInfo:
     """The zone named by the delivery's ``customer_timezone`` attribute, else the workspace's
     (cached per name: a file of 200,000 rows names a handful of zones, or a bad one often)."""
+    if cache is None:
+        cache = {}
     name = attributes.get(CUSTOMER_TIMEZONE)
     key = name.strip() if isinstance(name, str) and name.strip() else None
     found = cache.get(key)
