@@ -30,6 +30,8 @@ class FrontlineNote(Base):
     sentiment: Mapped[float | None]
     status_changed_at: Mapped[dt.datetime | None]
     status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When its author last corrected the text or stage (only while it was still new).
+    edited_at: Mapped[dt.datetime | None]
 
 
 class NoteVote(Base):
