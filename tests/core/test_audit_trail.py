@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
+from tests.conftest import login
 from typer.testing import CliRunner
 
 from doorstep.accounts import audit
@@ -43,6 +44,34 @@ def test_deletions_through_the_api_and_the_cli_are_audited(client, database, dat
     assert client.delete("/api/v1/links/999", headers=workspace.headers).status_code == 404
     again = client.get("/api/v1/audit", params={"action": "deleted"}, headers=workspace.headers).json()["entries"]
     assert len(again) == 4
+
+
+def test_note_deletions_through_the_api_and_the_page_are_audited_without_their_text(client, database, workspace,
+                                                                                    clock):
+    secret_text = "客户王女士 13800000000 住 7 号楼"
+    rider = login(client, database, workspace, "frontline", handle="rider-wang")
+    ids = [client.post("/api/v1/notes", json={"text": f"{secret_text} #{i}"}).json()["id"] for i in range(3)]
+    # The author, on the API and on the page (the confirmation's form); an admin key, on the API.
+    assert client.delete(f"/api/v1/notes/{ids[0]}").status_code == 204
+    paged = client.post(f"/notes/{ids[1]}/delete", data={"csrf_token": rider.csrf},
+                        headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert paged.status_code == 303
+    login(client, database, workspace, "cs", handle="cs-li")
+    assert client.delete(f"/api/v1/notes/{ids[2]}").status_code == 403  # refused: no entry
+    client.cookies.clear()
+    client.headers.pop("X-CSRF-Token")
+    assert client.delete(f"/api/v1/notes/{ids[2]}", headers=workspace.headers).status_code == 204
+
+    found = client.get("/api/v1/audit", params={"action": "deleted"}, headers=workspace.headers).json()["entries"]
+    assert [(e["actor_kind"], e["actor"], e["target"], e["details"]["as"]) for e in found] == [
+        ("key", "api:default", f"frontline_note:{ids[2]}", "admin"),
+        ("user", "rider-wang", f"frontline_note:{ids[1]}", "author"),
+        ("user", "rider-wang", f"frontline_note:{ids[0]}", "author"),
+    ]
+    assert all(e["at"] == clock.now.isoformat() for e in found)
+    with database.read() as session:
+        logged = session.execute(text("SELECT * FROM audit_log")).all()
+    assert "13800000000" not in str(logged) and "王女士" not in str(logged)
 
 
 def test_the_audit_api_filters_by_time_and_action_and_pages(client, database, database_url, workspace):

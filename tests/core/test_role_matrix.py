@@ -15,6 +15,11 @@ checked:
 
 Frontline people see their own deliveries only: the seeded delivery of the own workspace
 is theirs (the other workspace's is not, so they get 404 there like everyone).
+
+Some routes act on the caller's own note only (correct it, delete it): for those, each
+cell gets a new note of the own workspace written by the person making the request, so
+an allowed role is tested on what it may touch (the refusals of someone else's note are
+tests/frontline's), and a deletion does not take the shared note from the later cells.
 The app is built once per engine; one request per cell.
 """
 
@@ -32,6 +37,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from conftest import FakeClock, _truncate_all, make_person, make_workspace
 from doorstep.accounts import sessions as login_sessions
@@ -103,6 +109,9 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/api/v1/notes"): DELIVERY,  # frontline people write notes; so do CS (support agents see it too)
     ("GET", "/api/v1/notes/{note_id}"): EVERYONE,
     ("POST", "/api/v1/notes/{note_id}/votes"): DELIVERY,
+    ("DELETE", "/api/v1/notes/{note_id}/votes"): DELIVERY,  # one's own +1 back
+    ("PATCH", "/api/v1/notes/{note_id}"): DELIVERY,  # the author, while the note is new
+    ("DELETE", "/api/v1/notes/{note_id}"): DELIVERY,  # the author while new; an admin, any note
     ("POST", "/api/v1/notes/{note_id}/status"): CS,
     ("POST", "/api/v1/notes/{note_id}/photos"): DELIVERY,  # frontline: their own notes only
     ("GET", "/api/v1/notes/{note_id}/photos/{photo_id}"): EVERYONE,
@@ -130,6 +139,10 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/notes"): EVERYONE,
     ("POST", "/notes"): DELIVERY,
     ("POST", "/notes/{note_id}/votes"): DELIVERY,
+    ("POST", "/notes/{note_id}/unvote"): DELIVERY,
+    ("POST", "/notes/{note_id}/edit"): DELIVERY,  # the author, while the note is new
+    ("GET", "/notes/{note_id}/delete"): DELIVERY,  # the confirmation: the author while new; an admin, any note
+    ("POST", "/notes/{note_id}/delete"): DELIVERY,
     ("POST", "/notes/{note_id}/status"): CS,
     ("GET", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}"): PUBLIC,
@@ -160,6 +173,7 @@ JSON_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/webhooks/subscriptions"): {"url": "https://example.com/matrix", "events": ["case.opened"]},
     ("POST", "/api/v1/notes"): {"text": "matrix note"},
     ("POST", "/api/v1/notes/{note_id}/status"): {"status": "heard", "reply": "matrix"},
+    ("PATCH", "/api/v1/notes/{note_id}"): {"text": "matrix correction"},
 }
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/cases/{case_id}/transitions"): {"to": "contacted"},
@@ -167,7 +181,12 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/cases/{case_id}/assign"): {"owner": "cs-matrix"},
     ("POST", "/notes"): {"text": "matrix note"},
     ("POST", "/notes/{note_id}/status"): {"status": "acting", "reply": "matrix"},
+    ("POST", "/notes/{note_id}/edit"): {"text": "matrix correction"},
 }
+# Routes on the caller's own (new) note: each cell gets a fresh note written by the caller's
+# person of the own workspace (see the module docstring).
+OWN_NOTE = {("PATCH", "/api/v1/notes/{note_id}"), ("DELETE", "/api/v1/notes/{note_id}"),
+            ("POST", "/notes/{note_id}/edit"), ("GET", "/notes/{note_id}/delete"), ("POST", "/notes/{note_id}/delete")}
 # Multipart uploads: a real (tiny) PNG, so the answer is the route's decision.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cf"
                     "c0000003010100c9fe92ef0000000049454e44ae426082")
@@ -186,6 +205,7 @@ class Seeded:
     key: str
     ids: dict[str, str] = field(default_factory=dict)  # path parameter → value
     secrets: dict[str, str] = field(default_factory=dict)  # role → session secret
+    people: dict[str, int] = field(default_factory=dict)  # role → user id
 
 
 @dataclass
@@ -264,6 +284,7 @@ def _seed(database: Database, client: TestClient, clock: FakeClock, slug: str) -
                  "job_id": str(job_id), "slug": slug, "external_id": delivery, "customer_id": customer}
     for role in ROLES:
         uid = make_person(database, slug, role, handle=f"fl-{slug}" if role == "frontline" else None)
+        world.people[role] = uid
         with database.write() as session:
             user = session.get_one(User, uid)
             world.secrets[role] = login_sessions.create_session(
@@ -320,6 +341,16 @@ def _order(item: tuple[str, str, Any]) -> tuple[int, str]:
     method, path, _ = item
     destructive = method == "DELETE" or path.endswith("/erase")
     return (2 if destructive else 0 if method == "GET" else 1, path)
+
+
+def _own_note(world: World, role: str) -> dict[str, str]:
+    """The own workspace's ids with a new note written by its person of ``role``."""
+    db: Database = world.app.state.db
+    with db.write() as session:
+        workspace = session.scalars(select(Workspace).where(Workspace.slug == world.own.slug)).one()
+        note = create_note(session=session, workspace=workspace, text=f"{MARK} matrix note of {role}",
+                           author_id=world.own.people[role])
+        return {**world.own.ids, "note_id": str(note.id)}
 
 
 def _call(world: World, method: str, template: str, ids: dict[str, str], secret: str | None):
@@ -400,7 +431,8 @@ def test_the_matrix(world: World) -> None:
         for where, caller in (("other", other), ("own", own)):
             for role in ROLES:
                 cells += 1
-                got = _call(world, method, template, own.ids, caller.secrets[role])
+                ids = _own_note(world, role) if (method, template) in OWN_NOTE else own.ids
+                got = _call(world, method, template, ids, caller.secrets[role])
                 status = got.status_code
                 cell = f"{method} {template} {role}@{where}: {status}"
                 if role not in rule:

@@ -90,3 +90,59 @@ def test_a_rider_files_a_note_and_sees_the_answer(tmp_path: Path) -> None:
         finally:
             browser.close()
     print(f"screenshots: {tmp_path}")
+
+
+def test_correct_take_back_and_delete_without_javascript(tmp_path: Path) -> None:
+    """JavaScript off: the +1 toggle, the author's correction and the deletion's confirmation
+    are plain forms, and work as such on a phone."""
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    url = f"sqlite:///{tmp_path / 'doorstep.db'}"
+    make_database(url)
+    rider = add_person(url, "laowang", "frontline", "rider-wang")
+    colleague = add_person(url, "laowang", "frontline", "rider-li")
+    with serve(url) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True,
+                                        java_script_enabled=False,
+                                        extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+            page = phone.new_page()
+            page.set_default_timeout(15_000)
+            sign_in(page, base, "/notes", workspace="laowang", handle=rider)
+            page.locator("#note-text").fill("汤洒了")
+            page.locator("button.note-submit").click()
+            card = page.locator(".note-card").first
+            card.locator(".note-edit summary").click()
+            card.locator(".note-edit textarea").fill(NOTE)
+            card.locator(".note-edit").get_by_role("button", name="保存修改").click()
+            card = page.locator(".note-card").first
+            expect(card.locator(".note-text")).to_have_text(NOTE)
+            expect(card.locator("[data-field=edited]")).to_contain_text("已修改")
+
+            other = browser.new_context(locale="en-US", viewport=PHONE, java_script_enabled=False)
+            mate = other.new_page()
+            mate.set_default_timeout(15_000)
+            sign_in(mate, base, "/notes", workspace="laowang", handle=colleague)
+            theirs = mate.locator(".note-card").first
+            expect(theirs.locator(".note-edit")).to_have_count(0)  # not their note
+            theirs.locator(".note-vote-btn").click()
+            button = mate.locator(".note-card").first.locator(".note-vote-btn")
+            expect(button).to_have_attribute("aria-pressed", "true")
+            expect(button.locator("[data-field=votes]")).to_have_text("1")
+            button.click()  # pressed: taken back
+            button = mate.locator(".note-card").first.locator(".note-vote-btn")
+            expect(button).to_have_attribute("aria-pressed", "false")
+            expect(button.locator("[data-field=votes]")).to_have_text("0")
+
+            page.locator(".note-card").first.locator(".note-delete-link").click()
+            expect(page.locator("h1")).to_have_text("删除这条反馈？")
+            expect(page.locator("#note-delete .note-text")).to_have_text(NOTE)
+            page.screenshot(path=tmp_path / "notes-delete-390.png", full_page=True)
+            page.locator("#note-delete-confirm").click()
+            expect(page.locator("#notes-deleted")).to_have_text("反馈已删除。")
+            expect(page.locator(".note-card")).to_have_count(0)
+        finally:
+            browser.close()
+    print(f"screenshots: {tmp_path}")

@@ -179,3 +179,118 @@ def test_only_the_author_cs_or_admin_adds_a_photo(client, database, workspace) -
                        files={"photo": ("p.jpg", image("JPEG"), "image/jpeg")}).status_code == 201
     kinds = [p["content_type"] for p in client.get(f"/api/v1/notes/{note_id}").json()["photos"]]
     assert kinds == ["image/webp", "image/jpeg"]
+
+
+# --- taking a +1 back, correcting, deleting ------------------------------------------
+
+
+def _plain(client, workspace) -> None:  # type: ignore[no-untyped-def]
+    """The client with the workspace's admin API key only (no browser session)."""
+    client.cookies.clear()
+    client.headers.pop("X-CSRF-Token", None)
+
+
+def test_a_plus_one_is_taken_back_over_the_api(client, database, workspace) -> None:
+    rider = login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Gate 3 is locked after 22:00"}).json()["id"]
+    cs = login(client, database, workspace, "cs", handle="cs-li")
+    assert client.post(f"/api/v1/notes/{note_id}/votes").json()["votes"] == 1
+    _signed(client, rider)
+    assert client.post(f"/api/v1/notes/{note_id}/votes").json()["votes"] == 2
+    _signed(client, cs)
+    taken = client.delete(f"/api/v1/notes/{note_id}/votes")
+    assert taken.status_code == 200 and (taken.json()["votes"], taken.json()["voted"]) == (1, False)
+    again = client.delete(f"/api/v1/notes/{note_id}/votes")  # idempotent: the rider's vote stays
+    assert again.status_code == 200 and again.json()["votes"] == 1
+
+    login(client, database, workspace, "exec", handle="ceo")
+    assert client.delete(f"/api/v1/notes/{note_id}/votes").status_code == 403
+    _plain(client, workspace)
+    by_key = client.delete(f"/api/v1/notes/{note_id}/votes", headers=workspace.headers)
+    assert by_key.status_code == 403 and "API key is not a person" in by_key.json()["error"]["message"]
+    make_workspace(database, "other", timezone="UTC")
+    for role in ("frontline", "cs", "admin"):
+        login(client, database, "other", role)
+        assert client.delete(f"/api/v1/notes/{note_id}/votes").status_code == 404, role
+    _signed(client, rider)
+    assert client.delete("/api/v1/notes/999999/votes").status_code == 404
+    seen = client.get(f"/api/v1/notes/{note_id}").json()
+    assert (seen["votes"], seen["voted"]) == (1, True)
+
+
+def test_the_author_corrects_a_new_note_over_the_api(client, database, workspace, clock) -> None:
+    add_journey(database, "default")
+    rider = login(client, database, workspace, "frontline", handle="rider-a")
+    filed = client.post("/api/v1/notes", json={"text": "汤洒了", "stage": "prepared"}).json()
+    assert filed["edited_at"] is None
+    note_id = filed["id"]
+    clock.advance(minutes=5)
+    fixed = client.patch(f"/api/v1/notes/{note_id}", json={"text": "The soup spilled <b>again</b>"})
+    assert fixed.status_code == 200, fixed.text
+    body = fixed.json()
+    assert (body["text"], body["language"], body["stage"], body["mine"]) == (
+        "The soup spilled <b>again</b>", "en", "prepared", True)  # the stage, omitted, stays
+    assert "spillage" in body["themes"] and body["edited_at"].startswith("2026-03-02T09:05")
+    moved = client.patch(f"/api/v1/notes/{note_id}", json={"stage": "delivered"}).json()
+    assert (moved["stage"], moved["text"]) == ("delivered", "The soup spilled <b>again</b>")
+    assert client.patch(f"/api/v1/notes/{note_id}", json={}).json()["edited_at"] == moved["edited_at"]
+    for bad, field in (({"text": "   "}, "text"), ({"text": "x" * 2001}, "text"), ({"stage": "nowhere"}, "stage")):
+        refused = client.patch(f"/api/v1/notes/{note_id}", json=bad)
+        assert refused.status_code == 422 and field in refused.json()["error"]["message"], bad
+    assert client.patch(f"/api/v1/notes/{note_id}", json={"delivery": "F-1"}).status_code == 422  # not editable
+
+    for role in ("frontline", "cs", "admin", "exec"):  # someone else, whatever their role
+        login(client, database, workspace, role, handle=f"{role}-other")
+        refused = client.patch(f"/api/v1/notes/{note_id}", json={"text": "not mine"})
+        assert refused.status_code == 403, role
+    _plain(client, workspace)
+    assert client.patch(f"/api/v1/notes/{note_id}", json={"text": "by key"},
+                        headers=workspace.headers).status_code == 403
+    make_workspace(database, "other", timezone="UTC")
+    for role in ("frontline", "cs", "admin"):
+        login(client, database, "other", role)
+        assert client.patch(f"/api/v1/notes/{note_id}", json={"text": "x"}).status_code == 404, role
+
+    login(client, database, workspace, "cs", handle="cs-li")
+    assert client.post(f"/api/v1/notes/{note_id}/status", json={"status": "heard"}).status_code == 200
+    _signed(client, rider)
+    late = client.patch(f"/api/v1/notes/{note_id}", json={"text": "Actually it was fine"})
+    assert late.status_code == 409 and "heard" in late.json()["error"]["message"]
+    assert client.get(f"/api/v1/notes/{note_id}").json()["text"] == "The soup spilled <b>again</b>"
+
+
+def test_deleting_a_note_over_the_api(client, database, workspace) -> None:
+    rider = login(client, database, workspace, "frontline", handle="rider-a")
+    own = client.post("/api/v1/notes", json={"text": "Wrong customer's address posted here"}).json()["id"]
+    answered = client.post("/api/v1/notes", json={"text": "Riders wait at the counter"}).json()["id"]
+    photo = client.post(f"/api/v1/notes/{own}/photos", files={"photo": ("p.png", image(), "image/png")}).json()
+    make_workspace(database, "other", timezone="UTC")
+    for role in ("frontline", "cs", "admin"):
+        login(client, database, "other", role)
+        assert client.delete(f"/api/v1/notes/{own}").status_code == 404, role
+    for role in ("frontline", "cs", "exec"):
+        login(client, database, workspace, role, handle=f"{role}-other")
+        assert client.delete(f"/api/v1/notes/{own}").status_code == 403, role
+    cs = login(client, database, workspace, "cs", handle="cs-li")
+    client.post(f"/api/v1/notes/{answered}/status", json={"status": "acting", "reply": "on it"})
+
+    _signed(client, rider)
+    gone = client.delete(f"/api/v1/notes/{own}")
+    assert gone.status_code == 204 and gone.content == b""
+    assert client.get(f"/api/v1/notes/{own}").status_code == 404
+    assert client.get(photo["url"]).status_code == 404
+    assert client.delete(f"/api/v1/notes/{own}").status_code == 404  # once
+    late = client.delete(f"/api/v1/notes/{answered}")
+    assert late.status_code == 409 and "an admin can" in late.json()["error"]["message"]
+    _signed(client, cs)
+    assert client.delete(f"/api/v1/notes/{answered}").status_code == 403  # CS answers notes, does not remove them
+    _plain(client, workspace)
+    assert client.delete(f"/api/v1/notes/{answered}", headers=workspace.headers).status_code == 204  # admin key
+    assert client.get("/api/v1/notes", headers=workspace.headers).json()["total"] == 0
+
+    entries = client.get("/api/v1/audit", params={"action": "deleted"}, headers=workspace.headers).json()["entries"]
+    assert [(e["actor_kind"], e["actor"], e["target"], e["details"]["as"]) for e in entries] == [
+        ("key", "api:default", f"frontline_note:{answered}", "admin"),
+        ("user", "rider-a", f"frontline_note:{own}", "author"),
+    ]
+    assert "address" not in str(entries) and "counter" not in str(entries)  # never the text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from tests.conftest import login
+from tests.conftest import login, make_workspace
 from tests.frontline.helpers import NOT_PHOTOS, add_journey, image, png_declaring
 
 from doorstep.accounts import sessions as login_sessions
@@ -133,3 +133,135 @@ def test_a_form_without_its_token_changes_nothing(client, database, workspace) -
     forged = client.post("/notes", data={"text": "forged"}, headers=ORIGIN, follow_redirects=False)
     assert forged.status_code == 403
     assert _count(database, FrontlineNote) == 0
+
+
+# --- taking a +1 back, correcting, deleting ------------------------------------------
+
+
+def _as(client, person) -> None:  # type: ignore[no-untyped-def]
+    client.cookies.set(login_sessions.COOKIE, person.secret)
+    client.headers["X-CSRF-Token"] = person.csrf
+
+
+def _file(client, person, text: str) -> str:  # type: ignore[no-untyped-def]
+    filed = _post(client, "/notes", person, {"text": text, "lang": "en"})
+    assert filed.status_code == 303, filed.text
+    return filed.headers["location"].rsplit("-", 1)[1]
+
+
+def test_the_plus_one_button_takes_the_vote_back(client, database, workspace) -> None:
+    rider = login(client, database, workspace, "frontline", handle="rider-wang")
+    note_id = _file(client, rider, "Gate 3 is locked after 22:00")
+    colleague = login(client, database, workspace, "frontline", handle="rider-li")
+    page = client.get("/notes?lang=en").text
+    assert f'action="/notes/{note_id}/votes"' in page and 'aria-pressed="false"' in page
+    assert _post(client, f"/notes/{note_id}/votes", colleague, {"back": "/notes?lang=en"}).status_code == 303
+    pressed = client.get("/notes?lang=en").text
+    assert f'action="/notes/{note_id}/unvote"' in pressed and 'aria-pressed="true"' in pressed
+    assert "Take back your +1 (1 so far)" in pressed and '<span data-field="votes">1</span>' in pressed
+    assert "取消赞同（已有 1 人）" in client.get("/notes?lang=zh").text
+    for _ in range(2):  # pressed again (and a second time): taken back once, never below zero
+        taken = _post(client, f"/notes/{note_id}/unvote", colleague, {"back": "/notes?lang=en"})
+        assert taken.status_code == 303 and taken.headers["location"] == f"/notes?lang=en#note-{note_id}"
+    after = client.get("/notes?lang=en").text
+    assert f'action="/notes/{note_id}/votes"' in after and '<span data-field="votes">0</span>' in after
+    login(client, database, workspace, "exec", handle="ceo")
+    assert _post(client, f"/notes/{note_id}/unvote", colleague, {}).status_code == 403
+
+
+def test_the_author_corrects_a_new_note_on_the_page(client, database, workspace) -> None:
+    add_journey(database, "default")
+    rider = login(client, database, workspace, "frontline", handle="rider-wang")
+    note_id = _file(client, rider, "汤洒了")
+    page = client.get("/notes?lang=en").text
+    assert f'action="/notes/{note_id}/edit"' in page and "You can correct your note until CS answers it." in page
+    assert '<option value="delivered">Delivered</option>' in page
+
+    fixed = _post(client, f"/notes/{note_id}/edit", rider,
+                  {"text": TEXT, "stage": "delivered", "back": "/notes?status=new&lang=zh"})
+    assert fixed.status_code == 303 and fixed.headers["location"] == f"/notes?status=new&lang=zh#note-{note_id}"
+    shown = client.get("/notes?lang=zh").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script>alert(1)" not in shown
+    assert 'data-field="edited"' in shown and "已修改 " in shown
+    assert '<option value="delivered" selected>送达</option>' in shown
+
+    refused = _post(client, f"/notes/{note_id}/edit", rider, {"text": "  ", "stage": "", "lang": "en"})
+    assert refused.status_code == 422 and "Please write what you saw." in refused.text
+    assert re.search(rf'<details class="note-edit" open>\s*<summary>Edit</summary>\s*<form[^>]+/notes/{note_id}/edit',
+                     refused.text)
+    too_long = _post(client, f"/notes/{note_id}/edit", rider, {"text": "长" * 2001, "lang": "zh"})
+    assert too_long.status_code == 422 and "长" * 2001 + "</textarea>" in too_long.text  # what was typed, kept
+
+    others = [login(client, database, workspace, role, handle=f"{role}-x") for role in ("frontline", "cs", "admin")]
+    for person in others:
+        _as(client, person)
+        assert f'action="/notes/{note_id}/edit"' not in client.get("/notes").text, person.role
+        attempt = _post(client, f"/notes/{note_id}/edit", person, {"text": "not mine", "lang": "en"})
+        assert attempt.status_code == 403 and "Only its author can change this note" in attempt.text, person.role
+    _as(client, others[1])
+    assert _post(client, f"/notes/{note_id}/status", others[1], {"status": "heard"}).status_code == 303
+    _as(client, rider)
+    assert f'action="/notes/{note_id}/edit"' not in client.get("/notes").text  # answered: no more edit form
+    late = _post(client, f"/notes/{note_id}/edit", rider, {"text": "too late", "lang": "zh"})
+    assert late.status_code == 409 and "客服已回复这条反馈，作者不能再修改" in late.text
+    with database.read() as s:
+        assert s.get_one(FrontlineNote, int(note_id)).text == TEXT
+
+
+def test_deleting_a_note_asks_first_and_works_without_javascript(client, database, workspace) -> None:
+    rider = login(client, database, workspace, "frontline", handle="rider-wang")
+    note_id = _file(client, rider, "客户电话 13800000000 <b>别打</b>")
+    _post(client, f"/notes/{note_id}/votes", rider, {})
+    page = client.get("/notes?lang=en").text
+    [link] = re.findall(rf'href="(/notes/{note_id}/delete\?[^"]+)"', page)
+    confirm = client.get(link.replace("&amp;", "&"))
+    assert confirm.status_code == 200 and "Delete this note?" in confirm.text
+    assert "客户电话 13800000000 &lt;b&gt;别打&lt;/b&gt;" in confirm.text  # shown as text
+    assert "with its photos (0) and +1s (1). This cannot be undone." in confirm.text
+    assert f'<form method="post" action="/notes/{note_id}/delete"' in confirm.text
+    assert f'name="csrf_token" value="{rider.csrf}"' in confirm.text
+    zh = client.get(f"/notes/{note_id}/delete?lang=zh").text
+    assert "删除这条反馈？" in zh and "确认删除" in zh and "取消" in zh
+
+    client.headers.pop("X-CSRF-Token")
+    forged = client.post(f"/notes/{note_id}/delete", data={}, headers=ORIGIN, follow_redirects=False)
+    assert forged.status_code == 403 and _count(database, FrontlineNote) == 1
+    gone = _post(client, f"/notes/{note_id}/delete", rider, {"back": "/notes?mine=1&lang=en", "lang": "en"})
+    assert gone.status_code == 303 and gone.headers["location"] == "/notes?mine=1&lang=en"
+    listed = client.get("/notes?mine=1&lang=en")
+    assert "The note was deleted." in listed.text and f'id="note-{note_id}"' not in listed.text
+    assert "The note was deleted." not in client.get("/notes?lang=en").text  # said once
+    assert _count(database, FrontlineNote) == 0
+
+
+def test_who_is_asked_to_confirm_a_deletion(client, database, workspace) -> None:
+    rider = login(client, database, workspace, "frontline", handle="rider-wang")
+    note_id = _file(client, rider, "Abusive words posted by mistake")
+    cs = login(client, database, workspace, "cs", handle="cs-li")
+    assert f"/notes/{note_id}/delete" not in client.get("/notes").text
+    refused = client.get(f"/notes/{note_id}/delete?lang=en")
+    assert refused.status_code == 403 and "Only its author (until CS answers it) or an admin" in refused.text
+    assert f'action="/notes/{note_id}/delete"' not in refused.text
+    assert _post(client, f"/notes/{note_id}/delete", cs, {}).status_code == 403
+    _post(client, f"/notes/{note_id}/status", cs, {"status": "acting"})
+    _as(client, rider)
+    assert f"/notes/{note_id}/delete" not in client.get("/notes").text  # answered: the author can no longer
+    assert client.get(f"/notes/{note_id}/delete").status_code == 403
+    login(client, database, workspace, "exec", handle="ceo")
+    assert client.get(f"/notes/{note_id}/delete").status_code == 403
+
+    admin = login(client, database, workspace, "admin", handle="boss")
+    assert f"/notes/{note_id}/delete" in client.get("/notes").text
+    asked = client.get(f"/notes/{note_id}/delete?lang=en")
+    assert asked.status_code == 200 and "You are removing someone else&#39;s note as an admin" in asked.text
+    assert _post(client, f"/notes/{note_id}/delete", admin, {"lang": "zh"}).status_code == 303
+    assert "反馈已删除。" in client.get("/notes?lang=zh").text
+
+    other_note = _file(client, admin, "Another one")
+    make_workspace(database, "other", timezone="UTC")
+    outsider = login(client, database, "other", "admin")
+    assert client.get(f"/notes/{other_note}/delete").status_code == 404
+    assert _post(client, f"/notes/{other_note}/delete", outsider, {}).status_code == 404
+    assert _post(client, f"/notes/{other_note}/edit", outsider, {"text": "x"}).status_code == 404
+    assert _post(client, f"/notes/{other_note}/unvote", outsider, {}).status_code == 404
+    assert _count(database, FrontlineNote) == 1

@@ -1,5 +1,7 @@
-"""Requests that arrive at once on one note: the 5-photo limit holds and a double-clicked +1
-counts once, on both engines (each request its own client, connection and transaction)."""
+"""Requests that arrive at once on one note: the 5-photo limit holds, a double-clicked +1
+counts once, a double-clicked take-back uncounts once (never below zero, never drifting from
+the vote rows), and a deletion amid votes leaves no error; on both engines (each request its
+own client, connection and transaction)."""
 
 from __future__ import annotations
 
@@ -86,3 +88,59 @@ def test_a_double_click_and_colleagues_voting_at_once_count_each_person_once(app
     with database.read() as s:
         assert s.scalar(select(FrontlineNote.votes).where(FrontlineNote.id == note_id)) == 5
         assert s.scalar(select(func.count()).select_from(NoteVote).where(NoteVote.note_id == note_id)) == 5
+
+
+def _tally(database, note_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(the count kept on the note, its vote rows)."""
+    with database.read() as s:
+        return (s.scalar(select(FrontlineNote.votes).where(FrontlineNote.id == note_id)),
+                s.scalar(select(func.count()).select_from(NoteVote).where(NoteVote.note_id == note_id)))
+
+
+def test_taking_votes_back_at_once_never_drifts_or_goes_below_zero(app, client, database, workspace) -> None:
+    author = login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Riders wait 20 minutes at the counter"}).json()["id"]
+    colleagues = [login(client, database, workspace, "frontline", handle=f"rider-{i}") for i in range(4)]
+    for person in (author, *colleagues):
+        assert _client_as(app, person).post(f"/api/v1/notes/{note_id}/votes").json()["votes"] >= 1
+    assert _tally(database, note_id) == (5, 5)
+
+    # The author takes theirs back with six clicks at once; the four colleagues once each, at the same moment.
+    clients = [_client_as(app, author) for _ in range(6)] + [_client_as(app, p) for p in colleagues]
+    answers = _at_once(clients, lambda c: c.delete(f"/api/v1/notes/{note_id}/votes"))
+    assert [a.status_code for a in answers] == [200] * len(clients)
+    assert all(a.json()["votes"] >= 0 for a in answers)
+    assert _tally(database, note_id) == (0, 0)
+
+    # Everyone clicks +1 and takes it back, twice each, all at once: whatever is left, the
+    # count kept on the note is the number of votes there are.
+    people = [author, *colleagues]
+    mixed = [_client_as(app, p) for p in people for _ in range(4)]
+    answers = _at_once(mixed, lambda c: (c.post if mixed.index(c) % 2 == 0 else c.delete)(
+        f"/api/v1/notes/{note_id}/votes"))
+    assert [a.status_code for a in answers] == [200] * len(mixed)
+    kept, rows = _tally(database, note_id)
+    assert kept == rows and 0 <= rows <= len(people)
+
+
+def test_a_note_deleted_while_people_vote_answers_cleanly(app, client, database, workspace) -> None:
+    login(client, database, workspace, "frontline", handle="rider-a")
+    note_id = client.post("/api/v1/notes", json={"text": "Customer's phone number posted here"}).json()["id"]
+    colleagues = [login(client, database, workspace, "frontline", handle=f"rider-{i}") for i in range(12)]
+    for person in colleagues[:3]:
+        _client_as(app, person).post(f"/api/v1/notes/{note_id}/votes")
+    admin = login(client, database, workspace, "admin", handle="boss")
+    clients = [_client_as(app, admin)] + [_client_as(app, p) for p in colleagues]
+
+    def act(c: TestClient) -> Any:
+        i = clients.index(c)
+        if i == 0:
+            return c.delete(f"/api/v1/notes/{note_id}")
+        return (c.delete if i <= 3 else c.post)(f"/api/v1/notes/{note_id}/votes")
+
+    answers = _at_once(clients, act)
+    assert answers[0].status_code == 204
+    assert {a.status_code for a in answers[1:]} <= {200, 404}, [a.status_code for a in answers]
+    with database.read() as s:
+        assert s.scalar(select(func.count()).select_from(FrontlineNote).where(FrontlineNote.id == note_id)) == 0
+        assert s.scalar(select(func.count()).select_from(NoteVote).where(NoteVote.note_id == note_id)) == 0

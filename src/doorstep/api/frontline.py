@@ -1,26 +1,37 @@
-"""Frontline notes over HTTP: write, list, read, +1, answer, and their photos.
+"""Frontline notes over HTTP: write, list, read, +1 (and take it back), answer, correct,
+delete, and their photos.
 
 Roles: everyone of the workspace reads notes (exec included); frontline people, CS and
 admins write and +1 them; CS and admins answer them (heard, acting, done, with a reply).
-A photo is added by the note's author, CS or an admin. Another workspace's note or photo
+A photo is added by the note's author, CS or an admin. The author corrects or deletes
+their note while it is new; an admin deletes any note. Another workspace's note or photo
 id answers 404, like one that does not exist. The rules themselves live in
-doorstep.frontline.services; this layer parses and shapes.
+doorstep.frontline.services and doorstep.frontline.corrections; this layer parses and shapes.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from doorstep.api.deps import Caller, DbDep, NowDep, require
+from doorstep.api.deps import Caller, DbDep, NowDep, client_address, require
 from doorstep.api.params import MAX_OFFSET, RowId
 from doorstep.api.responses import error
 from doorstep.errors import NotFound
+from doorstep.frontline import corrections
 from doorstep.frontline import services as notes
 from doorstep.frontline.photos import ACCEPTED, LIMIT_TEXT, MAX_PHOTOS, photo_bytes, prepare_photo
-from doorstep.frontline.schemas import NoteCreate, NoteList, NotePublic, NoteStatus, NoteStatusUpdate, PhotoPublic
+from doorstep.frontline.schemas import (
+    NoteCreate,
+    NoteList,
+    NotePublic,
+    NoteStatus,
+    NoteStatusUpdate,
+    NoteUpdate,
+    PhotoPublic,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["notes"])
 
@@ -97,6 +108,50 @@ def post_vote(note_id: RowId, caller: NoteWriterDep, db: DbDep, now: NowDep) -> 
         notes.vote(session=session, workspace=caller.workspace, note_id=note_id, user_id=caller.user_id,
                    role=caller.role, now=now)
         return _public(caller, session, note_id)
+
+
+@router.delete("/notes/{note_id}/votes", response_model=NotePublic, responses=NOT_FOUND,
+               summary="Take back one's +1 (without one, changes nothing)")
+def delete_vote(note_id: RowId, caller: NoteWriterDep, db: DbDep) -> NotePublic:
+    """The count goes down by one only when the caller's vote was there to remove, so
+    repeating the call (or a double click) changes nothing. An API key has no vote (403)."""
+    with db.write() as session:
+        notes.unvote(session=session, workspace=caller.workspace, note_id=note_id, user_id=caller.user_id,
+                     role=caller.role)
+        return _public(caller, session, note_id)
+
+
+@router.patch("/notes/{note_id}", response_model=NotePublic,
+              responses={**NOT_FOUND, **INVALID,
+                         403: error("Not the note's author (an API key is no one's), or a role that may not write."),
+                         409: error("CS has answered the note already: it can no longer be edited.")},
+              summary="Correct one's own note (text, stage) while it is still new")
+def patch_note(note_id: RowId, body: NoteUpdate, caller: NoteWriterDep, db: DbDep, now: NowDep) -> NotePublic:
+    """Only the author, and only until CS answers it (status `new`). The text is checked as
+    when it was filed and analysed again; `edited_at` says when. Omitted fields stay; a
+    `stage` of null or "" means not sure (the stage the words point to, if any)."""
+    stage = body.stage if "stage" in body.model_fields_set else corrections.KEEP
+    with db.write() as session:
+        corrections.edit_note(session=session, workspace=caller.workspace, note_id=note_id,
+                              user_id=caller.user_id, role=caller.role, text=body.text, stage_key=stage, now=now)
+        return _public(caller, session, note_id)
+
+
+@router.delete("/notes/{note_id}", status_code=204, response_class=Response,
+               responses={**NOT_FOUND,
+                          403: error("Neither the note's author nor an admin, or a role that may not write."),
+                          409: error("The author's note has been answered: only an admin can delete it now.")},
+               summary="Delete a note with its photos and votes (its author while new; an admin always)")
+def delete_note(note_id: RowId, request: Request, caller: NoteWriterDep, db: DbDep, now: NowDep) -> Response:
+    """The author may delete their own note until CS answers it; an admin may delete any
+    note (personal data or abuse posted by mistake). Its photos and votes go with it, its
+    quotes in published briefs are replaced by "[erased]", and the audit log records who
+    deleted which note and when (never its text)."""
+    with db.write() as session:
+        corrections.delete_note(session=session, workspace=caller.workspace, note_id=note_id,
+                                user_id=caller.user_id, role=caller.role, actor_kind=caller.actor_kind,
+                                actor=caller.actor, client=client_address(request), now=now)
+    return Response(status_code=204)
 
 
 @router.post("/notes/{note_id}/status", response_model=NotePublic,

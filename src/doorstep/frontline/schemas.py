@@ -24,6 +24,18 @@ class NoteCreate(BaseModel):
     delivery: str | None = Field(None, max_length=200, description="A delivery's external id (its reference).")
 
 
+class NoteUpdate(BaseModel):
+    """The author's correction of their note, while it is still new. Omitted fields stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, max_length=MAX_TEXT * 2, description=f"The corrected text, checked as when "
+                             f"filed (something to see, at most {MAX_TEXT:,} characters once trimmed). Omitted or "
+                             "null: the text stays.")
+    stage: str | None = Field(None, max_length=64, description="A stage key of the journey. Omitted: the stage "
+                              "stays; null or \"\": not sure (the stage the words point to, if any, as when filed).")
+
+
 class NoteStatusUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -59,6 +71,8 @@ class NotePublic(BaseModel):
     themes: list[str] = Field(description="Taxonomy theme keys found in the text (the customers' analysis).")
     sentiment: float | None = Field(description="In [-1, 1].")
     created_at: dt.datetime
+    edited_at: dt.datetime | None = Field(description="When its author last corrected the text or stage "
+                                          "(null: never).")
     photos: list[PhotoPublic] = Field(description=f"At most {MAX_PHOTOS}, each under {LIMIT_TEXT}.")
 
 

@@ -15,6 +15,9 @@ again, so no entry point can forget):
   straight to ``done``; ``done`` goes back to ``acting`` when the fix did not hold), but
   never back to ``new``: a note once heard stays heard. Setting the same status with a new
   reply changes the reply; the same status and reply again changes nothing.
+* a person takes their +1 back (:func:`unvote`), as often as they like;
+* the author corrects or deletes their own note while it is still ``new``; an admin
+  removes any note (doorstep.frontline.corrections).
 
 A note of another workspace is NotFound, exactly like one that does not exist.
 """
@@ -24,9 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import User, Workspace
@@ -55,6 +58,33 @@ def _visible(text: str) -> bool:
     return any(unicodedata.category(c)[0] not in "CZM" for c in text)
 
 
+def checked_text(text: str | None) -> str:
+    """A note's text as it is stored: cleaned, with something to see, at most MAX_TEXT
+    characters (else InvalidInput naming ``text``). For a new note and a corrected one alike."""
+    body = _clean(text)
+    if not _visible(body):
+        raise InvalidInput("a note needs some text", field="text")
+    if len(body) > MAX_TEXT:
+        raise InvalidInput(f"a note is at most {MAX_TEXT} characters (this one has {len(body)})", field="text")
+    return body
+
+
+def stage_named(stages: list[Stage], stage_key: str | None) -> int | None:
+    """The id of the journey stage ``stage_key`` (None for none; InvalidInput naming ``stage``
+    for a key that is not one of ``stages``)."""
+    if not stage_key:
+        return None
+    stage_id = next((s.id for s in stages if s.key == stage_key), None)
+    if stage_id is None:
+        raise InvalidInput(f"'{stage_key[:80]}' is not a stage of this workspace's journey", field="stage")
+    return stage_id
+
+
+def stage_from_words(stages: list[Stage], found_stage: str | None) -> int | None:
+    """A note that names no stage but whose words point to one counts on that stage."""
+    return next((s.id for s in stages if s.key == found_stage), None) if found_stage else None
+
+
 def create_note(
     *,
     session: Session,
@@ -67,17 +97,9 @@ def create_note(
 ) -> FrontlineNote:
     """Store and analyse one note. The stage must be one of the workspace's journey, the
     delivery one of its deliveries; the text is non-empty and at most 2,000 characters."""
-    body = _clean(text)
-    if not _visible(body):
-        raise InvalidInput("a note needs some text", field="text")
-    if len(body) > MAX_TEXT:
-        raise InvalidInput(f"a note is at most {MAX_TEXT} characters (this one has {len(body)})", field="text")
+    body = checked_text(text)
     stages = list_stages(session=session, workspace=workspace)
-    stage_id: int | None = None
-    if stage_key:
-        stage_id = next((s.id for s in stages if s.key == stage_key), None)
-        if stage_id is None:
-            raise InvalidInput(f"'{stage_key[:80]}' is not a stage of this workspace's journey", field="stage")
+    stage_id = stage_named(stages, stage_key)
     delivery_id: int | None = None
     if delivery_external_id:
         delivery_id = session.scalar(
@@ -92,9 +114,8 @@ def create_note(
         if owner != workspace.id:
             raise InvalidInput("the author is not a person of this workspace", field="author")
     found = analyzer_for(workspace, [s.key for s in stages]).analyze(body)
-    if stage_id is None and found.stage:
-        # A note that names no stage but whose words point to one counts on that stage.
-        stage_id = next((s.id for s in stages if s.key == found.stage), None)
+    if stage_id is None:
+        stage_id = stage_from_words(stages, found.stage)
     note = FrontlineNote(
         workspace_id=workspace.id,
         author_id=author_id,
@@ -201,11 +222,30 @@ def journey_stages(*, session: Session, workspace: Workspace) -> list[Stage]:
     ))
 
 
-def get_note(*, session: Session, workspace: Workspace, note_id: int) -> FrontlineNote:
-    """The note, only if it belongs to ``workspace`` (another workspace's id is just unknown)."""
-    note = session.scalar(
-        select(FrontlineNote).where(FrontlineNote.id == note_id, FrontlineNote.workspace_id == workspace.id)
-    )
+Lock = Literal["share", "update", "delete"]
+
+
+def get_note(
+    *, session: Session, workspace: Workspace, note_id: int, lock: Lock | None = None
+) -> FrontlineNote:
+    """The note, only if it belongs to ``workspace`` (another workspace's id is just unknown).
+
+    ``lock`` (PostgreSQL; SQLite's writers take turns anyway) holds the note's row until the
+    transaction ends, so what is checked stays true while it is acted on:
+
+    * ``"share"`` (FOR KEY SHARE, what a vote row's foreign key takes): votes go on side by
+      side, but wait for a deletion and then find the note gone (404, not a foreign-key 500);
+    * ``"update"`` (FOR NO KEY UPDATE, what an UPDATE takes): an edit and an answer take
+      turns, so an edit never lands on a note CS has just heard;
+    * ``"delete"`` (FOR UPDATE): every other act on the note waits, then finds it gone.
+
+    A locked read reloads the row (populate_existing): what the lock holds is what is checked.
+    """
+    query = select(FrontlineNote).where(FrontlineNote.id == note_id, FrontlineNote.workspace_id == workspace.id)
+    if lock is not None:
+        query = query.with_for_update(read=lock == "share", key_share=lock != "delete").execution_options(
+            populate_existing=True)
+    note = session.scalar(query)
     if note is None:
         raise NotFound(f"no note {note_id} in this workspace")
     return note
@@ -300,6 +340,7 @@ def describe(
             "themes": list(n.themes or []),
             "sentiment": None if n.sentiment is None else round(float(n.sentiment), 3),
             "created_at": n.created_at,
+            "edited_at": n.edited_at,
             "photos": photos[n.id],
         }
         for n in notes
@@ -334,7 +375,7 @@ def vote(
         raise Forbidden(f"the role '{role}' may not vote on notes")
     if user_id is None:
         raise Forbidden("a vote is one person's: sign in to vote (an API key is not a person)")
-    note = get_note(session=session, workspace=workspace, note_id=note_id)
+    note = get_note(session=session, workspace=workspace, note_id=note_id, lock="share")
     if session.scalar(select(User.workspace_id).where(User.id == user_id)) != workspace.id:
         raise InvalidInput("the voter is not a person of this workspace", field="user")
     added = session.execute(
@@ -350,6 +391,30 @@ def vote(
     return note
 
 
+def unvote(*, session: Session, workspace: Workspace, note_id: int, user_id: int | None, role: str) -> FrontlineNote:
+    """Take one person's +1 back. Idempotent: without a vote of theirs nothing changes.
+
+    The count goes down only when this call deleted the person's vote row (DELETE …
+    RETURNING), in the same transaction: a double click, or a +1 and its take-back at once,
+    never make it drift or go below zero. On PostgreSQL the second of two deletes of one row
+    waits for the first and then deletes nothing, so only one decrement happens."""
+    if role not in WRITERS:
+        raise Forbidden(f"the role '{role}' may not vote on notes")
+    if user_id is None:
+        raise Forbidden("a vote is one person's: sign in to take it back (an API key is not a person)")
+    note = get_note(session=session, workspace=workspace, note_id=note_id, lock="share")
+    votes = table_of(NoteVote)
+    removed = session.execute(
+        delete(votes).where(votes.c.note_id == note.id, votes.c.user_id == user_id).returning(votes.c.id)
+    ).scalars().all()
+    if removed:
+        session.execute(update(FrontlineNote).where(FrontlineNote.id == note.id)
+                        .values(votes=FrontlineNote.votes - len(removed))
+                        .execution_options(synchronize_session=False))
+        session.refresh(note, ["votes"])
+    return note
+
+
 def change_status(
     *, session: Session, workspace: Workspace, note_id: int, status: str, reply: str | None, role: str,
     by_user_id: int | None, now: dt.datetime | None = None,
@@ -360,7 +425,8 @@ def change_status(
         raise Forbidden(f"the role '{role}' may not change a note's status (CS and admins do)")
     if status not in ANSWERS:
         raise InvalidInput(f"status must be one of {', '.join(ANSWERS)}", field="status")
-    note = get_note(session=session, workspace=workspace, note_id=note_id)
+    # Locked: an answer and the author's edit take turns; a deleted note is then a 404.
+    note = get_note(session=session, workspace=workspace, note_id=note_id, lock="update")
     return set_status(session=session, note=note, status=status, reply=reply, by_user_id=by_user_id, now=now)
 
 

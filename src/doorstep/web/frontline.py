@@ -1,11 +1,14 @@
 """/notes: the frontline's notes on a phone — a form on top that takes seconds, the notes below.
 
 Frontline people, CS and admins write notes (text, stage, delivery reference, a photo
-from the camera) and +1 them; CS and admins answer them (heard, acting, done, with a
-reply the author sees); execs read. Plain HTML forms with the session's CSRF token and
-Post/Redirect/Get; no JavaScript. "Your note is in" is said once: the POST leaves the
-filed note's id in a short-lived cookie, the list it redirects to shows the notice and
-clears the cookie, so a reload (or the bookmarked address) shows the list without it.
+from the camera) and +1 them (the same button takes the +1 back); CS and admins answer
+them (heard, acting, done, with a reply the author sees); execs read. The author corrects
+a new note in place and deletes it; an admin deletes any note. Deleting goes through a
+confirmation page (GET shows what will go, its form POSTs), so one stray tap never deletes.
+Plain HTML forms with the session's CSRF token and Post/Redirect/Get; no JavaScript.
+"Your note is in" is said once: the POST leaves the filed note's id in a short-lived
+cookie, the list it redirects to shows the notice and clears the cookie, so a reload (or
+the bookmarked address) shows the list without it; "the note was deleted" likewise.
 Every user text reaches the page through Jinja's autoescape; photos are shown from the
 API route, which serves them as images only.
 
@@ -22,9 +25,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from doorstep.accounts.models import Workspace
-from doorstep.api.deps import Caller, DbDep, NowDep, SettingsDep
+from doorstep.api.deps import Caller, DbDep, NowDep, SettingsDep, client_address
+from doorstep.api.params import RowId
 from doorstep.config import Settings
-from doorstep.errors import Conflict, DoorstepError, InvalidInput, NotFound
+from doorstep.errors import Conflict, DoorstepError, Forbidden, InvalidInput, NotFound
+from doorstep.frontline import corrections
 from doorstep.frontline import services as notes
 from doorstep.frontline.models import NOTE_STATUSES, FrontlineNote
 from doorstep.frontline.photos import LIMIT_TEXT, MAX_PHOTOS, MAX_PIXELS, PhotoRefused, PreparedPhoto, prepare_photo
@@ -39,9 +44,11 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
 FILED_COOKIE = "doorstep_note_filed"  # the id of the note just filed, until the list has said so once
 FILED_SECONDS = 120  # the redirect follows at once; a cookie left by a lost redirect must not linger
+DELETED_COOKIE = "doorstep_note_deleted"  # "a note was deleted": said once by the list the delete redirects to
 NoteReader = Annotated[Caller, Depends(require_page("cs", "frontline", "exec"))]
 NoteWriter = Annotated[Caller, Depends(require_form("cs", "frontline"))]
 NoteResponder = Annotated[Caller, Depends(require_form("cs"))]
+NoteWriterPage = Annotated[Caller, Depends(require_page("cs", "frontline"))]  # who may ask to delete; the note decides
 
 
 def _lang(request: Request, lang: str | None, workspace: Workspace) -> str:
@@ -66,6 +73,10 @@ def _problem(lang: str, exc: DoorstepError, *, typed: str = "") -> str:
         return t(lang, "notes.error_photo_type")
     if isinstance(exc, NotFound):
         return t(lang, "notes.error_not_found")
+    if isinstance(exc, Forbidden):
+        return t(lang, "notes.error_not_yours")
+    if isinstance(exc, Conflict):
+        return t(lang, "notes.error_answered")
     field = exc.problem.field if isinstance(exc, InvalidInput) else None
     if field == "text" and len(typed.strip()) > notes.MAX_TEXT:
         return t(lang, "notes.error_text_long", limit=notes.MAX_TEXT)
@@ -88,6 +99,7 @@ def _filters(status: str | None, mine: str | None, stage: str | None) -> dict[st
 def _page(
     request: Request, db: Any, caller: Caller, *, lang: str | None, filters: dict[str, str], page: int = 1,
     form: dict[str, str] | None = None, error: str | None = None, notice: str | None = None, code: int = 200,
+    editing: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     with db.read() as session:
         workspace = session.get_one(Workspace, caller.workspace.id)
@@ -101,6 +113,9 @@ def _page(
             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         themes = {th.key: (th.name_zh if chosen == "zh-CN" and th.name_zh else th.name_en)
                   for th in workspace_taxonomy(workspace).themes}
+        for n in found.notes:  # which buttons each note gets: the rules of doorstep.frontline.corrections
+            n["may_edit"] = corrections.may_edit(role=caller.role, mine=n["mine"], status=n["status"])
+            n["may_delete"] = corrections.may_delete(role=caller.role, mine=n["mine"], status=n["status"])
         shown = {k: v for k, v in filters.items() if v}
 
         def query(**changes: object) -> str:
@@ -116,7 +131,7 @@ def _page(
             answers=notes.ANSWERS, form=form or {"text": "", "stage": "", "delivery": ""},
             error=error, notice=notice, can_write=caller.role in notes.WRITERS,
             can_answer=caller.role in notes.RESPONDERS, local=local_time(workspace.timezone),
-            photo_limit=LIMIT_TEXT, max_text=notes.MAX_TEXT,
+            photo_limit=LIMIT_TEXT, max_text=notes.MAX_TEXT, editing=editing or {},
         )
 
 
@@ -127,12 +142,14 @@ def notes_page(
 ) -> HTMLResponse:
     """The form (for those who write notes) and the workspace's notes, newest first."""
     filed = request.cookies.get(FILED_COOKIE)
-    notice = "filed" if filed is not None and _filed_by(db, caller, filed) else None
+    deleted = request.cookies.get(DELETED_COOKIE)
+    notice = "filed" if filed is not None and _filed_by(db, caller, filed) else "deleted" if deleted else None
     response = _page(request, db, caller, lang=lang, filters=_filters(status, mine, stage[:64] if stage else None),
                      page=max(1, min(page, 100_000)), notice=notice)
-    if filed is not None:  # said once (or not at all, when it was not this person's note): gone
-        response.delete_cookie(FILED_COOKIE, path="/notes", httponly=True, samesite="lax",
-                               secure=_secure(request, settings))
+    for cookie in (FILED_COOKIE, DELETED_COOKIE):
+        if request.cookies.get(cookie) is not None:  # said once (or not at all, when it was not theirs): gone
+            response.delete_cookie(cookie, path="/notes", httponly=True, samesite="lax",
+                                   secure=_secure(request, settings))
     return response
 
 
@@ -231,3 +248,90 @@ def answer_note(
         return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
                      error=_problem(chosen, exc), code=exc.http_status)
     return _back(back, lang, f"#note-{note_id}")
+
+
+@router.post("/notes/{note_id}/unvote", response_class=HTMLResponse)
+def unvote_note(
+    request: Request, note_id: RowId, db: DbDep, caller: NoteWriter,
+    back: Annotated[str | None, Form(max_length=2000)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    """The pressed +1 button: takes the vote back (again, or without one: nothing changes)."""
+    try:
+        with db.write() as session:
+            notes.unvote(session=session, workspace=caller.workspace, note_id=note_id, user_id=caller.user_id,
+                         role=caller.role)
+    except NotFound as exc:
+        chosen = _lang(request, lang, caller.workspace)
+        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                     error=_problem(chosen, exc), code=404)
+    return _back(back, lang, f"#note-{note_id}")
+
+
+@router.post("/notes/{note_id}/edit", response_class=HTMLResponse)
+def edit_note(
+    request: Request, note_id: RowId, db: DbDep, now: NowDep, caller: NoteWriter,
+    text: Annotated[str, Form(max_length=notes.MAX_TEXT * 4)] = "",
+    stage: Annotated[str, Form(max_length=200)] = "",
+    back: Annotated[str | None, Form(max_length=2000)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    """The author's correction (text and stage; "not sure" lets the words choose, as when filed).
+    Refused: the list again, this note's form open with what was typed and the reason."""
+    try:
+        with db.write() as session:
+            corrections.edit_note(session=session, workspace=caller.workspace, note_id=note_id,
+                                  user_id=caller.user_id, role=caller.role, text=text, stage_key=stage or None,
+                                  now=now)
+    except (InvalidInput, NotFound, Forbidden, Conflict) as exc:
+        chosen = _lang(request, lang, caller.workspace)
+        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                     error=_problem(chosen, exc, typed=text), code=exc.http_status,
+                     editing={"id": note_id, "text": text, "stage": stage})
+    return _back(back, lang, f"#note-{note_id}")
+
+
+@router.get("/notes/{note_id}/delete", response_class=HTMLResponse)
+def confirm_delete(
+    request: Request, note_id: RowId, db: DbDep, caller: NoteWriterPage, back: str | None = None,
+    lang: str | None = None,
+) -> Response:
+    """Are you sure? The note as it stands, what goes with it, and the form that deletes it."""
+    with db.read() as session:
+        workspace = session.get_one(Workspace, caller.workspace.id)
+        chosen = _lang(request, lang, workspace)
+        try:
+            note = notes.note_public(session=session, workspace=workspace, note_id=note_id,
+                                     viewer_id=caller.user_id)
+        except NotFound as exc:
+            return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                         error=_problem(chosen, exc), code=404)
+        allowed = corrections.may_delete(role=caller.role, mine=note["mine"], status=note["status"])
+        back_to = safe_next(back) if back and back.startswith("/notes") else f"/notes?lang={url_code(chosen)}"
+        return render(
+            request, "notes_delete.html", chosen, status=200 if allowed else 403, private=True, active="notes",
+            switch_params={"back": back_to}, workspace=workspace, note=note, allowed=allowed,
+            moderating=allowed and not note["mine"], back=back_to, local=local_time(workspace.timezone),
+        )
+
+
+@router.post("/notes/{note_id}/delete", response_class=HTMLResponse)
+def delete_note(
+    request: Request, note_id: RowId, db: DbDep, now: NowDep, caller: NoteWriter, settings: SettingsDep,
+    back: Annotated[str | None, Form(max_length=2000)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    """The confirmation page's form: the note, its photos and votes go; the audit log says so."""
+    try:
+        with db.write() as session:
+            corrections.delete_note(session=session, workspace=caller.workspace, note_id=note_id,
+                                    user_id=caller.user_id, role=caller.role, actor_kind=caller.actor_kind,
+                                    actor=caller.actor, client=client_address(request), now=now)
+    except (NotFound, Forbidden, Conflict) as exc:
+        chosen = _lang(request, lang, caller.workspace)
+        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                     error=_problem(chosen, exc), code=exc.http_status)
+    response = _back(back, lang)
+    response.set_cookie(DELETED_COOKIE, "1", max_age=FILED_SECONDS, path="/notes", httponly=True,
+                        samesite="lax", secure=_secure(request, settings))
+    return response

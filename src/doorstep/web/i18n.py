@@ -960,6 +960,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "上传的内容缺少大小信息，请返回后重新提交。",
     },
     "notes.back": {"en": "Back to the notes", "zh-CN": "返回一线反馈"},
+    "notes.unvote_label": {"en": "Take back your +1 ({votes} so far)", "zh-CN": "取消赞同（已有 {votes} 人）"},
+    "notes.edited": {"en": "edited {at}", "zh-CN": "已修改 {at}"},
+    "notes.edit": {"en": "Edit", "zh-CN": "修改"},
+    "notes.edit_hint": {
+        "en": "You can correct your note until CS answers it.",
+        "zh-CN": "在客服回复之前，你可以修改这条反馈。",
+    },
+    "notes.edit_save": {"en": "Save changes", "zh-CN": "保存修改"},
+    "notes.delete": {"en": "Delete", "zh-CN": "删除"},
+    "notes.delete_title": {"en": "Delete this note?", "zh-CN": "删除这条反馈？"},
+    "notes.delete_what": {
+        "en": "The note goes, with its photos ({photos}) and +1s ({votes}). This cannot be undone.",
+        "zh-CN": "这条反馈及其照片（{photos} 张）和赞同（{votes} 个）将一并删除，且无法恢复。",
+    },
+    "notes.delete_own": {
+        "en": "The audit log records that you deleted it, and when (not what it said).",
+        "zh-CN": "审计日志会记录你删除了它以及删除时间（不记录内容）。",
+    },
+    "notes.delete_moderation": {
+        "en": "You are removing someone else's note as an admin. The audit log records who removed it, "
+              "and when (not what it said).",
+        "zh-CN": "你正以管理员身份删除他人的反馈。审计日志会记录删除人和删除时间（不记录内容）。",
+    },
+    "notes.delete_confirm": {"en": "Yes, delete it", "zh-CN": "确认删除"},
+    "notes.delete_refused": {
+        "en": "Only its author (until CS answers it) or an admin can delete this note.",
+        "zh-CN": "只有作者（在客服回复之前）或管理员可以删除这条反馈。",
+    },
+    "notes.cancel": {"en": "Cancel", "zh-CN": "取消"},
+    "notes.deleted": {"en": "The note was deleted.", "zh-CN": "反馈已删除。"},
+    "notes.error_not_yours": {
+        "en": "Only its author can change this note (an admin can delete it).",
+        "zh-CN": "只有作者本人可以修改这条反馈（管理员可以删除）。",
+    },
+    "notes.error_answered": {
+        "en": "CS has answered this note already, so its author can no longer change it. Ask an admin if it "
+              "must be removed.",
+        "zh-CN": "客服已回复这条反馈，作者不能再修改。如需删除，请联系管理员。",
+    },
 }
 
 
