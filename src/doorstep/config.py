@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = Field(default="Doorstep <doorstep@localhost>", description="From: address of every e-mail.")
     smtp_timeout_seconds: float = Field(default=20, gt=0)
+    smtp_ca_file: str | None = Field(
+        default=None,
+        description="PEM file of CA certificates to trust for the SMTP server's TLS certificate (an internal relay "
+                    "with a company CA), in addition to the system's trust store.",
+    )
     # --- the worker and outbound calls ----------------------------------------------
     worker_poll_seconds: float = Field(default=1.0, gt=0, description="How often an idle worker looks for jobs.")
     worker_batch_size: int = Field(default=10, ge=1, le=1000, description="Jobs a worker claims at once.")

@@ -7,6 +7,13 @@ times), to stop listening right after its n-th accepted message (``down_after``:
 a server that goes away in the middle of a run of sends), or to keep a message and
 hang up before saying so (``hang_up_after_data``: the answer lost on the way back).
 
+As the providers people use speak it: ``SmtpServer(security="starttls", tls=context)``
+offers STARTTLS and refuses everything but EHLO before it (port 587);
+``security="ssl"`` is TLS from the first byte (port 465). ``credentials=(user, password)``
+then requires AUTH (PLAIN or LOGIN) before MAIL, accepted over TLS only; with
+``security="none"`` it is offered in clear text (a badly set up relay: a client must not
+use it). Every AUTH attempt is kept in ``auth_attempts``.
+
 Use the ``smtp_server`` fixture (``from tests.channels.smtp import smtp_server``) or
 :class:`SmtpServer` directly; ``server.settings(base)`` points Doorstep's Settings at it.
 """
@@ -17,14 +24,16 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from doorstep.config import Settings
 
@@ -42,9 +51,25 @@ class Received:
         return parsed
 
 
+@dataclass(frozen=True)
+class AuthAttempt:
+    mechanism: str
+    login: str
+    accepted: bool
+    over_tls: bool
+
+
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+
+    async def handle_MAIL(self, _server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        if self.server.credentials is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, _server: Any, _session: Any, envelope: Any, address: str,
                           _options: list[str]) -> str:
@@ -84,10 +109,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _over_tls(server: Any) -> bool:
+    transport = getattr(server, "transport", None)
+    return transport is not None and transport.get_extra_info("ssl_object") is not None
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, *, security: Literal["none", "starttls", "ssl"] = "none", tls: ssl.SSLContext | None = None,
+                 credentials: tuple[str, str] | None = None, mechanisms: tuple[str, ...] = ("LOGIN", "PLAIN")) -> None:
+        assert (security == "none") == (tls is None), "starttls and ssl need the server's TLS context"
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.security = security
+        self.tls = tls
+        self.credentials = credentials
+        self.mechanisms = mechanisms  # the AUTH mechanisms it offers (aiosmtpd has LOGIN and PLAIN)
+        self.auth_attempts: list[AuthAttempt] = []
         self.lock = threading.Lock()
         self.received: list[Received] = []
         self.refuse_rcpt: tuple[int, str] | None = None
@@ -102,10 +139,33 @@ class SmtpServer:
     def running(self) -> bool:
         return self.controller is not None
 
+    def _authenticate(self, server: Any, _session: Any, _envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        over_tls = _over_tls(server)
+        ok = False
+        login = ""
+        if isinstance(data, LoginPassword) and self.credentials is not None:
+            login = data.login.decode("utf-8", "replace")
+            user, password = self.credentials
+            # Over TLS only, when the server requires TLS (as every provider does).
+            ok = (data.login, data.password) == (user.encode(), password.encode()) and (
+                over_tls or self.security == "none")
+        with self.lock:
+            self.auth_attempts.append(AuthAttempt(mechanism, login, ok, over_tls))
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535 itself
+
     def start(self) -> None:
         if self.controller is None:
             self.down_after = None
-            self.controller = Controller(_Handler(self), hostname=self.host, port=self.port)
+            options: dict[str, Any] = {}
+            if self.credentials is not None:
+                # auth_require_tls only knows STARTTLS: on implicit TLS the listener is the TLS.
+                options |= {"authenticator": self._authenticate, "auth_require_tls": self.security == "starttls",
+                            "auth_exclude_mechanism": [m for m in ("LOGIN", "PLAIN") if m not in self.mechanisms]}
+            if self.security == "starttls":
+                options |= {"tls_context": self.tls, "require_starttls": True}
+            elif self.security == "ssl":
+                options |= {"ssl_context": self.tls}
+            self.controller = Controller(_Handler(self), hostname=self.host, port=self.port, **options)
             self.controller.start()
 
     def stop(self) -> None:
@@ -133,8 +193,8 @@ class SmtpServer:
         self.stop()
 
     def settings(self, base: Settings) -> Settings:
-        """``base`` with e-mail sent to this server (plain SMTP on loopback)."""
-        return base.model_copy(update={"smtp_host": self.host, "smtp_port": self.port, "smtp_security": "none",
+        """``base`` with e-mail sent to this server, with its security (the login and CA file are the test's)."""
+        return base.model_copy(update={"smtp_host": self.host, "smtp_port": self.port, "smtp_security": self.security,
                                        "smtp_timeout_seconds": 5.0,
                                        "smtp_from": "Doorstep Surveys <surveys@doorstep.test>"})
 

@@ -200,22 +200,138 @@ class SmtpUncertain(Exception):
     answer: it may have been accepted. Never retried automatically."""
 
 
+class SmtpFailed(Exception):
+    """The message was not handed over: the server could not be reached, refused TLS or
+    the login, or the settings cannot work. Not accepted, so a retry may send it. ``str()``
+    names the server and the step and is safe to show and store: never the password.
+    ``step`` is one of config, connect, tls, auth, sender."""
+
+    def __init__(self, message: str, *, step: str) -> None:
+        super().__init__(message)
+        self.step = step
+
+
 def smtp_enabled(settings: Settings) -> bool:
     return bool(settings.smtp_host)
 
 
+def smtp_server(settings: Settings) -> str:
+    """``host:port``, as error messages name the server."""
+    return f"{settings.smtp_host}:{settings.smtp_port}"
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Certificates verified against the system's trust store, plus ``smtp_ca_file`` (a
+    private CA's PEM) when set; the host name checked. Never an unverified fallback."""
+    context = ssl.create_default_context()
+    if settings.smtp_ca_file:
+        try:
+            context.load_verify_locations(cafile=settings.smtp_ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise SmtpFailed(f"cannot use DOORSTEP_SMTP_CA_FILE={settings.smtp_ca_file} (CA certificates in "
+                             f"PEM form, to trust the SMTP server {smtp_server(settings)}): {reason}",
+                             step="config") from exc
+    return context
+
+
+def _security_hint(settings: Settings) -> str:
+    return (f"is DOORSTEP_SMTP_SECURITY={settings.smtp_security} right for port {settings.smtp_port}? "
+            "ssl is TLS from the first byte (usually port 465), starttls upgrades a plain connection "
+            "(usually port 587)")
+
+
 def _connect(settings: Settings) -> smtplib.SMTP:
+    """A connection ready for AUTH and MAIL: TLS set up and verified as ``smtp_security``
+    asks. Raises SmtpFailed (naming the server and what failed) for anything less."""
     assert settings.smtp_host
-    timeout = settings.smtp_timeout_seconds
-    if settings.smtp_security == "ssl":
-        return smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=timeout,
-                                context=ssl.create_default_context())
-    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
-    if settings.smtp_security == "starttls":
-        smtp.ehlo()
-        smtp.starttls(context=ssl.create_default_context())
-        smtp.ehlo()
-    return smtp
+    where, timeout = smtp_server(settings), settings.smtp_timeout_seconds
+    context = tls_context(settings) if settings.smtp_security != "none" else None
+    smtp: smtplib.SMTP | None = None
+    try:
+        if settings.smtp_security == "ssl":
+            smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=timeout, context=context)
+            return smtp
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
+        if settings.smtp_security == "starttls":
+            code, reply = smtp.ehlo()
+            if code != 250:
+                raise SmtpFailed(f"the SMTP server {where} refused EHLO: {code} {_text(reply)}", step="connect")
+            if not smtp.has_extn("starttls"):
+                # Never go on in clear text: the password and the customers' addresses would be readable.
+                raise SmtpFailed(f"the SMTP server {where} does not offer STARTTLS, and DOORSTEP_SMTP_SECURITY="
+                                 "starttls: nothing was sent in clear text. Use ssl if it expects TLS from the "
+                                 "first byte (usually port 465)", step="tls")
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        return smtp
+    except BaseException as exc:
+        if smtp is not None:
+            smtp.close()
+        if isinstance(exc, SmtpFailed):
+            raise
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            why = str(exc.verify_message or exc.reason or exc).rstrip(".")
+            raise SmtpFailed(
+                f"the SMTP server {where} presented a TLS certificate that is not trusted "
+                f"({why}): nothing was sent. If it is signed by a private CA, set "
+                "DOORSTEP_SMTP_CA_FILE to that CA's certificate (PEM); check that DOORSTEP_SMTP_HOST is the name "
+                "on the certificate", step="tls") from exc
+        if isinstance(exc, ssl.SSLError):
+            raise SmtpFailed(f"TLS with the SMTP server {where} failed ({exc.reason or exc}): "
+                             f"{_security_hint(settings)}", step="tls") from exc
+        if isinstance(exc, TimeoutError) or (isinstance(exc, smtplib.SMTPServerDisconnected)
+                                             and "timed out" in str(exc)):
+            raise SmtpFailed(f"the SMTP server {where} did not answer within {timeout:g} s: a firewall in the way, "
+                             f"or {_security_hint(settings)}", step="connect") from exc
+        if isinstance(exc, smtplib.SMTPResponseException):
+            raise SmtpFailed(f"the SMTP server {where} refused the connection: {exc.smtp_code} "
+                             f"{_text(exc.smtp_error)}", step="connect") from exc
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            raise SmtpFailed(f"the SMTP server {where} closed the connection: {_security_hint(settings)}",
+                             step="connect") from exc
+        if isinstance(exc, OSError):
+            raise SmtpFailed(f"cannot reach the SMTP server {where}: {exc.strerror or exc}",
+                             step="connect") from exc
+        raise
+
+
+def _login(smtp: smtplib.SMTP, settings: Settings) -> None:
+    """AUTH with the configured account. The messages name the server and the user,
+    never the password (nor its base64, which is what goes over the wire)."""
+    assert settings.smtp_username
+    where, user = smtp_server(settings), settings.smtp_username
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+    try:
+        smtp.login(user, password)
+    except UnicodeEncodeError:
+        # smtplib sends both as ASCII. `from None`: the encoding error holds the password.
+        raise SmtpFailed(f"cannot authenticate with the SMTP server {where}: the user name or password has "
+                         "characters other than ASCII, which SMTP authentication here cannot send",
+                         step="auth") from None
+    except smtplib.SMTPAuthenticationError as exc:
+        raise SmtpFailed(f"the SMTP server {where} refused authentication as '{user}': {exc.smtp_code} "
+                         f"{_text(exc.smtp_error)}. Check DOORSTEP_SMTP_USERNAME and DOORSTEP_SMTP_PASSWORD "
+                         "(many providers want an app password or an authorisation code, not the mailbox's "
+                         "own)", step="auth") from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        hint = ("; most servers offer it only over TLS: set DOORSTEP_SMTP_SECURITY=starttls (or ssl)"
+                if settings.smtp_security == "none" else "")
+        raise SmtpFailed(f"the SMTP server {where} does not offer authentication (AUTH) on this connection, and "
+                         f"DOORSTEP_SMTP_USERNAME is set{hint}", step="auth") from exc
+    except smtplib.SMTPResponseException as exc:
+        raise SmtpFailed(f"authentication with the SMTP server {where} failed: {exc.smtp_code} "
+                         f"{_text(exc.smtp_error)}", step="auth") from exc
+    except smtplib.SMTPServerDisconnected as exc:
+        raise SmtpFailed(f"the SMTP server {where} hung up or stopped answering during authentication: {exc}",
+                         step="auth") from exc
+    except smtplib.SMTPException as exc:  # "No suitable authentication method found."
+        offered = smtp.esmtp_features.get("auth", "").strip() or "none"
+        raise SmtpFailed(f"authentication with the SMTP server {where} failed: {exc} (it offers: {offered}; "
+                         "Doorstep speaks PLAIN, LOGIN and CRAM-MD5)", step="auth") from exc
+    except TimeoutError as exc:
+        raise SmtpFailed(f"the SMTP server {where} did not answer during authentication within "
+                         f"{settings.smtp_timeout_seconds:g} s", step="auth") from exc
 
 
 def _data(smtp: smtplib.SMTP, payload: bytes) -> None:
@@ -239,20 +355,23 @@ def _data(smtp: smtplib.SMTP, payload: bytes) -> None:
 
 def send_email(settings: Settings, message: EmailMessage) -> None:
     """Hand one message to the configured SMTP server. Returns once the server accepted
-    it; raises SmtpRefused (permanent), SmtpUncertain, or an OSError/smtplib error
-    (temporary: not accepted)."""
+    it; raises SmtpRefused (permanent), SmtpUncertain, or SmtpFailed or an OSError/smtplib
+    error (temporary: not accepted)."""
     sender = parseaddr(settings.smtp_from)[1] or settings.smtp_from
     recipient = parseaddr(str(message["To"]))[1]
     payload = message.as_bytes(policy=SMTP_POLICY)
     smtp = _connect(settings)
     try:
         if settings.smtp_username:
-            password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
-            smtp.login(settings.smtp_username, password)
+            _login(smtp, settings)
         smtp.ehlo_or_helo_if_needed()
         code, reply = smtp.mail(sender)
         if code != 250:
-            raise smtplib.SMTPSenderRefused(code, reply, sender)
+            hint = ("set DOORSTEP_SMTP_USERNAME and DOORSTEP_SMTP_PASSWORD"
+                    if code == 530 and not settings.smtp_username
+                    else "many providers accept only the address you log in as, or a sender verified with them")
+            raise SmtpFailed(f"the SMTP server {smtp_server(settings)} refused the sender <{sender}> "
+                             f"(DOORSTEP_SMTP_FROM): {code} {_text(reply)}; {hint}", step="sender")
         code, reply = smtp.rcpt(recipient)
         if code not in (250, 251):
             if 500 <= code < 600:

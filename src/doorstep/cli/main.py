@@ -15,6 +15,7 @@ from doorstep.cli import cases as cases_cmd
 from doorstep.cli import customers as customers_cmd
 from doorstep.cli import demo as demo_cmd
 from doorstep.cli import exports as exports_cmd
+from doorstep.cli import mail as mail_cmd
 from doorstep.cli.common import State
 from doorstep.config import Settings
 
@@ -65,6 +66,7 @@ audit_cmd.register(app)
 customers_cmd.register(app)
 exports_cmd.register(app)
 alerts_cmd.register(app)
+mail_cmd.register(app)
 
 GLOBAL_OPTIONS = ("--db", "--workspace", "-w")
 
