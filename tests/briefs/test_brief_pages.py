@@ -34,6 +34,9 @@ def test_pages_show_the_stored_brief_and_a_preview_before_any(client, database, 
     listing = client.get("/briefs")
     assert f'href="/briefs/{brief_id}"' in listing.text and "Weekly brief" in listing.text
     assert 'href="/briefs?lang=en"' in listing.text  # in the top bar, for exec too
+    low, high = brief.content["nps"]["ci95"]
+    assert f"95%: {low:+.1f} … {high:+.1f}" in listing.text  # an NPS is never shown without its interval
+    assert "Times are in " in listing.text  # the publication time is the workspace's local time, said so
     assert client.get("/briefs/999999").status_code == 404
     assert client.get("/brief/fortnight").status_code == 404
 

@@ -13,8 +13,10 @@ from doorstep.web.i18n import LANGUAGES, MESSAGES, negotiate, normalise, parse_a
 
 WEB = Path(i18n.__file__).parent
 # Message ids the templates build from a variable: "error." ~ kind ~ ".title", "dashboard." ~ kind.
-COMPUTED = {f"error.{kind}.{part}" for kind in ("404", "410", "other") for part in ("title", "body")} | {
+COMPUTED = {f"error.{kind}.{part}" for kind in ("404", "410", "other", "page") for part in ("title", "body")} | {
     f"dashboard.{kind}" for kind in ("promoters", "passives", "detractors")}
+# "<id>.one": what t() says instead of "<id>" when the count is 1 ("1 case", not "1 cases").
+SINGULARS = {key for key in MESSAGES if key.endswith(".one") and key.removesuffix(".one") in MESSAGES}
 
 
 def placeholders(text: str) -> set[str]:
@@ -55,7 +57,16 @@ def test_every_message_the_pages_ask_for_exists():
 
 
 def test_every_message_is_used():
-    assert set(MESSAGES) - used_ids() - COMPUTED == set()
+    assert set(MESSAGES) - used_ids() - COMPUTED - SINGULARS == set()
+    assert {key.removesuffix(".one") for key in SINGULARS} <= used_ids()
+
+
+def test_counts_are_grouped_and_one_is_singular():
+    assert t("en", "inbox.count", count=1) == "1 case"
+    assert t("en", "inbox.count", count=0) == "0 cases"
+    assert t("en", "inbox.count", count=1_000_000) == "1,000,000 cases"
+    assert t("zh-CN", "inbox.count", count=1427) == "共 1,427 个工单"
+    assert t("en", "case.title", id=12345) == "Case 12345"  # an id is not a count: never grouped
 
 
 def test_t_formats_and_refuses_unknown_ids():

@@ -155,6 +155,7 @@ def brief_summary(brief: Brief) -> dict[str, Any]:
         "locale": brief.locale,
         "title": brief_title(brief.content),
         "nps": nps.get("nps"),
+        "ci95": nps.get("ci95"),  # [low, high], the NPS's 95% interval; None without answers
         "responses": nps.get("responses"),
         "created_at": brief.created_at.isoformat(),
         "published_at": brief.published_at.isoformat() if brief.published_at else None,

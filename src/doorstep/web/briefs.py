@@ -20,6 +20,7 @@ from doorstep.briefs.services import choose_period, get_brief, latest_brief, lis
 from doorstep.errors import NotFound
 from doorstep.web.guards import require_page
 from doorstep.web.i18n import negotiate
+from doorstep.web.inbox import _local as local_time
 from doorstep.web.pages import PRIVATE_HEADERS
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
 
@@ -65,7 +66,7 @@ def briefs_page(request: Request, db: DbDep, caller: BriefReader, lang: str | No
         found = list_briefs(session=session, workspace=workspace, limit=PAGE_SIZE)
         chosen = negotiate(request.headers.get("accept-language"), lang, workspace.locale)
         return render(request, "briefs.html", chosen, private=True, workspace=workspace, briefs=found["briefs"],
-                      total=found["total"], missing=False)
+                      total=found["total"], missing=False, local=local_time(workspace.timezone))
 
 
 @router.get("/briefs/{brief_id}", response_class=HTMLResponse)

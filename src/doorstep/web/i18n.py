@@ -228,6 +228,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inbox.next": {"en": "Next", "zh-CN": "下一页"},
     "inbox.page": {"en": "Page {page} of {pages}", "zh-CN": "第 {page} 页，共 {pages} 页"},
     "status.open": {"en": "Open", "zh-CN": "待联系"},
+    "inbox.count.one": {"en": "{count} case", "zh-CN": "共 {count} 个工单"},
+    "common.times_in": {"en": "Times are in {timezone}.", "zh-CN": "时间均按 {timezone} 时区显示。"},
     "status.contacted": {"en": "Contacted", "zh-CN": "已联系"},
     "status.resolved": {"en": "Resolved", "zh-CN": "已解决"},
     "status.verified": {"en": "Verified", "zh-CN": "已回访确认"},
@@ -362,6 +364,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "回答少于 30 份，仅供参考。",
     },
     "insight.significant": {"en": "significant at 95%", "zh-CN": "在 95% 水平上显著"},
+    "insight.answers.one": {"en": "{count} answer", "zh-CN": "{count} 份回答"},
     "insight.noise": {"en": "not distinguishable from noise", "zh-CN": "与随机波动无法区分"},
     "insight.not_significant": {"en": "{name} (n.s.)", "zh-CN": "{name}（不显著）"},
     "insight.points": {"en": "{points} points", "zh-CN": "{points} 分"},
@@ -526,6 +529,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "评分范围为 0 到 10，且最低分不能高于最高分。",
     },
     "verbatims.error_other": {"en": "Please check the filters.", "zh-CN": "请检查筛选条件。"},
+    "verbatims.count.one": {"en": "{count} comment", "zh-CN": "共 {count} 条留言"},
     "verbatims.score_title": {"en": "Score {score} out of 10", "zh-CN": "评分 {score}（满分 10）"},
     "verbatims.by_picked": {"en": "Stage picked by the customer", "zh-CN": "客户选择的环节"},
     "verbatims.by_text": {"en": "Stage found in the comment", "zh-CN": "根据留言判断的环节"},
@@ -677,6 +681,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "jobs.filter_kind": {"en": "Kind", "zh-CN": "类型"},
     "jobs.kind_hint": {"en": "e.g. invitation.send", "zh-CN": "例如 invitation.send"},
     "jobs.any": {"en": "Any", "zh-CN": "全部"},
+    "jobs.count.one": {"en": "{count} job", "zh-CN": "共 {count} 个任务"},
     "jobs.apply": {"en": "Filter", "zh-CN": "筛选"},
     "jobs.error_forbidden": {
         "en": "This form can only be sent from Doorstep's own pages. Nothing was changed.",
@@ -743,6 +748,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "brief.col_where": {"en": "Where", "zh-CN": "集中在"},
     "brief.customers_say": {"en": "Customers say", "zh-CN": "客户说"},
     "brief.frontline_says": {"en": "The frontline says", "zh-CN": "一线说"},
+    "brief.responses.one": {"en": "{count} answer", "zh-CN": "{count} 份回答"},
     "brief.score": {"en": "score {score}", "zh-CN": "评分 {score}"},
     "brief.someone": {"en": "a colleague", "zh-CN": "一位同事"},
     "brief.votes": {"en": "{votes} votes", "zh-CN": "{votes} 票"},
@@ -903,6 +909,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notes.delivery": {"en": "Delivery {ref}", "zh-CN": "订单 {ref}"},
     "notes.reply": {"en": "Reply", "zh-CN": "回复"},
     "notes.reply_from": {"en": "Reply from {who}", "zh-CN": "{who} 的回复"},
+    "briefs.ci": {"en": "95%: {low} … {high}", "zh-CN": "95%：{low} … {high}"},
     "notes.vote_label": {"en": "+1 this note ({votes} so far)", "zh-CN": "赞同这条反馈（已有 {votes} 人）"},
     "notes.voted": {"en": "You +1'd this", "zh-CN": "你已赞同"},
     "notes.answer": {"en": "Answer", "zh-CN": "回复"},
@@ -1072,5 +1079,22 @@ def url_code(lang: str) -> str:
 
 def t(lang: str, key: str, **kwargs: object) -> str:
     """The message ``key`` in ``lang``, formatted with ``kwargs``. Unknown ids raise KeyError:
-    a typo must fail a test, not show a message id to a customer."""
-    return MESSAGES[key][lang].format(**kwargs)
+    a typo must fail a test, not show a message id to a customer.
+
+    A ``count`` of exactly 1 takes the ``<key>.one`` message where there is one ("1 case",
+    not "1 cases"); counts are grouped by thousands ("1,427 answers")."""
+    if kwargs.get("count") == 1 and f"{key}.one" in MESSAGES:
+        key = f"{key}.one"
+    values = {name: count_text(value) if name in COUNTS else value for name, value in kwargs.items()}
+    return MESSAGES[key][lang].format(**values)
+# Placeholders that hold a number of things (never an id): shown grouped by thousands.
+COUNTS = frozenset({"count", "shown"})
+
+
+def count_text(value: object) -> str:
+    """A number of things as people read it: 1,000,000 (CLDR groups thousands so in en and zh-CN alike)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+

@@ -46,7 +46,7 @@ from doorstep.surveys.services import (
     submit_responses,
 )
 from doorstep.web.guards import require_page
-from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, normalise, other_language, t, url_code
+from doorstep.web.i18n import DEFAULT_LANGUAGE, count_text, negotiate, normalise, other_language, t, url_code
 from doorstep.web.ratelimit import limit_survey
 
 HERE = Path(__file__).parent
@@ -61,6 +61,8 @@ templates = Jinja2Templates(env=jinja2.Environment(
     # of every template file on every page drawn.
     auto_reload=False,
 ))
+
+templates.env.filters["num"] = count_text  # {{ n|num }}: a count grouped by thousands, as t() shows counts
 
 router = APIRouter(include_in_schema=False)  # pages are not part of the JSON API's OpenAPI document
 
