@@ -72,6 +72,8 @@ def test_a_cs_person_contacts_and_resolves_a_case(tmp_path: Path) -> None:
                 item = page.locator(".case-item")
                 expect(item).to_have_count(1)
                 expect(item).to_contain_text(COMMENT)  # shown as text, not as markup
+                expect(page.locator(".list-count")).to_have_text("1 case")  # not "1 cases"
+                expect(page.locator(".tz-note")).to_have_text("Times are in Asia/Shanghai.")  # deadlines are local
                 page.screenshot(path=tmp_path / "inbox-desktop.png", full_page=True)
 
                 item.locator("a").click()
@@ -97,7 +99,22 @@ def test_a_cs_person_contacts_and_resolves_a_case(tmp_path: Path) -> None:
                 expect(page.locator("h1")).to_contain_text("工单收件箱")
                 expect(page.locator(".case-item .chip-status")).to_have_text("已解决")
                 assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+                expect(page.locator(".list-count")).to_have_text("共 1 个工单")
+                expect(page.locator(".tz-note")).to_contain_text("Asia/Shanghai")
                 page.screenshot(path=tmp_path / "inbox-zh-360.png", full_page=True)
+
+                # The overview carries the same navigation as every other signed-in page.
+                page.goto(f"{base}/?lang=zh")
+                expect(page.locator(".topnav a[aria-current=page]")).to_have_text("总览")
+                expect(page.locator(".topnav a[href^='/inbox']")).to_have_text("工单")
+                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+                # A mistyped address, or a case id that is not a number: a page in the reader's language, not JSON.
+                for path, status in (("/no-such-page", 404), ("/cases/abc", 422)):
+                    response = page.goto(f"{base}{path}?lang=zh")
+                    assert response is not None and response.status == status
+                    expect(page.locator("h1")).to_have_text("找不到此页面")
+                    expect(page.get_by_role("link", name="前往总览")).to_be_visible()
+                    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
             finally:
                 browser.close()
 

@@ -10,8 +10,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from doorstep import __version__
 from doorstep.api.responses import ErrorResponse
@@ -92,9 +94,17 @@ def create_app(
         return ErrorResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if pages.wants_page(request):  # /cases/abc typed into a browser: a page, not a JSON error
+            return pages.no_such_page(request, 422)
         # FastAPI's own answer, sent with ErrorResponse: it echoes the input, which may not be UTF-8-able.
         return ErrorResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and pages.wants_page(request):  # a mistyped address in a browser
+            return pages.no_such_page(request, 404)
+        return await http_exception_handler(request, exc)
 
     from doorstep.api import alerts as alerts_api
     from doorstep.api import audit, cases, deliveries, exports, insight, jobs, links, metrics, privacy, webhooks

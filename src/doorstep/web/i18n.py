@@ -93,6 +93,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "error.other.title": {"en": "Something went wrong", "zh-CN": "出了点问题"},
     "error.other.body": {"en": "Please try again in a moment.", "zh-CN": "请稍后再试。"},
+    "error.page.title": {"en": "There is no such page", "zh-CN": "找不到此页面"},
+    "error.page.body": {
+        "en": "The address may be mistyped or out of date. Start again from the overview.",
+        "zh-CN": "地址可能有误或已过期，请从总览重新进入。",
+    },
+    "error.page.home": {"en": "Go to the overview", "zh-CN": "前往总览"},
     "ratelimit.title": {"en": "Too many requests", "zh-CN": "请求过于频繁"},
     "ratelimit.body": {
         "en": "Please wait {seconds} seconds, then reload this page.",
@@ -222,14 +228,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "inbox.unassigned": {"en": "Unassigned", "zh-CN": "未分配"},
     "inbox.apply": {"en": "Filter", "zh-CN": "筛选"},
     "inbox.count": {"en": "{count} cases", "zh-CN": "共 {count} 个工单"},
+    "inbox.count.one": {"en": "{count} case", "zh-CN": "共 {count} 个工单"},
+    "common.times_in": {"en": "Times are in {timezone}.", "zh-CN": "时间均按 {timezone} 时区显示。"},
     "inbox.empty": {"en": "No case matches these filters.", "zh-CN": "没有符合条件的工单。"},
     "inbox.pages": {"en": "Pages", "zh-CN": "分页"},
     "inbox.prev": {"en": "Previous", "zh-CN": "上一页"},
     "inbox.next": {"en": "Next", "zh-CN": "下一页"},
     "inbox.page": {"en": "Page {page} of {pages}", "zh-CN": "第 {page} 页，共 {pages} 页"},
     "status.open": {"en": "Open", "zh-CN": "待联系"},
-    "inbox.count.one": {"en": "{count} case", "zh-CN": "共 {count} 个工单"},
-    "common.times_in": {"en": "Times are in {timezone}.", "zh-CN": "时间均按 {timezone} 时区显示。"},
     "status.contacted": {"en": "Contacted", "zh-CN": "已联系"},
     "status.resolved": {"en": "Resolved", "zh-CN": "已解决"},
     "status.verified": {"en": "Verified", "zh-CN": "已回访确认"},
@@ -358,13 +364,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "insight.period_until": {"en": "Until {until}", "zh-CN": "截至 {until}"},
     "insight.period_all": {"en": "All answers so far", "zh-CN": "迄今为止的全部回答"},
     "insight.answers": {"en": "{count} answers", "zh-CN": "{count} 份回答"},
+    "insight.answers.one": {"en": "{count} answer", "zh-CN": "{count} 份回答"},
     "insight.few_answers": {"en": "few answers", "zh-CN": "样本少"},
     "insight.small_sample": {
         "en": "Fewer than 30 answers: read with care.",
         "zh-CN": "回答少于 30 份，仅供参考。",
     },
     "insight.significant": {"en": "significant at 95%", "zh-CN": "在 95% 水平上显著"},
-    "insight.answers.one": {"en": "{count} answer", "zh-CN": "{count} 份回答"},
     "insight.noise": {"en": "not distinguishable from noise", "zh-CN": "与随机波动无法区分"},
     "insight.not_significant": {"en": "{name} (n.s.)", "zh-CN": "{name}（不显著）"},
     "insight.points": {"en": "{points} points", "zh-CN": "{points} 分"},
@@ -523,13 +529,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "verbatims.apply": {"en": "Filter", "zh-CN": "筛选"},
     "verbatims.reset": {"en": "Clear", "zh-CN": "清除"},
     "verbatims.count": {"en": "{count} comments", "zh-CN": "共 {count} 条留言"},
+    "verbatims.count.one": {"en": "{count} comment", "zh-CN": "共 {count} 条留言"},
     "verbatims.empty": {"en": "No comments match these filters.", "zh-CN": "没有符合条件的留言。"},
     "verbatims.error_score": {
         "en": "Scores go from 0 to 10, the lowest no higher than the highest.",
         "zh-CN": "评分范围为 0 到 10，且最低分不能高于最高分。",
     },
     "verbatims.error_other": {"en": "Please check the filters.", "zh-CN": "请检查筛选条件。"},
-    "verbatims.count.one": {"en": "{count} comment", "zh-CN": "共 {count} 条留言"},
     "verbatims.score_title": {"en": "Score {score} out of 10", "zh-CN": "评分 {score}（满分 10）"},
     "verbatims.by_picked": {"en": "Stage picked by the customer", "zh-CN": "客户选择的环节"},
     "verbatims.by_text": {"en": "Stage found in the comment", "zh-CN": "根据留言判断的环节"},
@@ -675,13 +681,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "jobs.no_due": {"en": "Nothing is waiting.", "zh-CN": "没有等待中的任务。"},
     "jobs.latest_title": {"en": "Latest jobs", "zh-CN": "最近的任务"},
     "jobs.count": {"en": "{count} jobs", "zh-CN": "共 {count} 个任务"},
+    "jobs.count.one": {"en": "{count} job", "zh-CN": "共 {count} 个任务"},
     "jobs.latest_more": {"en": "The {shown} newest shown.", "zh-CN": "仅显示最新的 {shown} 个。"},
     "jobs.empty": {"en": "No jobs match these filters.", "zh-CN": "没有符合条件的任务。"},
     "jobs.filter_status": {"en": "Status", "zh-CN": "状态"},
     "jobs.filter_kind": {"en": "Kind", "zh-CN": "类型"},
     "jobs.kind_hint": {"en": "e.g. invitation.send", "zh-CN": "例如 invitation.send"},
     "jobs.any": {"en": "Any", "zh-CN": "全部"},
-    "jobs.count.one": {"en": "{count} job", "zh-CN": "共 {count} 个任务"},
     "jobs.apply": {"en": "Filter", "zh-CN": "筛选"},
     "jobs.error_forbidden": {
         "en": "This form can only be sent from Doorstep's own pages. Nothing was changed.",
@@ -712,6 +718,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "brief.nps": {"en": "Net Promoter Score", "zh-CN": "净推荐值（NPS）"},
     "brief.ci": {"en": "95% interval {low} … {high}", "zh-CN": "95% 区间 {low} … {high}"},
     "brief.responses": {"en": "{count} answers", "zh-CN": "{count} 份回答"},
+    "brief.responses.one": {"en": "{count} answer", "zh-CN": "{count} 份回答"},
     "brief.change": {"en": "Change since last period", "zh-CN": "较上期变化"},
     "brief.change_real": {"en": "a real change (p < 0.05)", "zh-CN": "真实变化（p < 0.05）"},
     "brief.change_noise": {"en": "within the noise: not a real change", "zh-CN": "在随机波动范围内，不算真实变化"},
@@ -748,7 +755,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "brief.col_where": {"en": "Where", "zh-CN": "集中在"},
     "brief.customers_say": {"en": "Customers say", "zh-CN": "客户说"},
     "brief.frontline_says": {"en": "The frontline says", "zh-CN": "一线说"},
-    "brief.responses.one": {"en": "{count} answer", "zh-CN": "{count} 份回答"},
     "brief.score": {"en": "score {score}", "zh-CN": "评分 {score}"},
     "brief.someone": {"en": "a colleague", "zh-CN": "一位同事"},
     "brief.votes": {"en": "{votes} votes", "zh-CN": "{votes} 票"},
@@ -873,6 +879,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "briefs.col_period": {"en": "Brief", "zh-CN": "简报"},
     "briefs.col_nps": {"en": "NPS", "zh-CN": "NPS 值"},
+    "briefs.ci": {"en": "95%: {low} … {high}", "zh-CN": "95%：{low} … {high}"},
     "briefs.col_answers": {"en": "Answers", "zh-CN": "回答数"},
     "briefs.col_published": {"en": "Published", "zh-CN": "发布时间"},
     "briefs.not_published": {"en": "not published", "zh-CN": "未发布"},
@@ -909,7 +916,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notes.delivery": {"en": "Delivery {ref}", "zh-CN": "订单 {ref}"},
     "notes.reply": {"en": "Reply", "zh-CN": "回复"},
     "notes.reply_from": {"en": "Reply from {who}", "zh-CN": "{who} 的回复"},
-    "briefs.ci": {"en": "95%: {low} … {high}", "zh-CN": "95%：{low} … {high}"},
     "notes.vote_label": {"en": "+1 this note ({votes} so far)", "zh-CN": "赞同这条反馈（已有 {votes} 人）"},
     "notes.voted": {"en": "You +1'd this", "zh-CN": "你已赞同"},
     "notes.answer": {"en": "Answer", "zh-CN": "回复"},
@@ -1077,16 +1083,6 @@ def url_code(lang: str) -> str:
     return "zh" if lang == "zh-CN" else "en"
 
 
-def t(lang: str, key: str, **kwargs: object) -> str:
-    """The message ``key`` in ``lang``, formatted with ``kwargs``. Unknown ids raise KeyError:
-    a typo must fail a test, not show a message id to a customer.
-
-    A ``count`` of exactly 1 takes the ``<key>.one`` message where there is one ("1 case",
-    not "1 cases"); counts are grouped by thousands ("1,427 answers")."""
-    if kwargs.get("count") == 1 and f"{key}.one" in MESSAGES:
-        key = f"{key}.one"
-    values = {name: count_text(value) if name in COUNTS else value for name, value in kwargs.items()}
-    return MESSAGES[key][lang].format(**values)
 # Placeholders that hold a number of things (never an id): shown grouped by thousands.
 COUNTS = frozenset({"count", "shown"})
 
@@ -1098,3 +1094,13 @@ def count_text(value: object) -> str:
     return str(value)
 
 
+def t(lang: str, key: str, **kwargs: object) -> str:
+    """The message ``key`` in ``lang``, formatted with ``kwargs``. Unknown ids raise KeyError:
+    a typo must fail a test, not show a message id to a customer.
+
+    A ``count`` of exactly 1 takes the ``<key>.one`` message where there is one ("1 case",
+    not "1 cases"); counts are grouped by thousands ("1,427 answers")."""
+    if kwargs.get("count") == 1 and f"{key}.one" in MESSAGES:
+        key = f"{key}.one"
+    values = {name: count_text(value) if name in COUNTS else value for name, value in kwargs.items()}
+    return MESSAGES[key][lang].format(**values)

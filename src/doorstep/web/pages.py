@@ -119,6 +119,20 @@ def _error_page(request: Request, exc: DoorstepError, lang: str | None) -> HTMLR
     return _render(request, "error.html", chosen, status=exc.http_status, private=True, kind=kind)
 
 
+def wants_page(request: Request) -> bool:
+    """A person's browser asking for a page (not the API, its docs or a file): it gets HTML, not JSON."""
+    if request.method not in ("GET", "HEAD") or "text/html" not in request.headers.get("accept", ""):
+        return False
+    return not request.url.path.startswith(("/api/", "/docs", "/redoc", "/static/", "/healthz"))
+
+
+def no_such_page(request: Request, status: int) -> HTMLResponse:
+    """A mistyped or stale address (404), or one whose id is not a number (422), in both languages."""
+    lang = request.query_params.get("lang")
+    chosen = negotiate(request.headers.get("accept-language"), lang, DEFAULT_LANGUAGE)
+    return _render(request, "error.html", chosen, status=status, private=True, kind="page")
+
+
 def rate_limited_page(request: Request, retry_after: int) -> HTMLResponse:
     """429 for a person: wait this long, in their language and the other one."""
     lang = request.query_params.get("lang")
