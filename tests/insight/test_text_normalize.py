@@ -51,6 +51,12 @@ def test_negation_reaches_a_few_words_within_its_clause() -> None:
 def test_features_mark_negated_words_and_skip_lone_negators() -> None:
     (clause,) = clauses(normalize("饭菜不好吃"))
     feats = clause_features(clause)
-    assert "不好" not in feats and "好吃" in feats
+    # The negator is no feature; the bigram inside the negated word is marked like the word,
+    # so the bare "好吃" only ever learns from praise.
+    assert "不好" not in feats and "!好吃" in feats and "好吃" not in feats
+    (clause,) = clauses(normalize("说明书写得不清楚"))
+    assert "!清楚" in clause_features(clause) and "清楚" not in clause_features(clause)
+    (clause,) = clauses(normalize("文档写得很清楚"))
+    assert "清楚" in clause_features(clause)
     (clause,) = clauses(normalize("not good"))
     assert "!good" in clause_features(clause) and "not" not in clause_features(clause)

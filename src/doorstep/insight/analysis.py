@@ -12,6 +12,13 @@ of the customers who raised a theme with everybody else's:
   when the whole comment is negative and the clause is not positive
   ("培训讲师照着PPT念，没什么用" is a training complaint).
 
+A short comment (at most two clauses) whose polarity words all praise, with no
+complaint, is not "negative" when the model puts it less than two neutral bands
+below the line: it is "neutral" ("界面简洁，容易上手" — the model leans against it only
+because "界面" and "容易" went with complaints in its training reviews). And a
+comment that names a complaint and praises nothing is "negative" whatever the
+model made of its other words ("送了一个多小时，饭都凉了").
+
 ``stage`` is the stage of the first theme, in taxonomy order, that the journey
 has: specific themes (slow pickup → picked_up) are listed before general ones
 (timeliness → delivered), so the most specific evidence wins.
@@ -24,12 +31,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from doorstep.insight.language import detect_language
-from doorstep.insight.sentiment import SentimentModel, features, lexicon_valence, load_model, to_sentiment
+from doorstep.insight.sentiment import (
+    SentimentModel,
+    features,
+    lexicon_polarity,
+    lexicon_valence,
+    load_model,
+    to_sentiment,
+)
 from doorstep.insight.taxonomy import TOPIC_PREFIX, Taxonomy
 from doorstep.insight.text import Clause, clauses, en_cue_negated, normalize, zh_cue_negated
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
+
+
+# A comment of at most this many clauses whose polarity words all praise is not called
+# "negative" when the model puts it less than this many neutral bands below the line (see
+# analyze). Chosen on the dev splits (mean balanced accuracy, English / Chinese): without the
+# rule 0.806 / 0.833, one band 0.807 / 0.833, two 0.807 / 0.835, any distance 0.805 / 0.828.
+PRAISE_ONLY_MAX_CLAUSES = 2
+PRAISE_ONLY_BANDS = 2
+BELOW_THE_LINE = 0.01  # where a complaint that praises nothing lands when the model had it above the line
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +169,25 @@ class Analyzer:
         for feats, _ in per_clause:
             everything |= feats
         sentiment = to_sentiment(model.logit(everything))
+        negative_below, positive_from = model.thresholds.get(language or "default", model.thresholds["default"])
+        praise_only = False
         if sentiment < 1.0 and self._only_denied_complaints(parts, per_clause):
-            sentiment = max(sentiment, model.thresholds.get(language or "default", model.thresholds["default"])[1])
+            sentiment = max(sentiment, positive_from)
+        elif (
+            negative_below - PRAISE_ONLY_BANDS * (positive_from - negative_below) <= sentiment < negative_below
+            and len(parts) <= PRAISE_ONLY_MAX_CLAUSES
+            and self._praise_only(parts, per_clause)
+        ):
+            sentiment = negative_below
+            praise_only = True  # nor are its topic words complaints: "文档写得很清楚"
+        elif sentiment >= negative_below and self._complaint_only(parts, per_clause):
+            sentiment = negative_below - BELOW_THE_LINE
         label = model.label(sentiment, language)
         found: set[int] = set()
         for feats, hits in per_clause:
             topic_ok: bool | None = None
             for hit in hits:
-                if hit.theme in found:
+                if hit.theme in found or (praise_only and hit.topic):
                     continue
                 if not hit.topic:
                     if not hit.negated:
@@ -192,6 +226,34 @@ class Analyzer:
                         return False
                     denied = True
         return denied and sum(lexicon_valence(clause) for clause in parts) >= 0
+
+    @staticmethod
+    def _complaint_only(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
+        """Whether the comment names a complaint ("凉了", "送了一个多小时", "took ages to
+        prepare") and praises nothing: no polarity word of the comment is positive and not
+        negated. A reader calls that negative whatever the model made of its other words; the
+        counterpart of :meth:`_only_denied_complaints`."""
+        if not any(not hit.topic and not hit.negated for _, hits in per_clause for hit in hits):
+            return False
+        return not any(lexicon_polarity(clause)[0] for clause in parts)
+
+    @staticmethod
+    def _praise_only(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
+        """Whether every polarity word of the comment praises ("简洁", "清楚", "punctual"), with
+        at least one, none negative or negated, and no complaint: the reader's rule for a short
+        comment that the model leans against only because of its topic words ("界面", "文档",
+        "hour" meant something else in the training reviews)."""
+        for _, hits in per_clause:
+            for hit in hits:
+                if not hit.topic and not hit.negated:
+                    return False
+        praised = False
+        for clause in parts:
+            praise, other = lexicon_polarity(clause)
+            if other:
+                return False
+            praised = praised or praise > 0
+        return praised
 
     def analyze_many(self, texts: Sequence[str | None]) -> list[TextAnalysis]:
         """The bulk path (imports, ``doorstep analyze``): one Analyzer, no per-call set-up."""

@@ -8,7 +8,7 @@ New York Times editorial sentences that Hutto & Gilbert had rated for VADER. The
 time and scoring is a sum of dictionary look-ups: no numpy, no scikit-learn.
 
 Features of a clause (see :func:`features`): its words (negated ones marked
-"!"), Chinese character bigrams, English word bigrams, the
+"!"), Chinese character bigrams (marked "!" inside a negated word too), English word bigrams, the
 clause's lexicon valence in buckets and (English) the kinds of polarity word it
 holds ("@!word+" = a negated praise word: "not helpful", "never friendly"), from
 VADER's lexicon for English (read from the ``vaderSentiment`` wheel, regular
@@ -22,9 +22,10 @@ so a clause can be scored on its own the same way.
 
 ``sentiment`` = tanh(logit / 2) = 2·P(positive) − 1, in [−1, 1]. The label is
 "negative" below a per-language threshold tuned on held-out data for balanced
-accuracy, "positive" from a second threshold up, "neutral" between, and "neutral" too
-when no feature of the comment has a weight (sentiment exactly 0); the figures
-are in ``bench/README.md`` ("Sentiment quality").
+accuracy (never above 0 where the data allow), "positive" from a second threshold up,
+"neutral" between, and "neutral" too when no feature of the comment has a weight
+(sentiment exactly 0) — as for a comment that only asks, requests or has nothing to say
+(see :func:`features`); the figures are in ``bench/README.md`` ("Sentiment quality").
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from doorstep.insight.text import Clause, clause_features, zh_cue_negated
+from doorstep.insight.text import EN_NEGATORS, ZH_NEGATORS, Clause, asks, clause_features, zh_cue_negated
 
 MODEL_FILE = "data/sentiment_model.json.gz"
 ZH_LEXICON_FILE = "data/lexicon_zh.tsv"
@@ -129,9 +130,10 @@ def lexicon_scan(clause: Clause) -> tuple[float, int]:
     text = clause.text
     if _LATIN.search(text):
         english = vader_lexicon()
-        for word, negated in zip(clause.words, clause.negated, strict=True):
+        words = clause.words
+        for i, (word, negated) in enumerate(zip(words, clause.negated, strict=True)):
             value = english.get(word)
-            if value is not None:
+            if value is not None and not _negates_a_polarity_word(words, i, english):
                 if negated:
                     total += value * NEGATION_SCALAR
                     kinds |= _NEGATED_POSITIVE if value > 0 else _NEGATED_NEGATIVE
@@ -147,6 +149,39 @@ def lexicon_scan(clause: Clause) -> tuple[float, int]:
             value = chinese[m.group(0)]
             total += value * NEGATION_SCALAR if zh_cue_negated(text, m.start()) else value
     return total, kinds
+
+
+def _negates_a_polarity_word(words: tuple[str, ...], i: int, english: dict[str, float]) -> bool:
+    """VADER's rule for "no", its one negator that is also a lexicon word (−1.2): followed by
+    a polarity word it only negates that word ("no complaints", "no problem") and has no
+    valence of its own; alone or before another word ("no", "no napkins") it keeps it."""
+    return words[i] in EN_NEGATORS and i + 1 < len(words) and words[i + 1] in english
+
+
+def lexicon_polarity(clause: Clause) -> tuple[int, int]:
+    """How many of the clause's polarity words praise (positive, not negated) and how many do
+    not (negative, or negated either way: "not bad" is no plain praise), by the same lexicons
+    and negation as :func:`lexicon_scan`."""
+    praise = other = 0
+    text = clause.text
+    if _LATIN.search(text):
+        english = vader_lexicon()
+        words = clause.words
+        for i, (word, negated) in enumerate(zip(words, clause.negated, strict=True)):
+            value = english.get(word)
+            if value is not None and not _negates_a_polarity_word(words, i, english):
+                if value > 0 and not negated:
+                    praise += 1
+                else:
+                    other += 1
+    if not text.isascii():
+        chinese, pattern = zh_lexicon()
+        for m in pattern.finditer(text):
+            if chinese[m.group(0)] > 0 and not zh_cue_negated(text, m.start()):
+                praise += 1
+            else:
+                other += 1
+    return praise, other
 
 
 def lexicon_valence(clause: Clause) -> float:
@@ -172,10 +207,47 @@ def lexicon_features(clause: Clause, *, complaints: int = 0, negated_complaints:
     return out
 
 
+# What a respondent writes when there is nothing to say ("nothing to add", "no comment", "n/a",
+# "没有意见", "暂时没有", "没什么要说的"): a negator or one of these marks, with at most words
+# of saying, adding and filler around it.
+NON_ANSWER_MARKS = frozenset(["nope", "nah", "nil", "na", "n/a", "暂无", "没什么"])
+_NON_ANSWER_WORDS_TEXT = """
+add say comment comments remark remarks report mention share suggest suggestion suggestions feedback
+else more further really at all for now i have has to the a anything much
+补充 说 要说 说的 意见 建议 其他 别的 暂时 暂 目前 什么 的 了 也 啦 呢 吧 啊
+"""
+NON_ANSWER_WORDS = frozenset(_NON_ANSWER_WORDS_TEXT.split())
+
+
+def non_answer(clause: Clause) -> bool:
+    """Whether a clause only says there is nothing to say (see :data:`NON_ANSWER_WORDS`).
+    "nothing arrived", "no one came", "没送到" are not: their other words are no words of saying."""
+    marked = False
+    for word in clause.words:
+        if word in EN_NEGATORS or word in ZH_NEGATORS or word in NON_ANSWER_MARKS:
+            marked = True
+        elif word not in NON_ANSWER_WORDS:
+            return False
+    return marked
+
+
 def features(clause: Clause, *, complaints: int = 0, negated_complaints: int = 0) -> set[str]:
-    """Every feature of one clause, as the model was trained on."""
+    """Every feature of one clause, as the model was trained on.
+
+    None at all for a clause with no polarity word and no complaint that asks or requests
+    ("请问周末配送吗", "How do I export my data?", "建议增加英文界面"; see
+    :func:`~doorstep.insight.text.asks`; a negated word keeps the features: "怎么还没到？") or
+    says there is nothing to say ("nothing to add", "没有意见"; :func:`non_answer`). Such a
+    clause judges nothing, and its words alone ("配送", "data", "英文", "nothing_to") only
+    carry what they happened to go with in the training reviews: a comment made of such
+    clauses scores 0, "neutral"."""
+    if not complaints and not negated_complaints and non_answer(clause):
+        return set()  # "no" alone too: VADER's −1.2 for it is no verdict in a survey's answer box
+    lexical = lexicon_features(clause, complaints=complaints, negated_complaints=negated_complaints)
+    if not lexical and not complaints and not negated_complaints and True not in clause.negated and asks(clause):
+        return set()
     feats = clause_features(clause)
-    feats.update(lexicon_features(clause, complaints=complaints, negated_complaints=negated_complaints))
+    feats.update(lexical)
     if complaints:
         feats.add(COMPLAINT)
     if negated_complaints:

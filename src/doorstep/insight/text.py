@@ -25,6 +25,7 @@ is bounded (the surveys service keeps at most 20,000 anyway).
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -256,6 +257,35 @@ class Clause:
     text: str  # normalised text of the clause (words joined as written)
     words: tuple[str, ...]  # tokens without punctuation
     negated: tuple[bool, ...]  # per word: inside a negator's reach
+    question: bool = False  # ended with a question mark
+
+
+# A Chinese clause holding one of these asks something ("请问…", "…吗", "是否…", "有没有…");
+# one that opens with a request word asks for something ("建议增加…", "希望…", "please add…").
+ZH_QUESTION_WORDS = frozenset(
+    ["吗", "请问", "如何", "是否", "能否", "可否", "有无", "是不是", "有没有", "可不可以", "能不能", "要不要", "会不会"]
+)
+REQUEST_OPENERS = frozenset(["建议", "希望", "请", "please", "pls", "kindly", "suggest", "suggestion"])
+# A why-question reports a fault rather than asking ("why is it so slow", "为什么没有筷子").
+WHY_WORDS = frozenset(["为什么", "为啥", "凭什么", "干嘛", "why"])
+
+
+def asks(clause: Clause) -> bool:
+    """Whether a clause asks or requests rather than judges: it ends with "?", holds "吗",
+    "请问", "是否" or an A-not-A pair ("能 不能"), or opens with "建议", "希望", "please".
+    Not a why-question ("为什么没有筷子", "why is it so slow"): that reports a fault."""
+    words = clause.words
+    if not words:
+        return False
+    found = clause.question or words[0] in REQUEST_OPENERS
+    prev = ""
+    for word in words:
+        if word in WHY_WORDS:
+            return False
+        if not found and (word in ZH_QUESTION_WORDS or (prev and word[0] in "不没" and word[1:] == prev)):
+            found = True
+        prev = word
+    return found
 
 
 def _join(words: list[str]) -> str:
@@ -284,11 +314,14 @@ def clauses(normalized: str) -> list[Clause]:
     for token in tokenize(normalized):
         if token in _BREAK or (len(token) == 1 and not token.isalnum()):
             if words:
-                out.append(Clause(_join(words), tuple(words), tuple(negated)))
+                out.append(Clause(_join(words), tuple(words), tuple(negated), question=token == "?"))  # noqa: S105 (a "?" token, no password)
                 words = []
                 negated = []
             reach = 0
         elif token in _NEGATORS:
+            if words and token[0] in "不没" and words[-1] == token[1:]:
+                words[-1] += token  # "会不会", "有没有": an A-not-A question, not a negation
+                continue
             words.append(token)
             negated.append(False)
             reach = NEGATION_SPAN
@@ -325,13 +358,33 @@ def clause_features(clause: Clause) -> set[str]:
         else:
             prev_en = ""
     if not clause.text.isascii():
-        for run in _HAN_RE.findall(clause.text):
-            feats.update(
-                pair
-                for i in range(len(run) - 1)
-                if (pair := run[i : i + 2])[0] not in ZH_NEGATOR_CHARS and pair[1] not in ZH_NEGATOR_CHARS
-            )
+        if True in clause.negated:
+            feats.update(_negated_bigrams(clause))
+        else:
+            for run in _HAN_RE.findall(clause.text):
+                feats.update(
+                    pair
+                    for i in range(len(run) - 1)
+                    if (pair := run[i : i + 2])[0] not in ZH_NEGATOR_CHARS and pair[1] not in ZH_NEGATOR_CHARS
+                )
     return feats
+
+
+def _negated_bigrams(clause: Clause) -> set[str]:
+    """The Chinese character bigrams of a clause that holds a negation, a bigram that touches a
+    negated word marked "!" like the word: "不清楚" gives "!清楚", so "清楚" learns only from
+    "很清楚" (before, every "不清楚" taught the bare "清楚" that it was a complaint)."""
+    out: set[str] = set()
+    run: list[tuple[str, bool]] = []
+    for word, neg in (*zip(clause.words, clause.negated, strict=True), ("", False)):
+        if word and _HAN_RE.fullmatch(word):
+            run.extend((ch, neg) for ch in word)
+            continue
+        for (a, neg_a), (b, neg_b) in itertools.pairwise(run):
+            if a not in ZH_NEGATOR_CHARS and b not in ZH_NEGATOR_CHARS:
+                out.add("!" + a + b if neg_a or neg_b else a + b)
+        run = []
+    return out
 
 
 def zh_cue_negated(text: str, start: int) -> bool:
