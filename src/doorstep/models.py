@@ -3,7 +3,14 @@
 from doorstep.accounts.models import ApiKey, AuditEntry, LoginSession, PasswordReset, User, Workspace
 from doorstep.briefs.models import Alert, Brief
 from doorstep.cases.models import Case, CaseEvent, Escalation
-from doorstep.channels.models import InboundRequest, OpenLink, WebhookCall, WebhookSubscription, WorkspaceSecret
+from doorstep.channels.models import (
+    ChannelPause,
+    InboundRequest,
+    OpenLink,
+    WebhookCall,
+    WebhookSubscription,
+    WorkspaceSecret,
+)
 from doorstep.db import Base
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageDaily, StageEvent
 from doorstep.frontline.models import FrontlineNote, NotePhoto, NoteVote
@@ -19,6 +26,7 @@ __all__ = [
     "Brief",
     "Case",
     "CaseEvent",
+    "ChannelPause",
     "Customer",
     "Delivery",
     "Escalation",

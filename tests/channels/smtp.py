@@ -12,7 +12,8 @@ offers STARTTLS and refuses everything but EHLO before it (port 587);
 ``security="ssl"`` is TLS from the first byte (port 465). ``credentials=(user, password)``
 then requires AUTH (PLAIN or LOGIN) before MAIL, accepted over TLS only; with
 ``security="none"`` it is offered in clear text (a badly set up relay: a client must not
-use it). Every AUTH attempt is kept in ``auth_attempts``.
+use it). Every AUTH attempt is kept in ``auth_attempts``; ``auth_refusal`` is what a refused
+login answers instead of aiosmtpd's "535 5.7.8" (``"454 4.7.0 Try again later"``: a temporary one).
 
 Use the ``smtp_server`` fixture (``from tests.channels.smtp import smtp_server``) or
 :class:`SmtpServer` directly; ``server.settings(base)`` points Doorstep's Settings at it.
@@ -125,6 +126,7 @@ class SmtpServer:
         self.credentials = credentials
         self.mechanisms = mechanisms  # the AUTH mechanisms it offers (aiosmtpd has LOGIN and PLAIN)
         self.auth_attempts: list[AuthAttempt] = []
+        self.auth_refusal: str | None = None  # None: aiosmtpd's "535 5.7.8 Authentication credentials invalid"
         self.lock = threading.Lock()
         self.received: list[Received] = []
         self.refuse_rcpt: tuple[int, str] | None = None
@@ -151,7 +153,8 @@ class SmtpServer:
                 over_tls or self.security == "none")
         with self.lock:
             self.auth_attempts.append(AuthAttempt(mechanism, login, ok, over_tls))
-        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535 itself
+        # aiosmtpd answers 235, or 535 unless told another refusal.
+        return AuthResult(success=ok, handled=False, message=None if ok else self.auth_refusal)
 
     def start(self) -> None:
         if self.controller is None:

@@ -131,6 +131,7 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/alerts"): READ,
     ("POST", "/alerts/{alert_id}/acknowledge"): CS,
     ("POST", "/admin/jobs/{job_id}/retry"): ADMIN,
+    ("POST", "/admin/jobs/email/resume"): ADMIN,  # the installation's e-mail pause; audited
     ("GET", "/w/{slug}"): READ,
     ("GET", "/w/{slug}/verbatims"): READ,
     ("GET", "/brief/{period}"): READ,

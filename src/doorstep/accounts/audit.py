@@ -39,6 +39,7 @@ ACTIONS = (
     "settings_changed",
     "backup",
     "restore",
+    "email_resumed",  # e-mail paused after a refused login, lifted by a person (doorstep.channels.email_pause)
 )
 
 

@@ -93,7 +93,7 @@ def send_brief(ctx: JobContext, job: JobView) -> None:
         _record_key,
         build_message,
         message_id,
-        send_email,
+        send_guarded,
         smtp_enabled,
     )
 
@@ -128,7 +128,7 @@ def send_brief(ctx: JobContext, job: JobView) -> None:
         raise Permanent(f"{key} was left 'sending' by an earlier attempt: it may have arrived, so it is not "
                         "sent again automatically")
     try:
-        send_email(ctx.settings, message)
+        send_guarded(ctx.db, ctx.settings, message, now=now, by=ctx.worker)
     except SmtpUncertain as exc:
         raise Permanent(f"{key}: {exc}; not sent again automatically (it may have arrived)") from exc
     except SmtpRefused as exc:

@@ -7,7 +7,9 @@ message. A key found ``sending`` means an earlier attempt died between the two: 
 message may or may not have gone out, and a duplicate e-mail to a customer is worse
 than one a person re-sends, so that job goes to the dead letters instead of sending.
 An SMTP error before the server took the message means "not accepted": the key is
-removed again and the worker retries with backoff.
+removed again and the worker retries with backoff, unless no retry can fix it (a refused
+login, an untrusted certificate): then e-mail pauses for the whole installation and the
+jobs wait (doorstep.channels.email_pause), so a wrong password is one failed login.
 
 The 0–10 scale is eleven links in the e-mail itself (``/s/<token>?score=N``): one click
 records the score and the page then asks why (see doorstep.web.pages).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import logging
 import re
 import smtplib
@@ -38,7 +41,9 @@ from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
+from doorstep.channels import email_pause
 from doorstep.config import Settings
+from doorstep.db import Database
 from doorstep.deliveries.models import Customer, Delivery
 from doorstep.jobs import services as jobs
 from doorstep.jobs.models import SentKey
@@ -204,11 +209,17 @@ class SmtpFailed(Exception):
     """The message was not handed over: the server could not be reached, refused TLS or
     the login, or the settings cannot work. Not accepted, so a retry may send it. ``str()``
     names the server and the step and is safe to show and store: never the password.
-    ``step`` is one of config, connect, tls, auth, sender."""
+    ``step`` is one of config, connect, tls, auth, sender.
 
-    def __init__(self, message: str, *, step: str) -> None:
+    ``lasting``: no retry can fix it until someone changes the settings (a refused login,
+    a certificate we do not trust, settings that cannot work). Retrying those is worse
+    than useless: every failed login counts against the account, and providers lock it
+    (or block our address) after a few, so e-mail pauses instead (doorstep.channels.email_pause)."""
+
+    def __init__(self, message: str, *, step: str, lasting: bool | None = None) -> None:
         super().__init__(message)
         self.step = step
+        self.lasting = step == "config" if lasting is None else lasting
 
 
 def smtp_enabled(settings: Settings) -> bool:
@@ -261,7 +272,7 @@ def _connect(settings: Settings) -> smtplib.SMTP:
                 # Never go on in clear text: the password and the customers' addresses would be readable.
                 raise SmtpFailed(f"the SMTP server {where} does not offer STARTTLS, and DOORSTEP_SMTP_SECURITY="
                                  "starttls: nothing was sent in clear text. Use ssl if it expects TLS from the "
-                                 "first byte (usually port 465)", step="tls")
+                                 "first byte (usually port 465)", step="tls", lasting=True)
             smtp.starttls(context=context)
             smtp.ehlo()
         return smtp
@@ -276,7 +287,7 @@ def _connect(settings: Settings) -> smtplib.SMTP:
                 f"the SMTP server {where} presented a TLS certificate that is not trusted "
                 f"({why}): nothing was sent. If it is signed by a private CA, set "
                 "DOORSTEP_SMTP_CA_FILE to that CA's certificate (PEM); check that DOORSTEP_SMTP_HOST is the name "
-                "on the certificate", step="tls") from exc
+                "on the certificate", step="tls", lasting=True) from exc
         if isinstance(exc, ssl.SSLError):
             raise SmtpFailed(f"TLS with the SMTP server {where} failed ({exc.reason or exc}): "
                              f"{_security_hint(settings)}", step="tls") from exc
@@ -296,42 +307,99 @@ def _connect(settings: Settings) -> smtplib.SMTP:
         raise
 
 
+# Over TLS (or on this machine) PLAIN is as safe as any and works with every account;
+# CRAM-MD5 needs the password stored in clear on the server and fails for many.
+AUTH_PREFERENCE = ("PLAIN", "LOGIN", "CRAM-MD5")
+
+
+def _authenticate(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """One AUTH exchange with one mechanism: the first of AUTH_PREFERENCE the server offers.
+
+    Not smtplib's ``login()``: that tries every mechanism the server offers, one after the
+    other, so a wrong password costs two or three failed logins each time; providers count
+    them and lock the account. One refusal is all the answer we need."""
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    offered = smtp.esmtp_features["auth"].upper().split()
+    mechanism = next((m for m in AUTH_PREFERENCE if m in offered), None)
+    if mechanism is None:
+        raise smtplib.SMTPException("No suitable authentication method found.")
+    smtp.user, smtp.password = user, password  # what smtplib's auth_* callbacks read
+    # smtplib's own answer for the mechanism (auth_plain, auth_login, auth_cram_md5).
+    answer = getattr(smtp, "auth_" + mechanism.lower().replace("-", "_"))
+    try:
+        smtp.auth(mechanism, answer)  # SMTPAuthenticationError for anything but 235 (or 503: already in)
+    finally:
+        smtp.password = ""  # not kept on the connection object
+
+
 def _login(smtp: smtplib.SMTP, settings: Settings) -> None:
-    """AUTH with the configured account. The messages name the server and the user,
-    never the password (nor its base64, which is what goes over the wire)."""
+    """AUTH with the configured account, once. The messages name the server and the user,
+    never the password (nor its base64, which is what goes over the wire). A refusal with
+    a 5xx code is ``lasting`` (the password is wrong until someone changes it); 4xx
+    ("try again later") and a dropped connection are not."""
     assert settings.smtp_username
     where, user = smtp_server(settings), settings.smtp_username
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
     try:
-        smtp.login(user, password)
+        _authenticate(smtp, user, password)
     except UnicodeEncodeError:
         # smtplib sends both as ASCII. `from None`: the encoding error holds the password.
         raise SmtpFailed(f"cannot authenticate with the SMTP server {where}: the user name or password has "
                          "characters other than ASCII, which SMTP authentication here cannot send",
-                         step="auth") from None
+                         step="auth", lasting=True) from None
     except smtplib.SMTPAuthenticationError as exc:
         raise SmtpFailed(f"the SMTP server {where} refused authentication as '{user}': {exc.smtp_code} "
                          f"{_text(exc.smtp_error)}. Check DOORSTEP_SMTP_USERNAME and DOORSTEP_SMTP_PASSWORD "
                          "(many providers want an app password or an authorisation code, not the mailbox's "
-                         "own)", step="auth") from exc
+                         "own)", step="auth", lasting=500 <= exc.smtp_code < 600) from exc
     except smtplib.SMTPNotSupportedError as exc:
         hint = ("; most servers offer it only over TLS: set DOORSTEP_SMTP_SECURITY=starttls (or ssl)"
                 if settings.smtp_security == "none" else "")
         raise SmtpFailed(f"the SMTP server {where} does not offer authentication (AUTH) on this connection, and "
-                         f"DOORSTEP_SMTP_USERNAME is set{hint}", step="auth") from exc
+                         f"DOORSTEP_SMTP_USERNAME is set{hint}", step="auth", lasting=True) from exc
     except smtplib.SMTPResponseException as exc:
         raise SmtpFailed(f"authentication with the SMTP server {where} failed: {exc.smtp_code} "
-                         f"{_text(exc.smtp_error)}", step="auth") from exc
+                         f"{_text(exc.smtp_error)}", step="auth", lasting=500 <= exc.smtp_code < 600) from exc
     except smtplib.SMTPServerDisconnected as exc:
         raise SmtpFailed(f"the SMTP server {where} hung up or stopped answering during authentication: {exc}",
                          step="auth") from exc
     except smtplib.SMTPException as exc:  # "No suitable authentication method found."
         offered = smtp.esmtp_features.get("auth", "").strip() or "none"
         raise SmtpFailed(f"authentication with the SMTP server {where} failed: {exc} (it offers: {offered}; "
-                         "Doorstep speaks PLAIN, LOGIN and CRAM-MD5)", step="auth") from exc
+                         f"Doorstep speaks {', '.join(AUTH_PREFERENCE)})", step="auth", lasting=True) from exc
     except TimeoutError as exc:
         raise SmtpFailed(f"the SMTP server {where} did not answer during authentication within "
                          f"{settings.smtp_timeout_seconds:g} s", step="auth") from exc
+
+
+LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    """This machine by address (127.0.0.0/8, ::1) or as ``localhost``. A name is not
+    resolved: what it points at can change, what is typed here cannot."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_clear_text_login(settings: Settings) -> None:
+    """With no TLS, a login would put the password on the network readable by anyone on
+    the way (LOGIN and PLAIN are base64, not encryption). Refused before connecting,
+    except to a relay on this machine."""
+    if settings.smtp_security != "none" or not settings.smtp_username or is_loopback(settings.smtp_host or ""):
+        return
+    raise SmtpFailed(
+        f"DOORSTEP_SMTP_SECURITY=none with DOORSTEP_SMTP_USERNAME set: the password would go to the SMTP server "
+        f"{smtp_server(settings)} in clear text, so Doorstep does not log in without TLS (except to a server on "
+        "this machine: 127.0.0.1, ::1, localhost). Nothing was sent. Set DOORSTEP_SMTP_SECURITY=starttls "
+        "(usually port 587) or ssl (usually port 465)", step="config")
 
 
 def _data(smtp: smtplib.SMTP, payload: bytes) -> None:
@@ -360,6 +428,7 @@ def send_email(settings: Settings, message: EmailMessage) -> None:
     sender = parseaddr(settings.smtp_from)[1] or settings.smtp_from
     recipient = parseaddr(str(message["To"]))[1]
     payload = message.as_bytes(policy=SMTP_POLICY)
+    _refuse_clear_text_login(settings)
     smtp = _connect(settings)
     try:
         if settings.smtp_username:
@@ -390,6 +459,24 @@ def send_email(settings: Settings, message: EmailMessage) -> None:
             smtp.quit()  # accepted is accepted: a failed goodbye changes nothing
         except (OSError, smtplib.SMTPException):
             smtp.close()
+
+
+def send_guarded(db: Database, settings: Settings, message: EmailMessage, *, now: dt.datetime,
+                 by: str | None) -> None:
+    """:func:`send_email` behind the circuit breaker (doorstep.channels.email_pause): while
+    e-mail is paused it raises EmailPaused without connecting; a lasting failure pauses
+    it and raises EmailPaused too (the job waits, its attempt not counted). Every other
+    outcome is send_email's."""
+    pause = email_pause.active(db, settings, now)
+    if pause is not None:
+        raise email_pause.EmailPaused(pause)
+    try:
+        send_email(settings, message)
+    except SmtpFailed as exc:
+        if not exc.lasting:
+            raise
+        pause = email_pause.trip(db, settings, now=now, step=exc.step, error=str(exc), by=by)
+        raise email_pause.EmailPaused(pause) from exc
 
 
 def _text(reply: bytes | str) -> str:
@@ -538,7 +625,7 @@ def _run(purpose: Purpose, ctx: JobContext, job: JobView) -> None:
             "mail server's log; to send it anyway, delete the send key and retry this job."
         )
     try:
-        send_email(ctx.settings, outgoing.message)
+        send_guarded(ctx.db, ctx.settings, outgoing.message, now=now, by=ctx.worker)
     except SmtpUncertain as exc:
         raise Permanent(f"{key}: {exc}; not sent again automatically (it may have arrived)") from exc
     except SmtpRefused as exc:

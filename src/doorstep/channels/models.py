@@ -95,3 +95,25 @@ class WorkspaceSecret(Base):
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ChannelPause(Base):
+    """A channel of the whole installation stopped until its settings change or a person
+    says "try again" (doorstep.channels.email_pause): one row per paused channel, none
+    while it runs. In the database so every worker process sees it, on any machine.
+
+    ``fingerprint`` identifies the settings it failed with (server, security, user, a
+    salted slow hash of the password with ``salt``; never the password): a worker with
+    other settings lifts the pause. ``server`` is what a person may be shown of them."""
+
+    __tablename__ = "channel_pauses"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    step: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(32))
+    server: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    paused_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    paused_by: Mapped[str | None] = mapped_column(String(120))
+    failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

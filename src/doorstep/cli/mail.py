@@ -1,8 +1,11 @@
-"""`doorstep email test --to ADDRESS`: one test e-mail through the configured SMTP server.
+"""`doorstep email test --to ADDRESS`: one test e-mail through the configured SMTP server;
+`doorstep email status` and `doorstep email resume`: e-mail's pause.
 
 What an operator runs right after setting DOORSTEP_SMTP_*: the message goes the way every
 invitation, brief and password reset goes (TLS as configured and verified, AUTH when a
 user name is set), and a failure says what failed and at which server, never the password.
+A test e-mail that was accepted also lifts e-mail's pause (doorstep.channels.email_pause):
+the settings demonstrably work.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ import datetime as dt
 import html
 import secrets
 import smtplib
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from sqlalchemy.engine import make_url
 
+from doorstep.channels import email_pause
 from doorstep.channels.email import (
     SmtpFailed,
     SmtpRefused,
@@ -27,11 +33,14 @@ from doorstep.channels.email import (
     smtp_enabled,
     smtp_server,
 )
-from doorstep.cli.common import cli_errors, console, err, print_json, state
+from doorstep.cli.audit import cli_actor
+from doorstep.cli.common import State, cli_errors, console, err, open_database, print_json, state
 from doorstep.config import Settings
-from doorstep.errors import InvalidInput
+from doorstep.db import utcnow
+from doorstep.errors import DoorstepError, InvalidInput
 
-email_app = typer.Typer(help="E-mail: check the SMTP settings (DOORSTEP_SMTP_*).", no_args_is_help=True)
+email_app = typer.Typer(help="E-mail: check the SMTP settings (DOORSTEP_SMTP_*); see or lift e-mail's pause.",
+                        no_args_is_help=True)
 
 # Both languages in one message: the operator's own is not known here.
 SUBJECT = "Doorstep 测试邮件 · test e-mail"
@@ -122,11 +131,108 @@ def test(
         else:
             err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    lifted, unknown = _lift_after_test(state(ctx))
     if json_out:
-        print_json({"ok": True, "message_id": msg_id, **summary})
+        print_json({"ok": True, "message_id": msg_id, **summary,
+                    "resumed": lifted.as_dict() if lifted is not None else None})
         return
     login = f" as {summary['username']}" if summary["username"] else " without login"
     console.print(f"Sent: the SMTP server {escape(summary['server'])} ({settings.smtp_security}{escape(login)}) "
                   f"accepted a test e-mail to {escape(to)}, Message-ID {escape(msg_id)}. Check that it arrived "
                   "(and not in spam).", highlight=False, soft_wrap=True)
+    if lifted is not None:
+        console.print(f"E-mail was paused since {lifted.paused_at:%Y-%m-%d %H:%M} UTC ({escape(lifted.step)}); "
+                      "it is resumed: the worker sends the waiting e-mails now.", highlight=False, soft_wrap=True)
+    if unknown:
+        err.print(f"[yellow]note:[/] could not check whether e-mail is paused: {escape(unknown)}",
+                  highlight=False, soft_wrap=True)
+
+
+def _database_exists(st: State) -> bool:
+    """False for a SQLite file that is not there: no installation, so no pause (and a test
+    e-mail run from some directory must not leave a new database behind)."""
+    url = make_url(st.settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        return True
+    path = url.database or ""
+    return path not in ("", ":memory:") and Path(path).exists()
+
+
+def _lift_after_test(st: State) -> tuple[email_pause.Pause | None, str | None]:
+    """The settings just worked: lift e-mail's pause, audited. (what was lifted, why we
+    could not look) — the test e-mail's result stands either way."""
+    if not _database_exists(st):
+        return None, None
+    try:
+        db = open_database(st)
+    except DoorstepError as exc:
+        return None, str(exc)
+    try:
+        with db.write() as session:
+            lifted = email_pause.resume(session, now=utcnow(), actor_kind="cli", actor=cli_actor(), workspace_id=None,
+                                        via="doorstep email test")
+    finally:
+        db.dispose()
+    return lifted, None
+
+
+def _show_pause(pause: email_pause.Pause | None, waiting: int) -> None:
+    if pause is None:
+        console.print(f"E-mail is not paused ({waiting:,} e-mail job(s) queued).", highlight=False)
+        return
+    server = pause.server
+    user = f" as {server.get('username')}" if server.get("username") else ""
+    console.print(f"[bold red]E-mail is PAUSED[/] since {pause.paused_at:%Y-%m-%d %H:%M:%S} UTC, at the "
+                  f"{escape(pause.step)} step, with {escape(str(server.get('host')))}:{server.get('port')} "
+                  f"({escape(str(server.get('security')))}{escape(user)}); last failure "
+                  f"{pause.failed_at:%Y-%m-%d %H:%M:%S} UTC.", highlight=False, soft_wrap=True)
+    console.print(f"  {escape(pause.error)}", highlight=False, soft_wrap=True)
+    console.print(f"{waiting:,} e-mail job(s) wait, none uses up its attempts. Fix DOORSTEP_SMTP_* and restart the "
+                  "worker (it resumes by itself with new settings), or once it is fixed elsewhere (the provider "
+                  "unlocked the account): `doorstep email resume`.", highlight=False, soft_wrap=True)
+
+
+@email_app.command("status")
+@cli_errors
+def status(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Whether e-mail is paused (after a refused login, an untrusted certificate or unusable
+    settings), since when and why, and how many e-mail jobs wait."""
+    db = open_database(state(ctx))
+    try:
+        with db.read() as session:
+            pause = email_pause.current(session)
+            waiting = email_pause.waiting(session)
+    finally:
+        db.dispose()
+    if json_out:
+        print_json((pause.as_dict() if pause is not None else {"paused": False}) | {"waiting": waiting})
+        return
+    _show_pause(pause, waiting)
+
+
+@email_app.command("resume")
+@cli_errors
+def resume(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Lift e-mail's pause by hand ("try again"), once the cause is fixed outside Doorstep
+    (the provider unlocked the account). Recorded in the audit log. New SMTP settings need
+    no resume: the worker sees them and resumes by itself. If the server refuses again,
+    e-mail pauses again after one attempt."""
+    db = open_database(state(ctx))
+    try:
+        with db.write() as session:
+            lifted = email_pause.resume(session, now=utcnow(), actor_kind="cli", actor=cli_actor(), workspace_id=None,
+                                        via="doorstep email resume")
+            waiting = email_pause.waiting(session)
+    finally:
+        db.dispose()
+    if json_out:
+        print_json({"resumed": lifted is not None, "was": lifted.as_dict() if lifted is not None else None,
+                    "waiting": waiting})
+        return
+    if lifted is None:
+        console.print("E-mail was not paused; nothing to do.", highlight=False)
+        return
+    console.print(f"E-mail resumed (it was paused since {lifted.paused_at:%Y-%m-%d %H:%M} UTC at the "
+                  f"{escape(lifted.step)} step): the worker sends the {waiting:,} waiting e-mail job(s) now. If the "
+                  "server refuses again, e-mail pauses again after one attempt.", highlight=False, soft_wrap=True)
 

@@ -141,6 +141,24 @@ def fail(
     return job
 
 
+def defer(
+    session: Session, *, job_id: int, worker: str, run_at: dt.datetime, note: str
+) -> Job:
+    """Put a leased job back in the queue, due at ``run_at``, without counting this attempt:
+    nothing about the job failed, its channel is paused (see
+    :class:`doorstep.jobs.worker.Deferred`). ``note`` becomes its last error, so the page
+    says why it waits."""
+    job = _leased(session, job_id, worker)
+    job.status = "queued"
+    job.run_at = run_at
+    job.attempts = max(job.attempts - 1, 0)
+    job.last_error = note[:MAX_ERROR]
+    job.locked_by = None
+    job.locked_until = None
+    session.flush()
+    return job
+
+
 def requeue_expired(session: Session, *, now: dt.datetime) -> int:
     """Give jobs whose worker died (lease expired) back to the queue; returns how many."""
     result = session.execute(

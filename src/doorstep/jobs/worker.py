@@ -7,6 +7,11 @@ the handler does its external effect with no transaction open, and the outcome
 its lease; the job is claimed again when the lease runs out (at-least-once), so
 handlers make their effects idempotent (see :class:`doorstep.jobs.models.SentKey`).
 
+A handler that raises :class:`Deferred` is put back without counting the attempt (its
+channel is paused: nothing was tried), and a :class:`Gate` keeps a paused channel's
+kinds from being claimed at all (e-mail after a refused login:
+doorstep.channels.email_pause).
+
 Handlers live with the feature they serve and are listed in :func:`default_handlers`;
 scheduled passes (the case scheduler, clean-up) are ordinary jobs enqueued once per
 time slot with a dedupe key, so any number of workers run each pass once per slot.
@@ -22,7 +27,9 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
 
 from doorstep.config import Settings
 from doorstep.db import Database
@@ -38,6 +45,16 @@ BACKOFF_CAP = dt.timedelta(hours=6)
 class Permanent(Exception):
     """A failure no retry can fix (the invitation is gone, the address is malformed):
     the job goes to the dead letters at once, with this message as its last error."""
+
+
+class Deferred(Exception):
+    """Not now, and not the job's fault: its channel is paused (e-mail after a refused
+    login, see doorstep.channels.email_pause). The job goes back to the queue ``delay``
+    later without using up an attempt, so a pause of a day kills no job."""
+
+    def __init__(self, message: str, *, delay: dt.timedelta) -> None:
+        super().__init__(message)
+        self.delay = delay
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,23 @@ class ScheduledPass:
 
     kind: str
     interval: Callable[[Settings], float]  # seconds; 0 or less: off
+
+
+class Gate(Protocol):
+    """Job kinds held back while a channel is paused: the worker does not claim them at
+    all (no attempt, no connection, no row touched), so a long pause costs nothing."""
+
+    kinds: frozenset[str]
+
+    def closed(self, session: Session, ctx: JobContext) -> bool:
+        """True while these kinds must wait (in the claim's transaction)."""
+        ...
+
+
+def default_gates() -> list[Gate]:
+    from doorstep.channels.email_pause import EmailGate
+
+    return [EmailGate()]
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -120,6 +154,7 @@ class Worker:
     batch_size: int = 10
     lease: dt.timedelta = jobs.DEFAULT_LEASE
     rng: random.Random = field(default_factory=random.Random)
+    gates: list[Gate] = field(default_factory=default_gates)
     _slots: dict[str, int] = field(default_factory=dict)
 
     def schedule_passes(self) -> int:
@@ -150,6 +185,11 @@ class Worker:
     def claim(self) -> list[JobView]:
         kinds = list(self.handlers)
         with self.ctx.db.write() as session:
+            for gate in self.gates:
+                if gate.kinds.intersection(kinds) and gate.closed(session, self.ctx):
+                    kinds = [k for k in kinds if k not in gate.kinds]
+            if not kinds:  # everything this worker runs is paused (claim() would take any kind)
+                return []
             claimed = jobs.claim(
                 session, worker=self.ctx.worker, now=self.ctx.clock(), kinds=kinds,
                 limit=self.batch_size, lease=self.lease,
@@ -163,6 +203,17 @@ class Worker:
         handler = self.handlers[job.kind]
         try:
             handler(self.ctx, job)
+        except Deferred as exc:
+            run_at = self.ctx.clock() + exc.delay
+            try:
+                with self.ctx.db.write() as session:
+                    jobs.defer(session, job_id=job.id, worker=self.ctx.worker, run_at=run_at, note=str(exc))
+            except Conflict:
+                log.warning("job %s: lease lost while deferring; another worker has it", job.id)
+                return False
+            log.info("job %s (%s) deferred to %s, attempt not counted: %s", job.id, job.kind,
+                     run_at.isoformat(timespec="seconds"), exc)
+            return False
         except Exception as exc:
             permanent = isinstance(exc, Permanent)
             error = str(exc) if permanent else f"{type(exc).__name__}: {exc}"

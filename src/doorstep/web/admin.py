@@ -1,11 +1,16 @@
 """The jobs admin page: /admin/jobs, a workspace's queue at a glance, and a retry button.
 
 As thin as api/: parse, one unit of work, the jobs services, render. Like the inbox
-it shows the signed-in person's workspace only, to admins only; its one
-state-changing POST (retry a dead job) carries the session's CSRF token
-(doorstep.web.guards). A dead letter's error is whatever
+it shows the signed-in person's workspace only, to admins only; its state-changing
+POSTs (retry a dead job; "try again" when e-mail is paused) carry the session's CSRF
+token (doorstep.web.guards). A dead letter's error is whatever
 the SMTP server or the webhook target answered: it reaches the page only through
 Jinja's autoescape.
+
+E-mail's pause (doorstep.channels.email_pause) belongs to the whole installation, not
+to a workspace: every admin sees it at the top of the page, with the waiting e-mail
+jobs of their own workspace, and may lift it (audited in their workspace's log). A lift
+with the settings still wrong costs one more refused login, then it pauses again.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from doorstep.accounts.models import Workspace
-from doorstep.api.deps import Caller, DbDep, NowDep
+from doorstep.api.deps import Caller, DbDep, NowDep, client_address
+from doorstep.channels import email_pause
 from doorstep.errors import Conflict, NotFound
 from doorstep.jobs import services as jobs
 from doorstep.jobs.models import JOB_STATUSES
@@ -42,7 +48,7 @@ def _lang(request: Request, lang: str | None, workspace: Workspace | None) -> st
 
 def _page(
     request: Request, db: Any, *, workspace: int, status: str | None, kind: str | None, lang: str | None,
-    error: str | None = None, code: int = 200, retried: int | None = None,
+    error: str | None = None, code: int = 200, retried: int | None = None, email: str | None = None,
 ) -> HTMLResponse:
     status = status if status in JOB_STATUSES else None
     kind = (kind or "").strip()[:64] or None
@@ -52,8 +58,10 @@ def _page(
         chosen = _lang(request, lang, current)
         context: dict[str, Any] = {
             "workspace": current, "workspaces": spaces, "statuses": JOB_STATUSES, "error": error,
-            "retried": retried,
+            "retried": retried, "email_note": email if email in ("resumed", "running") else None,
             "filters": {"status": status or "", "kind": kind or ""},
+            "email_pause": email_pause.current(session),
+            "email_waiting": email_pause.waiting(session, workspace_id=current.id),
         }
         counts = jobs.job_counts(session, workspace_id=current.id)
         page = jobs.list_jobs(session, workspace_id=current.id, status=status, kind=kind, limit=PAGE_SIZE)
@@ -73,12 +81,27 @@ def jobs_page(
     status: str | None = None,
     kind: str | None = None,
     retried: str | None = None,
+    email: str | None = None,
     lang: str | None = None,
 ) -> HTMLResponse:
     """The workspace's queue: counts by status and kind, the dead letters with their last
-    error, the jobs due next, the latest jobs."""
+    error, the jobs due next, the latest jobs; e-mail's pause above all, when it is paused."""
     return _page(request, db, workspace=caller.workspace.id, status=status, kind=kind, lang=lang,
-                 retried=int(retried) if retried and retried.isdigit() else None)
+                 retried=int(retried) if retried and retried.isdigit() else None, email=email)
+
+
+@router.post("/admin/jobs/email/resume", response_class=HTMLResponse)
+def resume_email(
+    request: Request, db: DbDep, now: NowDep, caller: AdminForm,
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Lift e-mail's pause ("try again"), audited; the waiting e-mail jobs are due now."""
+    with db.write() as session:
+        lifted = email_pause.resume(session, now=now, actor_kind="user", actor=caller.actor,
+                                    workspace_id=caller.workspace.id, via="admin jobs page",
+                                    client=client_address(request))
+    params = {k: v for k, v in {"lang": lang, "email": "resumed" if lifted else "running"}.items() if v}
+    return RedirectResponse(f"/admin/jobs?{urlencode(params)}", status_code=303)
 
 
 @router.post("/admin/jobs/{job_id}/retry", response_class=HTMLResponse)

@@ -29,6 +29,7 @@ from doorstep.accounts import sessions as login_sessions
 from doorstep.accounts.models import Workspace
 from doorstep.api.deps import DbDep, NowDep, SettingsDep
 from doorstep.config import Settings
+from doorstep.db import Database
 from doorstep.errors import DoorstepError, InvalidInput
 from doorstep.web.guards import LoginRequired, PageRefused, safe_next, same_origin, signed_in
 from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, t
@@ -173,8 +174,10 @@ def _reset_limiter(request: Request) -> object:
     return state.reset_limiter
 
 
-def _reset_mail(settings: Settings, *, to: str, name: str | None, link: str, lang: str, now: dt.datetime) -> None:
-    from doorstep.channels.email import send_email
+def _reset_mail(db: Database, settings: Settings, *, to: str, name: str | None, link: str, lang: str,
+                now: dt.datetime) -> None:
+    from doorstep.channels.email import send_guarded
+    from doorstep.channels.email_pause import EmailPaused
 
     message = EmailMessage()
     message["Subject"] = t(lang, "reset.mail_subject")
@@ -185,7 +188,10 @@ def _reset_mail(settings: Settings, *, to: str, name: str | None, link: str, lan
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(t(lang, "reset.mail_body", name=name or "", link=link, minutes=60), charset="utf-8")
     try:
-        send_email(settings, message)
+        # Behind the breaker: reset requests must not keep a refused login going (a lockout).
+        send_guarded(db, settings, message, now=now, by="web: password reset")
+    except EmailPaused as exc:
+        log.warning("the password reset e-mail was not sent: %s", exc)
     except Exception:
         log.exception("the password reset e-mail could not be sent")
 
@@ -232,7 +238,7 @@ def reset_request(
             mail_lang = negotiate(None, space.locale, chosen)
             to, name = user.email or "", user.name
     if issued is not None:
-        background.add_task(_reset_mail, settings, to=to, name=name, link=f"{settings.base_url}/reset/{token}",
+        background.add_task(_reset_mail, db, settings, to=to, name=name, link=f"{settings.base_url}/reset/{token}",
                             lang=mail_lang, now=now)
     return render(request, "reset.html", chosen, private=True, step="sent", mail=True,
                   form={"workspace": workspace, "login": ""}, error=None, token="")

@@ -701,6 +701,37 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "That job has not failed (it is queued, running or done), so there is nothing to retry.",
         "zh-CN": "该任务没有失败（正在排队、执行中或已完成），无需重试。",
     },
+    # E-mail's pause (doorstep.channels.email_pause): the whole installation, not one workspace.
+    "jobs.email_paused_title": {"en": "E-mail is paused", "zh-CN": "邮件发送已暂停"},
+    "jobs.email_paused_body": {
+        "en": "Since {since} no e-mail goes out (invitations, reminders, briefs, password resets): the SMTP server "
+              "{server} failed at the {step} step, and trying again with the same settings would only count more "
+              "failed logins against the account until the provider locks it. {waiting} e-mail jobs of this "
+              "workspace wait; none of them uses up its attempts.",
+        "zh-CN": "自 {since} 起不再发送任何邮件（调查邀请、提醒、简报、密码重置）：SMTP 服务器 {server} 在"
+                 "“{step}”这一步失败，用同样的设置反复重试只会累积登录失败次数，直到邮件服务商锁定账号。"
+                 "本工作区有 {waiting} 个邮件任务在等待，不会消耗它们的重试次数。",
+    },
+    "jobs.email_step_auth": {"en": "sign-in (authentication)", "zh-CN": "登录认证"},
+    "jobs.email_step_tls": {"en": "TLS certificate", "zh-CN": "TLS 证书"},
+    "jobs.email_step_config": {"en": "settings", "zh-CN": "配置检查"},
+    "jobs.email_paused_said": {"en": "What failed:", "zh-CN": "失败原因："},
+    "jobs.email_paused_fix": {
+        "en": "Fix the DOORSTEP_SMTP_* settings (password, security, CA file) and restart the worker: it resumes "
+              "by itself with the new settings. If the cause was fixed elsewhere (the provider unlocked the "
+              "account), try again: if the server still refuses, e-mail pauses again after one attempt.",
+        "zh-CN": "请修正 DOORSTEP_SMTP_* 设置（密码、加密方式、CA 证书文件）并重启 worker："
+                 "它发现设置已变更后会自动恢复发送。"
+                 "如果问题已在别处解决（例如邮件服务商已解锁账号），可以点击“重新尝试”：若服务器仍然拒绝，"
+                 "只会再尝试一次，然后再次暂停。",
+    },
+    "jobs.email_try_again": {"en": "Try again", "zh-CN": "重新尝试"},
+    "jobs.email_resumed": {
+        "en": "E-mail is resumed: the waiting e-mails go out now. If the server refuses again, e-mail pauses "
+              "again after one attempt.",
+        "zh-CN": "邮件发送已恢复：等待中的邮件现在开始发送。若服务器再次拒绝，只会尝试一次便再次暂停。",
+    },
+    "jobs.email_running": {"en": "E-mail was not paused.", "zh-CN": "邮件发送并未暂停。"},
     # --- webhooks and chat notifications --------------------------------------------
     # --- the executive brief (issue 6) ---------------------------------------------
     "brief.weekly": {"en": "Weekly brief", "zh-CN": "每周简报"},
