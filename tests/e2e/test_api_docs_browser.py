@@ -14,11 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from tests.e2e.offline import offline_page
 from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, make_database, require_browser, serve
 
 pytestmark = pytest.mark.browser
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def test_the_api_docs_work_offline(tmp_path: Path) -> None:
@@ -28,31 +27,12 @@ def test_the_api_docs_work_offline(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'doorstep.db'}"
     secret = make_database(url)
 
-    requested: list[str] = []
-    outside: list[str] = []
-    errors: list[str] = []
-    failed: list[str] = []
-
     with serve(url) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(locale="en-US", viewport=DESKTOP)
 
-            def guard(route) -> None:  # type: ignore[no-untyped-def]
-                requested.append(route.request.url)
-                if urlsplit(route.request.url).hostname in LOOPBACK:
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", guard)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda req: failed.append(req.url))
-
+            page, watch = offline_page(context)
             page.goto(f"{base}/docs")
             expect(page.locator(".swagger-ui .info .title")).to_contain_text("Doorstep")
             nps = page.locator(".opblock", has=page.locator(".opblock-summary-path", has_text="/api/v1/metrics/nps"))
@@ -71,7 +51,7 @@ def test_the_api_docs_work_offline(tmp_path: Path) -> None:
             expect(nps.locator(".live-responses-table")).to_contain_text('"responses": 0')
             page.screenshot(path=tmp_path / "docs-swagger.png", full_page=False)
 
-            assert errors == [] and failed == [], (errors, failed)
+            assert watch.errors == [] and watch.failed == [], (watch.errors, watch.failed)
 
             page.goto(f"{base}/redoc")
             expect(page.locator(".api-info h1")).to_contain_text("Doorstep")
@@ -86,13 +66,14 @@ def test_the_api_docs_work_offline(tmp_path: Path) -> None:
         finally:
             browser.close()
 
-    assert outside == [], f"the docs asked for other hosts: {outside}"
+    assert watch.outside == [], f"the docs asked for other hosts: {watch.outside}"
     # ReDoc's bundle always asks for its "by Redocly" logo from its CDN; our CSP refuses it in
     # the browser (it never reached the network: `outside` is empty) and ReDoc hides the image.
     logo = "https://cdn.redoc.ly/redoc/logo-mini.svg"
-    assert failed in ([], [logo]), f"requests failed: {failed}"
-    assert [e for e in errors if not (logo in e and "img-src 'self' data:" in e)] == [], f"console errors: {errors}"
+    assert watch.failed in ([], [logo]), f"requests failed: {watch.failed}"
+    unexpected = [e for e in watch.errors if not (logo in e and "img-src 'self' data:" in e)]
+    assert unexpected == [], f"console errors: {watch.errors}"
     # The assets really came from our own path, not from a cache or another route.
-    paths = {urlsplit(u).path for u in requested}
+    paths = {urlsplit(u).path for u in watch.requested}
     assert {"/docs-static/swagger-ui-bundle.js", "/docs-static/swagger-ui.css",
             "/docs-static/redoc.standalone.js", "/openapi.json"} <= paths

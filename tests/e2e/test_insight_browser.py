@@ -11,9 +11,9 @@ the test's tmp_path.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from tests.e2e.offline import offline_page
 from tests.e2e.signin import add_person, sign_in
 from tests.e2e.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, require_browser, serve
 
@@ -24,7 +24,6 @@ from doorstep.migrations import upgrade
 pytestmark = pytest.mark.browser
 
 CHARTS = ("trend", "funnel", "drivers", "lateness")
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 def test_a_manager_reads_the_insight_page_offline(tmp_path: Path) -> None:
@@ -40,10 +39,6 @@ def test_a_manager_reads_the_insight_page_offline(tmp_path: Path) -> None:
         db.dispose()
     manager = add_person(url, "food", "exec", "manager")
 
-    errors: list[str] = []
-    outside: list[str] = []
-    failed: list[str] = []
-
     with serve(url) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -51,19 +46,7 @@ def test_a_manager_reads_the_insight_page_offline(tmp_path: Path) -> None:
                                           extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
 
             # The page must work without internet: any request to another host is refused and recorded.
-            def guard(route) -> None:  # type: ignore[no-untyped-def]
-                if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", guard)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda req: failed.append(req.url))
+            page, watch = offline_page(context)
 
             def charts_drawn() -> None:
                 for chart in CHARTS:
@@ -116,7 +99,7 @@ def test_a_manager_reads_the_insight_page_offline(tmp_path: Path) -> None:
         finally:
             browser.close()
 
-    assert outside == [], f"the page asked for other hosts: {outside}"
-    assert failed == [], f"requests failed: {failed}"
-    assert errors == [], f"console errors: {errors}"
+    assert watch.outside == [], f"the page asked for other hosts: {watch.outside}"
+    assert watch.failed == [], f"requests failed: {watch.failed}"
+    assert watch.errors == [], f"console errors: {watch.errors}"
     print(f"screenshots: {tmp_path}")
