@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -180,6 +181,9 @@ def _our_errors() -> Iterator[None]:
         raise
 
 
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")  # our own table names; never user text
+
+
 class Database:
     """The process's engine and its two kinds of unit of work."""
 
@@ -253,6 +257,30 @@ class Database:
             group = self._groups[work] = _Group(self, work)
         result: Result = await group.submit(item)
         return result
+
+    def refresh_statistics(self, tables: Sequence[str]) -> None:
+        """Bring the planner's statistics up to date after a bulk load, as both engines' manuals
+        advise: PostgreSQL ``VACUUM (ANALYZE)`` (also sets the visibility map, so index-only
+        scans need not visit the heap), SQLite ``ANALYZE`` with a sampling limit.
+
+        Measured at 1,000,000 imported answers on PostgreSQL with autovacuum not yet round
+        (bench/README.md): the dashboard's first byte 852 → 202 ms, ``nps --by team`` 4.3 → 0.9 s;
+        the VACUUM took 6 s. On SQLite, without statistics, queries chose the wrong index.
+        Outside any transaction (VACUUM cannot run in one); the data are already committed,
+        so a failure here (a role that does not own the tables) is the caller's to log.
+        """
+        names = [t for t in tables if _IDENTIFIER.fullmatch(t)]
+        if not names:
+            return
+        if self.is_sqlite:
+            with self.write() as session:
+                # A sample per index (SQLite's advice for ANALYZE on large tables): milliseconds, not seconds.
+                session.execute(text("PRAGMA analysis_limit = 1000"))
+                for name in names:
+                    session.execute(text(f'ANALYZE "{name}"'))
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) " + ", ".join(f'"{n}"' for n in names)))
 
     def dispose(self) -> None:
         if self._writer_thread is not None:

@@ -7,10 +7,19 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
-from doorstep.deliveries.csv_import import count_rows, import_deliveries_csv, import_responses_csv, open_csv
+from doorstep.db import Database, utcnow
+from doorstep.deliveries.csv_import import (
+    BULK_ROWS,
+    DELIVERY_TABLES,
+    RESPONSE_TABLES,
+    count_rows,
+    import_deliveries_csv,
+    import_responses_csv,
+    open_csv,
+)
 
 app = typer.Typer(help="Import deliveries or responses from CSV files.", no_args_is_help=True)
 
@@ -52,6 +61,8 @@ def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: boo
                     batch_size=st.settings.batch_size,
                     progress=lambda n: bar.advance(task, n),
                 )
+    if result.created + result.updated >= BULK_ROWS:
+        _refresh_statistics(db, DELIVERY_TABLES if kind == "deliveries" else RESPONSE_TABLES)
     summary: dict[str, Any] = {"file": str(file), "workspace": st.workspace, **result.as_dict()}
     if json_out:
         print_json(summary)
@@ -59,6 +70,17 @@ def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: boo
         details = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.as_dict().items())
         console.print(f"{file.name}: {details}", highlight=False)
     return summary
+
+
+def _refresh_statistics(db: Database, tables: tuple[str, ...]) -> None:
+    """After a bulk load: without fresh statistics the first dashboards after a large import
+    read the whole table (PostgreSQL before autovacuum comes round) or the wrong index (SQLite).
+    The rows are committed already; a failure here only costs speed, so it warns."""
+    with err.status("updating the database's statistics after a bulk load …"):
+        try:
+            db.refresh_statistics(tables)
+        except SQLAlchemyError as exc:
+            err.print(f"warning: statistics not refreshed ({type(exc).__name__}); run VACUUM ANALYZE / ANALYZE later")
 
 
 @app.command()

@@ -26,6 +26,11 @@ from doorstep.timeutil import parse_instant, zone
 DELIVERY_FIXED = (*DELIVERY_COLUMNS, "status")
 RESPONSE_FIXED = RESPONSE_COLUMNS
 MAX_PROBLEMS_SHOWN = 50
+# What each import writes, and from how many rows it counts as a bulk load after which the
+# planner's statistics are refreshed (Database.refresh_statistics).
+DELIVERY_TABLES = ("deliveries", "customers", "stage_events", "stage_daily", "invitations", "jobs")
+RESPONSE_TABLES = ("responses", "response_themes", "cases", "case_events", "invitations")
+BULK_ROWS = 10_000
 Progress = Callable[[int], None]
 
 csv.field_size_limit(1 << 24)  # a 10,000-character comment is normal; 16 MB is clearly not a row

@@ -21,7 +21,7 @@ from doorstep.accounts.services import create_api_key, create_workspace, set_lea
 from doorstep.briefs.models import Brief
 from doorstep.cases.models import Case, CaseEvent, Escalation
 from doorstep.db import Database, utcnow
-from doorstep.deliveries.csv_import import parse_delivery_row, parse_response_row
+from doorstep.deliveries.csv_import import DELIVERY_TABLES, RESPONSE_TABLES, parse_delivery_row, parse_response_row
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageDaily, StageEvent
 from doorstep.deliveries.services import add_stage, ingest_deliveries
 from doorstep.demo import casework
@@ -165,6 +165,8 @@ def load_demo(
                     delete_workspace_data(session, existing.id)
                     session.flush()
                 secrets[spec.slug], passwords[spec.slug] = _load_one(session, spec, now, progress)
+    if secrets:  # something was loaded: a bulk load, like a large import
+        db.refresh_statistics(DELIVERY_TABLES + RESPONSE_TABLES)
     for spec in specs:
         lines.extend(_summary(db, spec, secrets.get(spec.slug), base_url, passwords.get(spec.slug)))
     return lines
