@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 from doorstep.insight.language import detect_language
 from doorstep.insight.sentiment import (
+    COMPLAINT,
+    NEGATED_COMPLAINT,
     SentimentModel,
     features,
     lexicon_polarity,
@@ -132,6 +134,9 @@ def clause_feature_sets(matcher: CueMatcher, parts: list[Clause]) -> list[tuple[
     out: list[tuple[set[str], list[Hit]]] = []
     for clause in parts:
         hits = matcher.hits(clause.text)
+        if not hits:
+            out.append((features(clause), hits))
+            continue
         complaints = {h.theme for h in hits if not h.topic and not h.negated}
         negated = {h.theme for h in hits if not h.topic and h.negated} - complaints
         out.append((features(clause, complaints=len(complaints), negated_complaints=len(negated)), hits))
@@ -171,7 +176,7 @@ class Analyzer:
         sentiment = to_sentiment(model.logit(everything))
         negative_below, positive_from = model.thresholds.get(language or "default", model.thresholds["default"])
         praise_only = False
-        if sentiment < 1.0 and self._only_denied_complaints(parts, per_clause):
+        if sentiment < 1.0 and NEGATED_COMPLAINT in everything and self._only_denied_complaints(parts, per_clause):
             sentiment = max(sentiment, positive_from)
         elif (
             negative_below - PRAISE_ONLY_BANDS * (positive_from - negative_below) <= sentiment < negative_below
@@ -180,7 +185,7 @@ class Analyzer:
         ):
             sentiment = negative_below
             praise_only = True  # nor are its topic words complaints: "文档写得很清楚"
-        elif sentiment >= negative_below and self._complaint_only(parts, per_clause):
+        elif sentiment >= negative_below and COMPLAINT in everything and self._praises_nothing(parts):
             sentiment = negative_below - BELOW_THE_LINE
         label = model.label(sentiment, language)
         found: set[int] = set()
@@ -228,13 +233,11 @@ class Analyzer:
         return denied and sum(lexicon_valence(clause) for clause in parts) >= 0
 
     @staticmethod
-    def _complaint_only(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
-        """Whether the comment names a complaint ("凉了", "送了一个多小时", "took ages to
-        prepare") and praises nothing: no polarity word of the comment is positive and not
-        negated. A reader calls that negative whatever the model made of its other words; the
-        counterpart of :meth:`_only_denied_complaints`."""
-        if not any(not hit.topic and not hit.negated for _, hits in per_clause for hit in hits):
-            return False
+    def _praises_nothing(parts: list[Clause]) -> bool:
+        """Whether no polarity word of the comment is positive and not negated. A comment that
+        names a complaint ("凉了", "送了一个多小时", "took ages to prepare": the features hold
+        "@complaint") and praises nothing, a reader calls negative whatever the model made of
+        its other words; the counterpart of :meth:`_only_denied_complaints`."""
         return not any(lexicon_polarity(clause)[0] for clause in parts)
 
     @staticmethod

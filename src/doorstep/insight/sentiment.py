@@ -31,6 +31,7 @@ accuracy (never above 0 where the data allow), "positive" from a second threshol
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import re
@@ -131,9 +132,10 @@ def lexicon_scan(clause: Clause) -> tuple[float, int]:
     if _LATIN.search(text):
         english = vader_lexicon()
         words = clause.words
-        for i, (word, negated) in enumerate(zip(words, clause.negated, strict=True)):
+        muted = _muted_negators(words, english) if "no" in words else _NO_MUTED
+        for word, negated in zip(words, clause.negated, strict=True):
             value = english.get(word)
-            if value is not None and not _negates_a_polarity_word(words, i, english):
+            if value is not None and word not in muted:
                 if negated:
                     total += value * NEGATION_SCALAR
                     kinds |= _NEGATED_POSITIVE if value > 0 else _NEGATED_NEGATIVE
@@ -151,11 +153,16 @@ def lexicon_scan(clause: Clause) -> tuple[float, int]:
     return total, kinds
 
 
-def _negates_a_polarity_word(words: tuple[str, ...], i: int, english: dict[str, float]) -> bool:
-    """VADER's rule for "no", its one negator that is also a lexicon word (−1.2): followed by
-    a polarity word it only negates that word ("no complaints", "no problem") and has no
-    valence of its own; alone or before another word ("no", "no napkins") it keeps it."""
-    return words[i] in EN_NEGATORS and i + 1 < len(words) and words[i + 1] in english
+_NO_MUTED: frozenset[str] = frozenset()
+_LEXICAL_NEGATORS = frozenset(["no"])  # the one negator in VADER's lexicon (−1.2)
+
+
+def _muted_negators(words: tuple[str, ...], english: dict[str, float]) -> frozenset[str]:
+    """VADER's rule for "no", its one negator that is also a lexicon word: followed by a
+    polarity word it only negates that word ("no complaints", "no problem") and has no valence
+    of its own; alone or before another word ("no", "no napkins") it keeps its −1.2. Returns
+    the negators to skip in this clause; callers look for a "no" first."""
+    return frozenset(w for w, after in itertools.pairwise(words) if w in _LEXICAL_NEGATORS and after in english)
 
 
 def lexicon_polarity(clause: Clause) -> tuple[int, int]:
@@ -167,9 +174,10 @@ def lexicon_polarity(clause: Clause) -> tuple[int, int]:
     if _LATIN.search(text):
         english = vader_lexicon()
         words = clause.words
-        for i, (word, negated) in enumerate(zip(words, clause.negated, strict=True)):
+        muted = _muted_negators(words, english) if "no" in words else _NO_MUTED
+        for word, negated in zip(words, clause.negated, strict=True):
             value = english.get(word)
-            if value is not None and not _negates_a_polarity_word(words, i, english):
+            if value is not None and word not in muted:
                 if value > 0 and not negated:
                     praise += 1
                 else:
@@ -217,6 +225,7 @@ else more further really at all for now i have has to the a anything much
 补充 说 要说 说的 意见 建议 其他 别的 暂时 暂 目前 什么 的 了 也 啦 呢 吧 啊
 """
 NON_ANSWER_WORDS = frozenset(_NON_ANSWER_WORDS_TEXT.split())
+_NON_ANSWER_MARKED = NON_ANSWER_MARKS | EN_NEGATORS | ZH_NEGATORS  # a cheap first look
 
 
 def non_answer(clause: Clause) -> bool:
@@ -241,7 +250,12 @@ def features(clause: Clause, *, complaints: int = 0, negated_complaints: int = 0
     clause judges nothing, and its words alone ("配送", "data", "英文", "nothing_to") only
     carry what they happened to go with in the training reviews: a comment made of such
     clauses scores 0, "neutral"."""
-    if not complaints and not negated_complaints and non_answer(clause):
+    if (
+        not complaints
+        and not negated_complaints
+        and not _NON_ANSWER_MARKED.isdisjoint(clause.words)
+        and non_answer(clause)
+    ):
         return set()  # "no" alone too: VADER's −1.2 for it is no verdict in a survey's answer box
     lexical = lexicon_features(clause, complaints=complaints, negated_complaints=negated_complaints)
     if not lexical and not complaints and not negated_complaints and True not in clause.negated and asks(clause):

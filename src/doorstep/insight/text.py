@@ -275,17 +275,19 @@ def asks(clause: Clause) -> bool:
     "请问", "是否" or an A-not-A pair ("能 不能"), or opens with "建议", "希望", "please".
     Not a why-question ("为什么没有筷子", "why is it so slow"): that reports a fault."""
     words = clause.words
-    if not words:
+    if not (
+        clause.question
+        or words[0] in REQUEST_OPENERS
+        or not ZH_QUESTION_WORDS.isdisjoint(words)
+        or (("不" in clause.text or "没" in clause.text) and _a_not_a(words))
+    ):
         return False
-    found = clause.question or words[0] in REQUEST_OPENERS
-    prev = ""
-    for word in words:
-        if word in WHY_WORDS:
-            return False
-        if not found and (word in ZH_QUESTION_WORDS or (prev and word[0] in "不没" and word[1:] == prev)):
-            found = True
-        prev = word
-    return found
+    return WHY_WORDS.isdisjoint(words)
+
+
+def _a_not_a(words: tuple[str, ...]) -> bool:
+    """Whether a word is followed by its own negation, "能 不能", "来 没来": a yes-no question."""
+    return any(b[0] in "不没" and b[1:] == a for a, b in itertools.pairwise(words))
 
 
 def _join(words: list[str]) -> str:
@@ -314,7 +316,7 @@ def clauses(normalized: str) -> list[Clause]:
     for token in tokenize(normalized):
         if token in _BREAK or (len(token) == 1 and not token.isalnum()):
             if words:
-                out.append(Clause(_join(words), tuple(words), tuple(negated), question=token == "?"))  # noqa: S105 (a "?" token, no password)
+                out.append(Clause(_join(words), tuple(words), tuple(negated), token == "?"))  # noqa: S105 (not a password)
                 words = []
                 negated = []
             reach = 0
@@ -375,16 +377,26 @@ def _negated_bigrams(clause: Clause) -> set[str]:
     negated word marked "!" like the word: "不清楚" gives "!清楚", so "清楚" learns only from
     "很清楚" (before, every "不清楚" taught the bare "清楚" that it was a complaint)."""
     out: set[str] = set()
-    run: list[tuple[str, bool]] = []
-    for word, neg in (*zip(clause.words, clause.negated, strict=True), ("", False)):
-        if word and _HAN_RE.fullmatch(word):
-            run.extend((ch, neg) for ch in word)
-            continue
-        for (a, neg_a), (b, neg_b) in itertools.pairwise(run):
-            if a not in ZH_NEGATOR_CHARS and b not in ZH_NEGATOR_CHARS:
-                out.add("!" + a + b if neg_a or neg_b else a + b)
-        run = []
+    run: list[str] = []
+    flags: list[bool] = []
+    for word, neg in zip(clause.words, clause.negated, strict=True):
+        if not word.isascii() and _HAN_RE.fullmatch(word):
+            run.append(word)
+            flags += [neg] * len(word)
+        elif run:
+            _add_bigrams(out, "".join(run), flags)
+            run = []
+            flags = []
+    if run:
+        _add_bigrams(out, "".join(run), flags)
     return out
+
+
+def _add_bigrams(out: set[str], run: str, flags: list[bool]) -> None:
+    for i in range(len(run) - 1):
+        pair = run[i : i + 2]
+        if pair[0] not in ZH_NEGATOR_CHARS and pair[1] not in ZH_NEGATOR_CHARS:
+            out.add("!" + pair if flags[i] or flags[i + 1] else pair)
 
 
 def zh_cue_negated(text: str, start: int) -> bool:
