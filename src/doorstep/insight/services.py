@@ -185,6 +185,9 @@ def _timings(
     return out
 
 
+ANALYSED = ("language", "sentiment", "sentiment_label", "themes", "attributed_stage_id", "attribution")
+
+
 def analyze_responses(*, session: Session, workspace: Workspace, response_ids: Sequence[int]) -> AnalysisResult:
     """Analyse these answers' comments and attribute each answer to a stage; store both.
 
@@ -208,7 +211,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
             for row in session.execute(
                 select(
                     t.c.id, t.c.delivery_id, t.c.comment, t.c.stage_id, t.c.score, t.c.responded_at, t.c.kind,
-                    t.c.workspace_id,
+                    t.c.workspace_id, *(t.c[k] for k in ANALYSED),
                 ).where(t.c.id.in_(ids))
             )
             if row.workspace_id == workspace.id
@@ -238,17 +241,19 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
                 lateness_minutes=lateness,
             )
             keys = list(dict.fromkeys(found.themes)) if found is not None else []
-            updates.append(
-                {
-                    "_id": r.id,
-                    "language": found.language if found is not None else None,
-                    "sentiment": found.sentiment if found is not None else None,
-                    "sentiment_label": found.label if found is not None else None,
-                    "themes": keys,
-                    "attributed_stage_id": stage_id,
-                    "attribution": method,
-                }
-            )
+            values = {
+                "language": found.language if found is not None else None,
+                "sentiment": found.sentiment if found is not None else None,
+                "sentiment_label": found.label if found is not None else None,
+                "themes": keys,
+                "attributed_stage_id": stage_id,
+                "attribution": method,
+            }
+            # Most answers of an import have no comment and nothing to attribute: their row
+            # already says so (stored with no themes). Rewriting it anyway left PostgreSQL a
+            # dead row version per answer (a million after a million-row import).
+            if any(getattr(r, k) != v for k, v in values.items()):
+                updates.append({"_id": r.id, **values})
             themes.extend(
                 {
                     "response_id": r.id,

@@ -468,6 +468,7 @@ def _store(
             "comment": answer.comment,
             "stage_id": context.stage_ids(invitation)[answer.stage] if answer.stage else None,
             "language": detect_language(answer.comment),
+            "themes": [],  # as the analysis leaves an answer without a comment
             "attributes": {"source": invitation.channel},
             "responded_at": answer.now,
             "created_at": answer.now,
@@ -636,6 +637,7 @@ def ingest_responses(
             "comment": r.comment,
             "stage_id": stages[r.stage] if r.stage else None,
             "language": detect_language(r.comment),
+            "themes": [],  # what the analysis finds in no comment: it then need not rewrite the row
             "attributes": r.attributes,
             "responded_at": r.responded_at,
             "created_at": now,
