@@ -17,7 +17,8 @@ cannot drift apart. Logistic regression on binary features scaled by
 language's corpora of the dev balanced accuracy (negative vs not negative) is
 within 0.003 of its best (a mean over corpora, so the 2,500 long IMDB dev reviews
 do not outvote the short snippets; the middle, because the arg-max of a flat curve
-jumps with every retraining). Features made of function words only ("was",
+jumps with every retraining), and not above 0 where the plateau reaches 0 (see
+``best_threshold``). Features made of function words only ("was",
 "for_my") get no weight: in film reviews they lean one way, in "onboarding was
 smooth" they should not (they still count in the 1/sqrt(n) scale, as at run time).
 Nor do the taxonomy's one-word English cues (see ``taxonomy_words``).

@@ -40,6 +40,7 @@ from doorstep.insight.sentiment import (
     lexicon_valence,
     load_model,
     to_sentiment,
+    trie_pattern,
 )
 from doorstep.insight.taxonomy import TOPIC_PREFIX, Taxonomy
 from doorstep.insight.text import Clause, clauses, en_cue_negated, normalize, zh_cue_negated
@@ -67,9 +68,10 @@ class Hit:
 class CueMatcher:
     """Every cue of a taxonomy compiled into two regular expressions (Chinese, English).
 
-    One scan per clause, whatever the number of themes: the alternatives are tried
-    longest first, so an exclusion ("凉皮") or a longer cue ("漏送") swallows the
-    shorter look-alike ("凉", "漏") it contains.
+    One scan per clause, whatever the number of themes: the longest cue or exclusion
+    that starts at a place wins (longest-first alternation; the Chinese one factored by
+    prefix, :func:`~doorstep.insight.sentiment.trie_pattern`), so an exclusion ("凉皮")
+    or a longer cue ("漏送") swallows the shorter look-alike ("凉", "漏") it contains.
     """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
@@ -88,7 +90,7 @@ class CueMatcher:
                     (zh if _HAN.search(phrase) else en).setdefault(phrase, [])
         self._zh = zh
         self._en = en
-        self._zh_re = re.compile("|".join(re.escape(p) for p in sorted(zh, key=len, reverse=True))) if zh else None
+        self._zh_re = re.compile(trie_pattern(zh)) if zh else None
         self._en_re = (
             re.compile(
                 r"(?<![a-z0-9])("

@@ -35,7 +35,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -111,10 +111,34 @@ def vader_lexicon() -> dict[str, float]:
 
 @cache
 def zh_lexicon() -> tuple[dict[str, float], re.Pattern[str]]:
-    """Doorstep's own Chinese polarity words (``data/lexicon_zh.tsv``) and one regex for them all."""
+    """Doorstep's own Chinese polarity words (``data/lexicon_zh.tsv``) and one regex for them all,
+    factored by prefix (:func:`trie_pattern`), so it finds the longest word at each place."""
     words = _tsv_lexicon(ZH_LEXICON_FILE)
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
-    return words, pattern
+    return words, re.compile(trie_pattern(words))
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regular expression for a set of literal words, factored by prefix: "不好吃|不好|好"
+    becomes "不好(?:吃)?|好". It matches what the longest-first alternation of the same words
+    matches (at each place the longest word that starts there), but tries one branch per
+    character instead of every word that starts with it."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # the end of a word
+
+    def render(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a word ends here: what follows is optional, longest first (greedy)
+            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return render(trie)
 
 
 def lexicon_scan(clause: Clause) -> tuple[float, int]:
@@ -276,25 +300,17 @@ class SentimentModel:
     # language ("zh", "en", "default") → (negative below, positive from), in sentiment units
     thresholds: dict[str, tuple[float, float]]
 
-    def logit(self, feats: Iterable[str]) -> float:
+    def logit(self, feats: Collection[str]) -> float:
         """Bias plus the L2-normalised sum of the weights of the (binary) features.
 
         Exactly 0.0 when no feature has a weight ("the", "Order 12345", "n/a"): nothing to
         read is no verdict, not the training prior (the bias leans negative because of the
         corpus mix), and :meth:`label` calls it neutral whatever the language's thresholds."""
-        weights = self.weights
-        total = 0.0
-        count = 0
-        known = False
-        for f in feats:
-            count += 1
-            w = weights.get(f)
-            if w is not None:
-                total += w
-                known = True
+        get = self.weights.get
+        known = [w for f in feats if (w := get(f)) is not None]
         if not known:
             return 0.0
-        return self.bias + total / math.sqrt(count)
+        return self.bias + sum(known) / math.sqrt(len(feats))
 
     def label(self, sentiment: float, language: str | None) -> str:
         if sentiment == 0.0:
