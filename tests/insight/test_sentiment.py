@@ -102,3 +102,16 @@ def test_text_that_only_looks_like_an_emoticon_is_left_alone(text: str) -> None:
 def test_a_comment_with_nothing_the_model_knows_is_neutral(analyzer: Analyzer, comment: str) -> None:
     result = analyzer.analyze(comment)
     assert result.label == "neutral" and result.sentiment == 0
+
+
+def test_trie_pattern_finds_what_the_longest_first_alternation_finds() -> None:
+    import re
+
+    from doorstep.insight.sentiment import trie_pattern
+
+    words = ["不好吃", "不好", "好", "好吃", "差", "很差", "差评", "a.b", "a"]
+    alternation = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    trie = re.compile(trie_pattern(words))
+    for text in ("不好吃，很差，差评", "好好吃好不好", "a.b a+b ab", "没有"):
+        expected = [(m.start(), m.group(0)) for m in alternation.finditer(text)]
+        assert [(m.start(), m.group(0)) for m in trie.finditer(text)] == expected, text
