@@ -213,6 +213,13 @@ def file_note(
     return response
 
 
+def _refused(request: Request, db: Any, caller: Caller, lang: str | None, exc: DoorstepError) -> Response:
+    """The notes page again, with why an action on a note was refused, under the error's status."""
+    chosen = _lang(request, lang, caller.workspace)
+    return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                 error=_problem(chosen, exc), code=exc.http_status)
+
+
 @router.post("/notes/{note_id}/votes", response_class=HTMLResponse)
 def vote_note(
     request: Request, note_id: int, db: DbDep, now: NowDep, caller: NoteWriter,
@@ -224,9 +231,7 @@ def vote_note(
             notes.vote(session=session, workspace=caller.workspace, note_id=note_id, user_id=caller.user_id,
                        role=caller.role, now=now)
     except NotFound as exc:
-        chosen = _lang(request, lang, caller.workspace)
-        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
-                     error=_problem(chosen, exc), code=404)
+        return _refused(request, db, caller, lang, exc)
     return _back(back, lang, f"#note-{note_id}")
 
 
@@ -244,9 +249,7 @@ def answer_note(
             notes.change_status(session=session, workspace=caller.workspace, note_id=note_id, status=status,
                                 reply=reply, role=caller.role, by_user_id=caller.user_id, now=now)
     except (InvalidInput, NotFound, Conflict) as exc:
-        chosen = _lang(request, lang, caller.workspace)
-        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
-                     error=_problem(chosen, exc), code=exc.http_status)
+        return _refused(request, db, caller, lang, exc)
     return _back(back, lang, f"#note-{note_id}")
 
 
@@ -262,9 +265,7 @@ def unvote_note(
             notes.unvote(session=session, workspace=caller.workspace, note_id=note_id, user_id=caller.user_id,
                          role=caller.role)
     except NotFound as exc:
-        chosen = _lang(request, lang, caller.workspace)
-        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
-                     error=_problem(chosen, exc), code=404)
+        return _refused(request, db, caller, lang, exc)
     return _back(back, lang, f"#note-{note_id}")
 
 
@@ -328,9 +329,7 @@ def delete_note(
                                     user_id=caller.user_id, role=caller.role, actor_kind=caller.actor_kind,
                                     actor=caller.actor, client=client_address(request), now=now)
     except (NotFound, Forbidden, Conflict) as exc:
-        chosen = _lang(request, lang, caller.workspace)
-        return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
-                     error=_problem(chosen, exc), code=exc.http_status)
+        return _refused(request, db, caller, lang, exc)
     response = _back(back, lang)
     response.set_cookie(DELETED_COOKIE, "1", max_age=FILED_SECONDS, path="/notes", httponly=True,
                         samesite="lax", secure=_secure(request, settings))
