@@ -67,3 +67,21 @@ def test_english_complaints_count(analyzer: Analyzer, comment: str, theme: str) 
 
 def test_a_denied_complaint_next_to_a_bad_word_is_not_forced_positive(analyzer: Analyzer) -> None:
     assert analyzer.analyze("没有超时，但是太难吃了，很失望").label == "negative"
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["Not bad at all", "No complaints", "Nothing to complain about", "Never had a problem", "not disappointed", "不差"],
+)
+def test_denied_negative_words_are_no_complaint(analyzer: Analyzer, comment: str) -> None:
+    # Litotes: a comment whose only polarity words are denied negative ones reads as praise.
+    result = analyzer.analyze(comment)
+    assert result.label == "positive" and not result.themes, result
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["not great", "Not bad but the food was cold", "Not bad, but the driver was rude", "No complaints, just not great"],
+)
+def test_a_denial_beside_a_complaint_or_denied_praise_is_not_forced_positive(analyzer: Analyzer, comment: str) -> None:
+    assert analyzer.analyze(comment).label == "negative"

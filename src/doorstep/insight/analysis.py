@@ -37,8 +37,8 @@ from doorstep.insight.sentiment import (
     SentimentModel,
     features,
     lexicon_polarity,
-    lexicon_valence,
     load_model,
+    polarity_words,
     to_sentiment,
     trie_pattern,
 )
@@ -178,7 +178,11 @@ class Analyzer:
         sentiment = to_sentiment(model.logit(everything))
         negative_below, positive_from = model.thresholds.get(language or "default", model.thresholds["default"])
         praise_only = False
-        if sentiment < 1.0 and NEGATED_COMPLAINT in everything and self._only_denied_complaints(parts, per_clause):
+        if (
+            sentiment < positive_from
+            and (NEGATED_COMPLAINT in everything or any(True in clause.negated for clause in parts))
+            and self._only_denials(parts, per_clause)
+        ):
             sentiment = max(sentiment, positive_from)
         elif (
             negative_below - PRAISE_ONLY_BANDS * (positive_from - negative_below) <= sentiment < negative_below
@@ -221,10 +225,13 @@ class Analyzer:
         )
 
     @staticmethod
-    def _only_denied_complaints(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
-        """A comment that only says what did not go wrong ("一点都不凉", "not late", "没有洒"),
-        with no negative word anywhere, leans positive whatever the model's training domain
-        thought of its words: the rule a reader applies, made explicit."""
+    def _only_denials(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
+        """A comment that only says what did not go wrong leans positive whatever the model's
+        training domain thought of its words: the rule a reader applies, made explicit.
+
+        Denied complaints ("一点都不凉", "not late", "没有洒") and denied negative words
+        ("not bad at all", "no complaints", "nothing to complain about", "没有问题"), with
+        no complaint, no negative word and no denied praise ("not great") anywhere."""
         denied = False
         for _, hits in per_clause:
             for hit in hits:
@@ -232,7 +239,13 @@ class Analyzer:
                     if not hit.negated:
                         return False
                     denied = True
-        return denied and sum(lexicon_valence(clause) for clause in parts) >= 0
+        for clause in parts:
+            for value, negated, _ in polarity_words(clause):
+                if negated and value < 0:
+                    denied = True
+                elif value < 0 or negated:
+                    return False
+        return denied
 
     @staticmethod
     def _praises_nothing(parts: list[Clause]) -> bool:

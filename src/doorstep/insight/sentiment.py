@@ -141,7 +141,7 @@ def trie_pattern(words: Iterable[str]) -> str:
     return render(trie)
 
 
-def _polarity_words(clause: Clause) -> list[tuple[float, bool, bool]]:
+def polarity_words(clause: Clause) -> list[tuple[float, bool, bool]]:
     """(valence, negated, English) of each polarity word of the clause, in order of language.
 
     English words come from VADER's lexicon ("no" before a polarity word muted, see
@@ -173,7 +173,7 @@ def lexicon_scan(clause: Clause) -> tuple[float, int]:
     """
     total = 0.0
     kinds = 0
-    for value, negated, english in _polarity_words(clause):
+    for value, negated, english in polarity_words(clause):
         if negated:
             total += value * NEGATION_SCALAR
             if english:
@@ -203,7 +203,7 @@ def lexicon_polarity(clause: Clause) -> tuple[int, int]:
     """How many of the clause's polarity words praise (positive, not negated) and how many do
     not (negative, or negated either way: "not bad" is no plain praise), by the same lexicons
     and negation as :func:`lexicon_scan`."""
-    words = _polarity_words(clause)
+    words = polarity_words(clause)
     praise = sum(1 for value, negated, _ in words if value > 0 and not negated)
     return praise, len(words) - praise
 
