@@ -166,7 +166,7 @@ def reference(s: Any, ws: Workspace, since: dt.datetime | None, until: dt.dateti
                          .where(StageEvent.stage_id == b.id)).all()
         durations = [d for at, d in rows if (since is None or at >= since) and (until is None or at < until)]
         timed = sorted(d for d in durations if d is not None)
-        late = 0 if b.baseline_minutes is None else sum(d > b.baseline_minutes for d in timed)
+        late = 0 if b.late_over_minutes is None else sum(d > b.late_over_minutes for d in timed)
         out[b.key] = (len(durations), len(timed), late, timed, b.baseline_minutes)
     return out
 

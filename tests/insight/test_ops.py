@@ -11,7 +11,9 @@ Journey: picked (first, untimed) → packed (target 10) → shipped (target 30) 
 
 packed overruns −2, 5, 0, −5 → 1 late, median −1.0, p90 3.5 (linear between ranks)
 shipped overruns 2, 0, 30, −10, 20 → 3 late, median 2.0, p90 26.0
-delivered: no target → baseline = median duration 25 → overruns −5, 20, 0, −10, 5 → 2 late, median 0, p90 14.0
+delivered: no target → baseline = median duration 25 → overruns −5, 20, 0, −10, 5 → median 0, p90 14.0;
+  late only when unusually long: above 25 + 2.5 × 1.4826 × MAD 5 = 43.5 → 1 late (D2, 45), not the
+  2 that are merely above the median
 """
 
 import io
@@ -142,9 +144,10 @@ def test_stage_ops_by_hand(database, workspace, clock) -> None:
     assert (shipped.deliveries, shipped.late, shipped.late_rate) == (5, 3, 0.6)
     assert (shipped.median_overrun, shipped.p90_overrun) == (2.0, 26.0)
     delivered = ops["delivered"]
-    assert (delivered.late, delivered.median_overrun, delivered.p90_overrun) == (2, 0.0, 14.0)
+    assert (delivered.late, delivered.median_overrun, delivered.p90_overrun) == (1, 0.0, 14.0)
     d = delivered.as_dict()
     assert d["baseline"] == "median" and d["median_overrun_minutes"] == 0.0 and d["p90_overrun_minutes"] == 14.0
+    assert d["late_over_minutes"] == 43.5 and baselines["packed"].late_over_minutes == 10.0
 
 
 def test_stage_ops_for_a_period(database, workspace, clock) -> None:
@@ -306,3 +309,34 @@ def test_recompute_timings_backfills_old_data(database, workspace, clock) -> Non
     with database.write() as s:
         ws = get_workspace(session=s, slug="default")
         assert recompute_timings(session=s, workspace=ws) == 0
+
+
+def test_a_journey_without_targets_is_late_only_where_it_ran_unusually_long(database, workspace, clock) -> None:
+    """An outside file with no targets (the CSV has none): 200 deliveries whose ``shipped`` step
+    takes 20–30 minutes, a quarter of them 60–100; ``packed`` always takes 8–12. "Late" must
+    find that quarter at ``shipped`` and nothing at ``packed`` — not half of each stage."""
+    import random
+
+    rng = random.Random(3)
+    rows = []
+    for i in range(200):
+        packed = 8 + rng.random() * 4
+        shipped = (60 + rng.random() * 40) if i % 4 == 0 else (20 + rng.random() * 10)
+        start = 10 * 60
+        rows.append((f"N{i}", start, start + packed, start + packed + shipped, start + packed + shipped + 15))
+    header = "external_id,customer_id,stage.picked,stage.packed,stage.shipped,stage.delivered\n"
+
+    def stamp(minutes: float) -> str:
+        seconds = round(minutes * 60)
+        return f"2026-02-10T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z"
+
+    text = header + "".join(f"{ext},c-{ext},{','.join(stamp(m) for m in times)}\n" for ext, *times in rows)
+    with database.write() as s:
+        import_deliveries_csv(session=s, workspace=get_workspace(session=s, slug="default"), stream=io.StringIO(text),
+                              now=clock())
+    with database.read() as s:
+        ops = {o.stage.key: o for o in stage_ops(session=s, workspace=get_workspace(session=s, slug="default"))}
+    assert ops["shipped"].stage.baseline == "median"
+    assert ops["shipped"].late == 50, ops["shipped"]
+    assert ops["packed"].late == 0 and ops["delivered"].late == 0, (ops["packed"], ops["delivered"])
+    assert 25 < ops["shipped"].stage.late_over_minutes < 60

@@ -41,6 +41,9 @@ class StagePublic(ImpactFields):
     target_minutes: float | None
     baseline_minutes: float | None = Field(description="What overrun is measured against.")
     baseline: str | None = Field(description="'target', 'median' (usual duration: no target) or null (untimed).")
+    late_over_minutes: float | None = Field(
+        None, description="Late above this duration: the target, else unusually long (median + 2.5 scaled MADs)."
+    )
     deliveries: int = Field(description="Completions of the stage in the period.")
     timed: int = Field(description="Of which with a duration (the first stage has none).")
     late: int

@@ -9,7 +9,12 @@ when it has one, else its usual duration — the median of its latest
 :data:`BASELINE_WINDOW` timed completions (robust to the long tail, cheap to find on the
 (stage, completed_at) index, and it follows the business as it changes), rounded to the
 nearest edge of the duration histograms' grid (at most 0.39% away) so that its late count
-is exact from them. A delivery is *late* at a stage when the overrun is positive.
+is exact from them. A delivery is *late* at a stage when it takes longer than the target;
+a stage without a target has no promise to break, so it is late when it took unusually
+long: more than :data:`OUTLIER_MADS` scaled median absolute deviations above the usual
+duration (Leys et al. 2013, "moderately conservative"; robust while up to half the
+deliveries run long). "Above the median" would call half of every stage late by
+construction, whatever the business does.
 
 Pre-aggregation. The operations figures come from ``stage_daily`` (one row per stage and
 local day, kept with the events: :mod:`doorstep.deliveries.stage_daily`), plus the raw
@@ -51,6 +56,8 @@ from doorstep.surveys.metrics import PACK, packed_score, unpack
 from doorstep.surveys.models import Response
 
 BASELINE_WINDOW = 5000
+OUTLIER_MADS = 2.5
+MAD_TO_SIGMA = 1.4826  # the MAD of a normal sample times this estimates its standard deviation
 DAY = 1440.0
 MINUTE_EDGES = (0.0, 5.0, 15.0, 30.0)
 DAY_EDGES = (0.0, DAY, 3 * DAY, 7 * DAY)
@@ -68,6 +75,7 @@ class StageBaseline:
     target_minutes: float | None
     baseline_minutes: float | None
     baseline: str | None  # "target", "median" (usual duration) or None (never timed)
+    late_over_minutes: float | None = None  # late above this: the target, else unusually long (module doc)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class StageOps:
             "target_minutes": self.stage.target_minutes,
             "baseline_minutes": round1(self.stage.baseline_minutes),
             "baseline": self.stage.baseline,
+            "late_over_minutes": round1(self.stage.late_over_minutes),
             "deliveries": self.deliveries,
             "timed": self.timed,
             "late": self.late,
@@ -105,6 +114,7 @@ def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBase
     result = []
     for stage in list_stages(session=session, workspace=workspace):
         baseline, source = stage.target_minutes, "target" if stage.target_minutes is not None else None
+        late_over = baseline
         if baseline is None:
             recent = session.scalars(
                 select(StageEvent.duration_minutes)
@@ -112,15 +122,26 @@ def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBase
                 .order_by(StageEvent.completed_at.desc())
                 .limit(BASELINE_WINDOW)
             )
-            baseline = quantile(sorted(float(v) for v in recent if v is not None), 0.5)
+            baseline, late_over = usual_and_unusual(sorted(float(v) for v in recent if v is not None))
             source = "median" if baseline is not None else None
-            baseline = None if baseline is None else daily.snap(baseline)
         result.append(
             StageBaseline(
-                stage.id, stage.key, stage.name, stage.name_zh, stage.position, stage.target_minutes, baseline, source
+                stage.id, stage.key, stage.name, stage.name_zh, stage.position, stage.target_minutes, baseline, source,
+                late_over,
             )
         )
     return result
+
+
+def usual_and_unusual(durations: list[float]) -> tuple[float | None, float | None]:
+    """(usual duration, the duration above which one is unusually long) of sorted durations,
+    both snapped to the histogram grid: the median, and the median plus
+    :data:`OUTLIER_MADS` scaled median absolute deviations (see the module docstring)."""
+    median = quantile(durations, 0.5)
+    if median is None:
+        return None, None
+    deviation = quantile(sorted(abs(v - median) for v in durations), 0.5) or 0.0
+    return daily.snap(median), daily.snap(median + OUTLIER_MADS * MAD_TO_SIGMA * deviation)
 
 
 def _expected_size(
@@ -162,6 +183,7 @@ def _stage_read(
     """A stage's figures from its cells and the raw events of the period's partial days;
     None when the cells cannot answer (never built, or counted against another target)."""
     target = stage.target_minutes
+    late_over = stage.late_over_minutes
 
     def read(connection: Connection) -> StageOps | None:
         cells = daily.read_cells(connection, stage.id, period)
@@ -188,7 +210,7 @@ def _stage_read(
         if baseline is None:
             return StageOps(stage, n, timed, 0, None, None)
         if target is None:
-            late = daily.late_above(total, baseline)
+            late = daily.late_above(total, late_over if late_over is not None else baseline)
         if timed == 0:
             median = p90 = None
         elif timed <= SAMPLE_TARGET:  # few enough to read: exact
@@ -224,7 +246,8 @@ def raw_stage_ops(
             stmt = select(func.count(), func.sum(case((duration.is_not(None), 1), else_=0)), null())
         else:
             # timed + late·2³² in one SUM: each aggregate costs as much per row as the scan.
-            late = case((duration > stage.baseline_minutes, PACK + 1), (duration.is_not(None), 1), else_=0)
+            over = stage.late_over_minutes if stage.late_over_minutes is not None else stage.baseline_minutes
+            late = case((duration > over, PACK + 1), (duration.is_not(None), 1), else_=0)
             stmt = select(func.count(), func.sum(late), joined_values(session, sampled(session, fraction)))
         n, packed, collected = session.execute(stmt.where(*where)).one()
         timed, late_count = int(packed or 0) % PACK, int(packed or 0) // PACK
