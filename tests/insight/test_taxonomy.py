@@ -89,3 +89,19 @@ def test_a_syntax_error_names_its_line() -> None:
 def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
     with pytest.raises(InvalidInput):
         load_taxonomy(text)
+
+
+@pytest.mark.parametrize(
+    ("comment", "theme"),
+    [
+        ("The API keeps timing out", "stability"),
+        ("Dashboard won't load since the update", "stability"),
+        ("系统老是掉线，登不上", "stability"),
+        ("The rollout took two months longer than promised", "timeliness"),
+        ("上线时间一再拖延", "timeliness"),
+    ],
+)
+def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
+    from doorstep.insight.analysis import Analyzer
+
+    assert theme in Analyzer(default_taxonomy()).analyze(comment).themes
