@@ -29,7 +29,7 @@ from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, inspect, select, text
 
-from conftest import FakeClock
+from conftest import FakeClock, login
 from doorstep.accounts.models import Workspace
 from doorstep.api.app import create_app
 from doorstep.config import Settings
@@ -369,3 +369,34 @@ def test_every_revision_upgrades_and_downgrades_on_an_empty_database(empty_db: D
     assert upgrade(empty_db.engine) is True  # … and up again in one go
     assert current_revision(empty_db.engine) == head_revision()
     assert tables(empty_db) == head_tables
+
+
+def test_system_note_ids_leave_earlier_timeline_entries_as_they_were(empty_db: Database) -> None:
+    # 0011 adds case_events.note_key and note_params (a system note as a message id, for pages
+    # in the reader's language). Entries written before have neither, and show their text as stored.
+    migrate(empty_db, "0010")
+    with empty_db.engine.begin() as conn:
+        first = fill_first_release(conn)
+    columns = ["id", "case_id", "at", "actor", "kind", "from_status", "to_status", "note"]
+    with empty_db.engine.connect() as conn:
+        before = snapshot(conn, {"case_events": columns})["case_events"]
+    assert len(before) == first.counts["case_events"]
+
+    migrate(empty_db, "0011")
+    with empty_db.engine.connect() as conn:
+        assert snapshot(conn, {"case_events": columns})["case_events"] == before
+        ids = conn.execute(text("SELECT count(*) FROM case_events WHERE note_key IS NULL AND note_params IS NULL"))
+        assert ids.scalar_one() == len(before)
+        case_id = conn.execute(text("SELECT case_id FROM case_events WHERE note = 'called, no answer'")).scalar_one()
+
+    clock = FakeClock(T0 + dt.timedelta(days=1))
+    settings = Settings(database_url=empty_db.url, base_url="http://testserver")
+    with TestClient(create_app(settings, db=empty_db, clock=clock)) as client:
+        login(client, empty_db, "acme", "cs")
+        page = client.get(f"/cases/{case_id}", params={"lang": "zh"})
+        assert page.status_code == 200, page.text
+        assert "called, no answer" in page.text and "处理记录" in page.text
+
+    migrate(empty_db, "0010", down=True)  # SQLite rebuilds the table: every row must survive it
+    with empty_db.engine.connect() as conn:
+        assert snapshot(conn, {"case_events": columns})["case_events"] == before

@@ -85,6 +85,10 @@ def story(client, database: Database, workspace: WorkspaceHandle, clock) -> dict
     [case] = [c for c in cases if c["delivery_external_id"] == "F-1"]
     noted = client.post(f"/api/v1/cases/{case['id']}/notes", json={"note": CASE_NOTE}, headers=workspace.headers)
     assert noted.status_code == 200, noted.text
+    # A reassignment's note is kept twice: in the English text and in the system note's values.
+    moved = client.post(f"/api/v1/cases/{case['id']}/assign", json={"owner": "cs-li", "note": CASE_NOTE},
+                        headers=workspace.headers)
+    assert moved.status_code == 200, moved.text
     with database.write() as session:
         ws = get_workspace(session=session, slug=workspace.slug)
         delivery_id = session.scalar(select(Delivery.id).where(Delivery.external_id == "F-1"))
@@ -146,6 +150,7 @@ def test_erasure_leaves_no_trace_and_moves_no_figure(client, database, workspace
     # The scan finds what is there before the erasure (else its silence afterwards means nothing).
     found = {n for _t, _c, n in traces(database, SECRETS)}
     assert {NAME, EMAIL, COMMENT, WHY, CASE_NOTE, FRONTLINE} <= found
+    assert ("case_events", "note_params", CASE_NOTE) in traces(database, [CASE_NOTE])
     assert any(t == "jobs" for t, _c, _n in traces(database, [COMMENT]))  # the event payload carries it
 
     erased = client.post("/api/v1/customers/c-1/erase", headers=workspace.headers)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from doorstep.accounts.models import User, Workspace
 from doorstep.accounts.services import ensure_users, workspace_settings
+from doorstep.cases.messages import Message, Moment, note_columns
 from doorstep.cases.models import Case, CaseEvent, Escalation
 from doorstep.cases.queries import first_contact_breached, resolution_breached
 from doorstep.db import table_of
@@ -120,11 +121,9 @@ def escalate(session: Session, case: Case, clock: str, due: dt.datetime, now: dt
         return False  # another pass got there first
     owner = session.scalar(select(User.handle).where(User.id == case.owner_id)) if case.owner_id else None
     delivery = session.scalar(select(Delivery.external_id).where(Delivery.id == case.delivery_id))
-    what = "first contact" if clock == "first_contact" else "resolution"
-    session.add(CaseEvent(
-        case_id=case.id, at=now, actor="doorstep", kind="escalated",
-        note=f"{what} was due {due.isoformat()}; escalated to {notified or 'nobody (no lead, no escalation contact)'}",
-    ))
+    note = Message("escalated", {"clock": Message(f"clock.{clock}"), "due": Moment.of(due),
+                                 "notified": notified or Message("escalated.nobody")})
+    session.add(CaseEvent(case_id=case.id, at=now, actor="doorstep", kind="escalated", **note_columns(note)))
     enqueue(
         session,
         kind=NOTIFY_KIND,

@@ -18,6 +18,7 @@ from doorstep.accounts.models import User, Workspace
 from doorstep.accounts.services import ensure_users, workspace_settings
 from doorstep.accounts.settings import WorkspaceSettings
 from doorstep.cases import routing
+from doorstep.cases.messages import Message, note_columns
 from doorstep.cases.models import Case, CaseEvent
 from doorstep.cases.priority import calendar_for, due_times, opens_case, parse_value, priority_for
 from doorstep.db import table_of
@@ -57,7 +58,7 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
     calendar = calendar_for(rules, workspace.timezone)
     router = _Router(session, workspace, rules)
     rows: list[dict[str, Any]] = []
-    notes: dict[int, str] = {}
+    notes: dict[int, Message] = {}
     for r in sorted(todo, key=lambda f: (f.responded_at, f.response_id)):
         attrs = context[r.response_id]
         value = parse_value(attrs.get(rules.value_attribute)) if rules.value_attribute else None
@@ -81,7 +82,9 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
             }
         )
         reasons = _priority_reasons(r.score, value, rules, r.response_id in repeats)
-        notes[r.response_id] = f"{why}; priority {priority}" + (f" ({reasons})" if reasons else "")
+        opened_because = {"why": why, "priority": Message(f"priority.{priority}")}
+        notes[r.response_id] = (Message("opened_because", opened_because | {"reasons": reasons}) if reasons
+                                else Message("opened", opened_because))
     session.execute(insert(table_of(Case)), rows)
     opened = session.execute(
         select(Case.id, Case.response_id, Case.opened_at).where(Case.response_id.in_([r["response_id"] for r in rows]))
@@ -90,7 +93,7 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
         insert(table_of(CaseEvent)),
         [
             {"case_id": case_id, "at": at, "actor": SYSTEM_ACTOR, "kind": "opened", "from_status": None,
-             "to_status": "open", "note": notes[response_id]}
+             "to_status": "open", **note_columns(notes[response_id])}
             for case_id, response_id, at in opened
         ],
     )
@@ -198,15 +201,17 @@ def _repeat_unhappiness(
     }
 
 
-def _priority_reasons(score: int, value: float | None, rules: WorkspaceSettings, repeat: bool) -> str:
+def _priority_reasons(score: int, value: float | None, rules: WorkspaceSettings, repeat: bool) -> list[Message]:
     reasons = []
     if score <= 3:
-        reasons.append(f"score {score}")
+        reasons.append(Message("reason.score", {"score": score}))
     if value is not None and rules.value_threshold is not None and value >= rules.value_threshold:
-        reasons.append(f"{rules.value_attribute} {value:g} ≥ {rules.value_threshold:g}")
+        # As text: a value may be too large for a float (inf), which JSON cannot hold.
+        reasons.append(Message("reason.value", {"attribute": rules.value_attribute or "", "value": f"{value:g}",
+                                                "threshold": f"{rules.value_threshold:g}"}))
     if repeat:
-        reasons.append(f"unhappy again within {rules.repeat_window_days} days")
-    return "; ".join(reasons)
+        reasons.append(Message("reason.repeat", {"days": rules.repeat_window_days}))
+    return reasons
 
 
 def lock_routing(session: Session, workspace: Workspace) -> None:
@@ -264,16 +269,19 @@ class _Router:
         self.turns[queue] = handle
         return handle
 
-    def route(self, attributes: dict[str, str], *, delivery_lead: int | None) -> tuple[int | None, str | None, str]:
+    def route(self, attributes: dict[str, str], *,
+              delivery_lead: int | None) -> tuple[int | None, str | None, Message]:
         """(owner id, queue, why) for one case."""
         matched = routing.match(self.rules.routing_rules, attributes)
         if matched is not None and matched.queue is not None:
             handle = self._next_in(matched.queue)
-            return self._id(handle), matched.queue, f"rule {matched.rule}: queue {matched.queue}, turn of {handle}"
+            return self._id(handle), matched.queue, Message(
+                "route.rule_queue", {"rule": matched.rule or 0, "queue": matched.queue, "handle": handle})
         if matched is not None and matched.owner is not None:
-            return self._id(matched.owner), None, f"rule {matched.rule}: owner {matched.owner}"
+            return self._id(matched.owner), None, Message(
+                "route.rule_owner", {"rule": matched.rule or 0, "owner": matched.owner})
         if delivery_lead is not None:
-            return delivery_lead, None, "owner: the lead of the delivery's owner"
+            return delivery_lead, None, Message("route.lead")
         if self.rules.default_cs_owner:
-            return self._id(self.rules.default_cs_owner), None, "owner: the default CS owner"
-        return None, None, "no owner: no rule, lead or default CS owner"
+            return self._id(self.rules.default_cs_owner), None, Message("route.default")
+        return None, None, Message("route.none")

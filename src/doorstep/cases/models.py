@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.db import Base, utcnow
@@ -61,6 +62,11 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(Text)
+    # A note the system wrote, as a message id and its values (doorstep.cases.messages), so
+    # pages can say it in their reader's language; ``note`` keeps the English. NULL for
+    # notes people wrote, and for system notes written before revision 0011.
+    note_key: Mapped[str | None] = mapped_column(String(64))
+    note_params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Escalation(Base):

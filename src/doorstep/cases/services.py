@@ -20,6 +20,7 @@ from doorstep.accounts.models import User, Workspace
 from doorstep.accounts.services import ensure_users, workspace_settings
 from doorstep.cases import intake
 from doorstep.cases.intake import SYSTEM_ACTOR, ResponseFacts, take_turn
+from doorstep.cases.messages import Message, note_columns
 from doorstep.cases.models import Case, CaseEvent
 from doorstep.cases.priority import calendar_for, sla_for
 from doorstep.cases.queries import CasePage, case_detail, count_open_cases, list_cases
@@ -105,12 +106,12 @@ def get_case(*, session: Session, workspace: Workspace, case_id: int, lock: bool
     return case
 
 
-def _event(session: Session, case_id: int, *, at: dt.datetime, actor: str, kind: str, note: str | None = None,
-           from_status: str | None = None, to_status: str | None = None) -> None:
+def _event(session: Session, case_id: int, *, at: dt.datetime, actor: str, kind: str,
+           note: str | Message | None = None, from_status: str | None = None, to_status: str | None = None) -> None:
     session.execute(
         insert(table_of(CaseEvent)).values(
             case_id=case_id, at=at, actor=actor[:120], kind=kind, from_status=from_status, to_status=to_status,
-            note=note,
+            **note_columns(note),
         )
     )
 
@@ -165,7 +166,7 @@ def apply_transition(
     to: str,
     actor: str,
     now: dt.datetime,
-    note: str | None = None,
+    note: str | Message | None = None,
     expected_version: int | None = None,
     resolution: str | None = None,
     root_cause_stage: str | None = None,
@@ -173,10 +174,12 @@ def apply_transition(
     system: bool = False,
 ) -> Case:
     """Move a loaded case to ``to``, with its side effects (timestamps, the clock of a
-    reopened case, the re-survey of a resolved one) and a timeline entry."""
+    reopened case, the re-survey of a resolved one) and a timeline entry. ``note`` is a
+    person's text, or a :class:`~doorstep.cases.messages.Message` when the system moves it."""
     from doorstep.cases import verify  # verify moves cases itself; imported here to keep the graph acyclic
 
-    note = clean_text(note, field="note")
+    if not isinstance(note, Message):
+        note = clean_text(note, field="note")
     resolution = clean_text(resolution, field="resolution")
     if expected_version is not None and expected_version != case.version:
         raise TransitionRefused(
@@ -289,7 +292,11 @@ def assign_case(
     owner_id = ensure_users(session=session, workspace_id=workspace.id, handles=[owner], role="cs")[owner]
     previous = session.scalar(select(User.handle).where(User.id == case.owner_id)) if case.owner_id else None
     _versioned_update(session, case, {"owner_id": owner_id, "queue": queue if queue is not None else case.queue})
-    moved = f"{previous or 'nobody'} → {owner}" + (f" (queue {queue})" if queue else "")
-    _event(session, case.id, at=now, actor=actor, kind="assigned", note=f"{moved}" + (f": {note}" if note else ""))
+    before: str | Message = previous or Message("assigned.nobody")
+    moved = (Message("assigned.queue", {"previous": before, "owner": owner, "queue": queue}) if queue
+             else Message("assigned", {"previous": before, "owner": owner}))
+    # The person's own words follow as they typed them: a parameter, never translated.
+    _event(session, case.id, at=now, actor=actor, kind="assigned",
+           note=Message("with_note", {"text": moved, "note": note}) if note else moved)
     session.flush()
     return case

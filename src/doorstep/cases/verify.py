@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
+from doorstep.cases.messages import Message, note_columns
 from doorstep.cases.models import Case, CaseEvent
 from doorstep.deliveries.models import Delivery
 from doorstep.stats import DETRACTOR_MAX
@@ -97,18 +98,18 @@ def record_resurvey_answers(
         if case.status != "resolved":
             # Reopened or closed by hand meanwhile: keep the answer on the timeline, move nothing.
             case.resurvey_score = score
-            session.add(CaseEvent(case_id=case.id, at=at, actor=CUSTOMER_ACTOR, kind="note",
-                                  note=f"re-survey answered {score} while the case was {case.status}"))
+            note = Message("resurvey.answered_while", {"score": score, "status": Message(f"status.{case.status}")})
+            session.add(CaseEvent(case_id=case.id, at=at, actor=CUSTOMER_ACTOR, kind="note", **note_columns(note)))
             session.flush()
             continue
         apply_transition(session=session, workspace=workspace, case=case, to="verified", actor=CUSTOMER_ACTOR,
-                         now=at, note=f"re-survey score {score}", system=True)
+                         now=at, note=Message("resurvey.score", {"score": score}), system=True)
         case.resurvey_score = score
         session.flush()
         verified += 1
         if score <= DETRACTOR_MAX:
             apply_transition(session=session, workspace=workspace, case=case, to="reopened", actor=CUSTOMER_ACTOR,
-                             now=at, note=f"unhappy again after the fix (re-survey score {score})", system=True)
+                             now=at, note=Message("resurvey.unhappy_again", {"score": score}), system=True)
     return verified
 
 
@@ -130,5 +131,5 @@ def expire_resurveys(*, session: Session, now: dt.datetime) -> int:
         workspaces[workspace.id] = workspace
         invitation.status = "expired"
         apply_transition(session=session, workspace=workspace, case=case, to="closed_unverified",
-                         actor="doorstep", now=now, note="no re-survey answer before it expired", system=True)
+                         actor="doorstep", now=now, note=Message("resurvey.expired"), system=True)
     return len(rows)

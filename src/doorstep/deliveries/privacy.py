@@ -293,7 +293,9 @@ def erase_customer(
     for c in held.cases:
         c.resolution = None
     if held.case_ids:
-        session.execute(update(CaseEvent).where(CaseEvent.case_id.in_(held.case_ids)).values(note=None))
+        # A system note's values may hold a person's words too (a reassignment's note).
+        session.execute(update(CaseEvent).where(CaseEvent.case_id.in_(held.case_ids))
+                        .values(note=None, note_key=None, note_params=None))
     for n in held.notes:
         n.text = ""
         n.reply = None
