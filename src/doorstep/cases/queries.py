@@ -213,8 +213,10 @@ def case_detail(
         },
         "resolution": case.resolution,
         "timeline": [
+            # note_key and note_params: a system note as a message (doorstep.cases.messages), for pages
+            # in the reader's language; the API's entries have only the English ``note``.
             {"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "from": e.from_status, "to": e.to_status,
-             "note": e.note}
+             "note": e.note, "note_key": e.note_key, "note_params": e.note_params}
             for e in events
         ],
         "escalations": [

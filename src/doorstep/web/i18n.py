@@ -7,6 +7,8 @@ translation is a test failure (tests/web/test_i18n.py), not a half-English page.
 
 from __future__ import annotations
 
+from doorstep.cases.messages import ENGLISH as NOTE_ENGLISH
+
 LANGUAGES = ("en", "zh-CN")
 DEFAULT_LANGUAGE = "en"
 
@@ -1044,6 +1046,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "客服已回复这条反馈，作者不能再修改。如需删除，请联系管理员。",
     },
 }
+
+# Notes the system writes on a case's timeline (doorstep.cases.messages), as "note.<id>".
+# Their English is there, where the stored note is made, so the API's text and the page's
+# cannot drift apart; only the Chinese is here. Values ({queue}, {owner} …) are people's
+# words and stay as they are.
+NOTE_CHINESE: dict[str, str] = {
+    "separator": "；",
+    "opened": "{why}；优先级：{priority}",
+    "opened_because": "{why}；优先级：{priority}（{reasons}）",
+    "route.rule_queue": "规则 {rule}：队列 {queue}，轮到 {handle}",
+    "route.rule_owner": "规则 {rule}：负责人 {owner}",
+    "route.lead": "负责人：交付负责人的主管",
+    "route.default": "负责人：默认客服负责人",
+    "route.none": "无负责人：没有匹配的规则、主管或默认客服负责人",
+    "reason.score": "评分 {score}",
+    "reason.value": "{attribute} 为 {value}，不低于 {threshold}",
+    "reason.repeat": "{days} 天内再次不满意",
+    "priority.high": "高",
+    "priority.normal": "普通",
+    "priority.low": "低",
+    "escalated": "{clock}应于 {due} 完成；已升级给 {notified}",
+    "escalated.nobody": "无人（没有主管，也没有升级联系人）",
+    "clock.first_contact": "首次联系",
+    "clock.resolution": "解决",
+    "resurvey.answered_while": "工单状态为“{status}”时收到回访评分 {score}",
+    "resurvey.score": "回访评分 {score}",
+    "resurvey.unhappy_again": "处理后客户仍不满意（回访评分 {score}）",
+    "resurvey.expired": "回访到期，客户未回答",
+    "status.open": "待联系",
+    "status.contacted": "已联系",
+    "status.resolved": "已解决",
+    "status.verified": "已回访确认",
+    "status.closed_unverified": "已关闭（未确认）",
+    "status.reopened": "已重新打开",
+    "assigned": "由 {previous} 改派给 {owner}",
+    "assigned.queue": "由 {previous} 改派给 {owner}（队列 {queue}）",
+    "assigned.nobody": "无人",
+    "with_note": "{text}：{note}",
+}
+MESSAGES.update({f"note.{key}": {"en": english, "zh-CN": NOTE_CHINESE[key]} for key, english in NOTE_ENGLISH.items()})
 
 
 def normalise(tag: str | None) -> str | None:

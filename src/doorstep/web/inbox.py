@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,6 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from doorstep.accounts.access import check_case
 from doorstep.accounts.models import Workspace
 from doorstep.api.deps import Caller, DbDep, NowDep, SettingsDep
+from doorstep.cases.messages import render as render_note
 from doorstep.cases.priority import PRIORITIES
 from doorstep.cases.queries import UNASSIGNED, owners
 from doorstep.cases.services import add_note, assign_case, case_detail, list_cases, transition_case
@@ -31,7 +34,7 @@ from doorstep.config import Settings
 from doorstep.errors import InvalidInput, NotFound
 from doorstep.timeutil import zone
 from doorstep.web.guards import require_form, require_page
-from doorstep.web.i18n import negotiate
+from doorstep.web.i18n import negotiate, t
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
 
 router = APIRouter(include_in_schema=False)
@@ -57,6 +60,25 @@ def _local(timezone: str) -> Any:
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     return fmt
+
+
+def _note_text(lang: str, local: Callable[[str], str]) -> Callable[[Mapping[str, Any]], str | None]:
+    """A timeline entry's note for this page: a system note in the page's language, its
+    times in the workspace's zone; a person's note (or one written before system notes
+    had ids) as it was written."""
+    say = partial(t, lang)
+
+    def text(event: Mapping[str, Any]) -> str | None:
+        stored: str | None = event["note"]
+        if stored is None or not event["note_key"]:
+            return stored
+        try:
+            return render_note(event["note_key"], event["note_params"] or {},
+                               lambda key, **values: say(f"note.{key}", **values), local)
+        except (KeyError, IndexError, TypeError, ValueError):
+            return stored  # an id this version does not know (a newer one wrote it): the English
+
+    return text
 
 
 def _not_found(request: Request, lang: str | None) -> HTMLResponse:
@@ -115,8 +137,9 @@ def _case_page(request: Request, db: Any, now: dt.datetime, settings: Settings, 
         detail = case_detail(session=session, workspace=workspace, case_id=case_id, now=now,
                              base_url=settings.base_url)
         chosen = _lang(request, lang, workspace)
+        local = _local(workspace.timezone)
         return render(request, "case.html", chosen, status=status, workspace=workspace, case=detail, error=error,
-                      message=message, local=_local(workspace.timezone))
+                      message=message, local=local, note_text=_note_text(chosen, local))
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
