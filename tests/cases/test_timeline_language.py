@@ -5,6 +5,7 @@ always escaped."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
@@ -106,3 +107,17 @@ def test_notes_without_an_id_this_version_knows_show_as_stored(client, database,
     assert zh.status_code == 200
     assert "first contact was due 2026-03-02T13:00:00+00:00; escalated to ops-duty" in zh.text
     assert "something new happened" in zh.text
+
+
+def test_the_re_survey_outcome_reads_in_chinese(client, database, workspace, clock) -> None:
+    case_id = answer(client, workspace, clock, "D-1", 4)
+    for to in ("contacted", "resolved"):
+        moved = client.post(f"/api/v1/cases/{case_id}/transitions", headers=workspace.headers, json={"to": to})
+        assert moved.status_code == 200, moved.text
+    clock.advance(days=2, hours=1)
+    assert client.post(urlparse(moved.json()["resurvey_url"]).path, data={"score": "3"}).status_code == 200
+    assert api_notes(client, workspace, case_id)[-2:] == [
+        "re-survey score 3", "unhappy again after the fix (re-survey score 3)"]
+    login(client, database, workspace, "cs")
+    zh = client.get(f"/cases/{case_id}", params={"lang": "zh"}).text
+    assert "回访评分 3" in zh and "处理后客户仍不满意（回访评分 3）" in zh and "re-survey" not in zh
