@@ -71,8 +71,11 @@ def test_a_denied_complaint_next_to_a_bad_word_is_not_forced_positive(analyzer: 
 
 @pytest.mark.parametrize(
     "comment",
-    ["Not bad at all", "No complaints", "Nothing to complain about", "Never had a problem", "not disappointed", "不差"],
-)
+    [
+        "Not bad at all", "No complaints", "Nothing to complain about", "Never had a problem", "not disappointed",
+        "No issues whatsoever", "不差", "没毛病", "没什么毛病", "没有任何问题",
+    ],
+)  # fmt: skip
 def test_denied_negative_words_are_no_complaint(analyzer: Analyzer, comment: str) -> None:
     # Litotes: a comment whose only polarity words are denied negative ones reads as praise.
     result = analyzer.analyze(comment)
