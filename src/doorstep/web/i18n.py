@@ -423,10 +423,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "哪个环节晚到，哪个环节丢分",
     },
     "insight.stages_note": {
-        "en": "Bars: share of deliveries late at each stage. Points: NPS of the answers attributed to "
-              "the stage, with its 95% interval; the dashed line is the NPS of all answers.",
-        "zh-CN": "柱形：各环节晚到的订单占比。圆点：归因到该环节的回答的净推荐值及其 95% 置信区间；"
-                 "虚线为全部回答的净推荐值。",
+        "en": "Bars: share of deliveries late at each stage (over its target; a stage without a target, "
+              "unusually long for it). Points: NPS of the answers attributed to the stage, with its 95% "
+              "interval; the dashed line is the NPS of all answers.",
+        "zh-CN": "柱形：各环节晚到的订单占比（超过目标时长；未设目标的环节，指明显长于平常）。"
+                 "圆点：归因到该环节的回答的净推荐值及其 95% 置信区间；虚线为全部回答的净推荐值。",
     },
     "insight.no_stages": {
         "en": "This workspace has no journey stages yet.",
@@ -826,7 +827,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{deliveries} deliveries with a promised time: {rate} on time (last period {before}).",
         "zh-CN": "{deliveries} 单有承诺时间：准时率 {rate}（上期 {before}）。",
     },
-    "brief.late_rate_hint": {"en": "Share of deliveries late at each stage.", "zh-CN": "各环节超时的配送占比。"},
+    "brief.late_rate_hint": {
+        "en": "Share of deliveries late at each stage (over its target, or unusually long where it has none).",
+        "zh-CN": "各环节超时的配送占比（超过目标时长；未设目标的环节，指明显长于平常）。",
+    },
     "brief.ops_none": {"en": "No delivery was completed this period.", "zh-CN": "本期没有完成的配送。"},
     "brief.col_stage": {"en": "Stage", "zh-CN": "环节"},
     "brief.col_late": {"en": "Late", "zh-CN": "超时"},
