@@ -48,7 +48,7 @@ CHANNEL = "email"
 # Every job kind that talks to the SMTP server (tests/channels/test_email_pause.py checks
 # each is a real handler). The password reset mail is sent by the web process, not a job;
 # it asks the same breaker (doorstep.web.auth).
-KINDS = frozenset({"invitation.send", "invitation.remind", "brief.email"})
+KINDS = frozenset({"invitation.send", "invitation.remind", "brief.email", "note.email"})
 # A job claimed just before the pause waits this long, then asks again (the gate keeps
 # the rest from being claimed at all, so this is a handful of jobs, not the queue).
 DEFER = dt.timedelta(minutes=5)

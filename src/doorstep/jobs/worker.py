@@ -114,7 +114,8 @@ def default_handlers() -> dict[str, Handler]:
 
     handlers: dict[str, Handler] = {}
     modules: list[Any] = [case_jobs, survey_jobs, brief_jobs, alert_jobs]
-    for name in ("doorstep.channels.email", "doorstep.channels.events", "doorstep.channels.webhooks"):
+    for name in ("doorstep.channels.email", "doorstep.channels.note_mail", "doorstep.channels.events",
+                 "doorstep.channels.webhooks"):
         try:
             modules.append(__import__(name, fromlist=["HANDLERS"]))
         except ModuleNotFoundError as exc:  # a channel not built yet; its jobs wait in the queue

@@ -1049,6 +1049,19 @@ MESSAGES: dict[str, dict[str, str]] = {
               "must be removed.",
         "zh-CN": "客服已回复这条反馈，作者不能再修改。如需删除，请联系管理员。",
     },
+    # The e-mail that tells a note's author it was answered (doorstep.channels.note_mail).
+    "notes.mail_subject": {"en": "Your note was answered: {status}", "zh-CN": "你的反馈有了回复：{status}"},
+    "notes.mail_greeting": {"en": "Hello {name},", "zh-CN": "{name}，你好！"},
+    "notes.mail_intro": {"en": "{who} answered the note you wrote:", "zh-CN": "{who} 回复了你写的反馈："},
+    "notes.mail_team": {"en": "The CS team", "zh-CN": "客服团队"},
+    "notes.mail_status": {"en": "Status: {status}", "zh-CN": "状态：{status}"},
+    "notes.mail_reply": {"en": "Reply:", "zh-CN": "回复："},
+    "notes.mail_open": {"en": "Open the note", "zh-CN": "查看这条反馈"},
+    "notes.mail_link": {"en": "Or open this address:", "zh-CN": "或打开以下链接："},
+    "notes.mail_footer": {
+        "en": "You get this e-mail because you wrote this note in {workspace} and it was answered.",
+        "zh-CN": "你在{workspace}写的这条反馈有了回复，所以收到这封邮件。",
+    },
 }
 
 # Notes the system writes on a case's timeline (doorstep.cases.messages), as "note.<id>".
