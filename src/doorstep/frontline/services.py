@@ -39,6 +39,7 @@ from doorstep.deliveries.services import list_stages
 from doorstep.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.frontline.models import NOTE_STATUSES, FrontlineNote, NotePhoto, NoteVote
 from doorstep.frontline.photos import PreparedPhoto, attach_photo, check_room
+from doorstep.frontline.replies import enqueue_answer_mail
 from doorstep.insight.services import analyzer_for
 
 MAX_TEXT = 2000
@@ -420,14 +421,20 @@ def change_status(
     by_user_id: int | None, now: dt.datetime | None = None,
 ) -> FrontlineNote:
     """A CS person's or admin's answer to a note: heard, acting or done, with a reply the
-    author sees (rules in the module's docstring)."""
+    author sees (rules in the module's docstring), e-mailed to the author when it changed
+    something (doorstep.frontline.replies)."""
     if role not in RESPONDERS:
         raise Forbidden(f"the role '{role}' may not change a note's status (CS and admins do)")
     if status not in ANSWERS:
         raise InvalidInput(f"status must be one of {', '.join(ANSWERS)}", field="status")
     # Locked: an answer and the author's edit take turns; a deleted note is then a 404.
     note = get_note(session=session, workspace=workspace, note_id=note_id, lock="update")
-    return set_status(session=session, note=note, status=status, reply=reply, by_user_id=by_user_id, now=now)
+    before = (note.status, note.reply)
+    set_status(session=session, note=note, status=status, reply=reply, by_user_id=by_user_id, now=now)
+    if (note.status, note.reply) != before:
+        # The author hears of it by e-mail, in this transaction: no answer, no e-mail.
+        enqueue_answer_mail(session, note=note, by_user_id=by_user_id, now=now or utcnow())
+    return note
 
 
 def _photo_adder(
