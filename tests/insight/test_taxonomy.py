@@ -99,9 +99,30 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("系统老是掉线，登不上", "stability"),
         ("The rollout took two months longer than promised", "timeliness"),
         ("上线时间一再拖延", "timeliness"),
+        # Parcels and other hand-overs, not only meals and software:
+        ("快递员没送上门，直接放驿站了", "handover"),
+        ("虚假签收，人根本没来", "handover"),
+        ("The parcel was left outside in the rain", "handover"),
+        ("Delivered to the wrong address", "handover"),
+        ("物流信息一直不更新", "tracking"),
+        ("Tracking didn't update for days", "tracking"),
+        ("丢件了，客服一直推诿", "missing_items"),
+        ("少了一瓶可乐", "missing_items"),
+        ("退款到现在还没到账", "refund"),
+        ("Refund still not processed after two weeks", "refund"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
     from doorstep.insight.analysis import Analyzer
 
     assert theme in Analyzer(default_taxonomy()).analyze(comment).themes
+
+
+@pytest.mark.parametrize(
+    "comment", ["外包装完好，送货很快", "包装很好，没有洒", "Packaging was perfect, fast delivery."]
+)
+def test_a_topic_praised_in_its_clause_is_no_complaint(comment: str) -> None:
+    from doorstep.insight.analysis import Analyzer
+
+    result = Analyzer(default_taxonomy()).analyze(comment)
+    assert "packaging" not in result.themes and result.label != "negative", result

@@ -43,7 +43,7 @@ from doorstep.insight.sentiment import (
     trie_pattern,
 )
 from doorstep.insight.taxonomy import TOPIC_PREFIX, Taxonomy
-from doorstep.insight.text import Clause, clauses, en_cue_negated, normalize, zh_cue_negated
+from doorstep.insight.text import ZH_NEGATOR_CHARS, Clause, clauses, en_cue_negated, normalize, zh_cue_negated
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
@@ -56,6 +56,12 @@ _LATIN = re.compile(r"[a-z]")
 PRAISE_ONLY_MAX_CLAUSES = 2
 PRAISE_ONLY_BANDS = 2
 BELOW_THE_LINE = 0.01  # where a complaint that praises nothing lands when the model had it above the line
+
+
+def _praises_only(clause: Clause) -> bool:
+    """Whether the clause has polarity words and every one of them praises (none negative or negated)."""
+    praise, other = lexicon_polarity(clause)
+    return praise > 0 and other == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +186,11 @@ class Analyzer:
         praise_only = False
         if (
             sentiment < positive_from
-            and (NEGATED_COMPLAINT in everything or any(True in clause.negated for clause in parts))
+            and (
+                NEGATED_COMPLAINT in everything
+                or any(True in clause.negated for clause in parts)
+                or not ZH_NEGATOR_CHARS.isdisjoint(normalized)  # "没什么毛病": "没什么" is one word
+            )
             and self._only_denials(parts, per_clause)
         ):
             sentiment = max(sentiment, positive_from)
@@ -195,7 +205,7 @@ class Analyzer:
             sentiment = negative_below - BELOW_THE_LINE
         label = model.label(sentiment, language)
         found: set[int] = set()
-        for feats, hits in per_clause:
+        for clause, (feats, hits) in zip(parts, per_clause, strict=True):
             topic_ok: bool | None = None
             for hit in hits:
                 if hit.theme in found or (praise_only and hit.topic):
@@ -209,9 +219,12 @@ class Analyzer:
                     clause_label = model.label(clause_sentiment, language)
                     # A bare topic word is weak evidence: the clause (or, for a clause that is
                     # not positive, the whole comment) must read negative and lean below zero.
-                    topic_ok = (clause_label == "negative" and clause_sentiment < 0) or (
-                        label == "negative" and sentiment < 0 and clause_label != "positive"
-                    )
+                    # And a clause whose every polarity word praises it ("外包装完好", "包装很好")
+                    # is no complaint about its topic, however the model leans on the topic word.
+                    topic_ok = (
+                        (clause_label == "negative" and clause_sentiment < 0)
+                        or (label == "negative" and sentiment < 0 and clause_label != "positive")
+                    ) and not _praises_only(clause)
                 if topic_ok:
                     found.add(hit.theme)
         order = sorted(found)
