@@ -138,6 +138,7 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/briefs"): READ,
     ("GET", "/briefs/{brief_id}"): READ,
     ("GET", "/notes"): EVERYONE,
+    ("GET", "/notes/{note_id}"): EVERYONE,  # a lasting link: the list page the note is on
     ("POST", "/notes"): DELIVERY,
     ("POST", "/notes/{note_id}/votes"): DELIVERY,
     ("POST", "/notes/{note_id}/unvote"): DELIVERY,

@@ -113,7 +113,7 @@ def test_the_author_gets_one_e_mail_with_the_latest_answer_in_their_language(
     assert "王师傅，你好！" in text and "李娜 回复了你写的反馈：" in text
     assert "> 东区骑手不够，高峰期一个人背十几单" in text and "…" in text  # an excerpt, not the whole note
     assert "状态：处理中" in text and ZH_REPLY in text
-    link = f"http://testserver/notes?mine=1&lang=zh#note-{zh_note}"
+    link = f"http://testserver/notes/{zh_note}?lang=zh"
     assert link in text and f'href="{link}"' in html.replace("&amp;", "&")
     assert "李娜" in html and "周一起高峰期加派两人。" in html and "状态：处理中" in html
 

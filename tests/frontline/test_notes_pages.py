@@ -265,3 +265,28 @@ def test_who_is_asked_to_confirm_a_deletion(client, database, workspace) -> None
     assert _post(client, f"/notes/{other_note}/edit", outsider, {"text": "x"}).status_code == 404
     assert _post(client, f"/notes/{other_note}/unvote", outsider, {}).status_code == 404
     assert _count(database, FrontlineNote) == 1
+
+
+def test_a_notes_lasting_link_opens_the_page_it_is_on(client, database, workspace) -> None:
+    add_journey(database, "default")
+    rider = login(client, database, workspace, "frontline", handle="rider-link")
+    for i in range(33):  # more than a page (30): the first ones filed end up on page 2
+        assert _post(client, "/notes", rider, {"text": f"门禁问题 {i}", "stage": "", "delivery": ""}).status_code == 303
+    with database.read() as s:
+        ids = list(s.scalars(select(FrontlineNote.id).order_by(FrontlineNote.id)))
+    oldest, newest = ids[0], ids[-1]
+    first = client.get(f"/notes/{oldest}?lang=zh", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == f"/notes?lang=zh&page=2#note-{oldest}"
+    assert f'id="note-{oldest}"' in client.get(first.headers["location"]).text
+    latest = client.get(f"/notes/{newest}", follow_redirects=False)
+    assert latest.headers["location"] == f"/notes#note-{newest}"
+    # Another workspace's note, or none at all: the same 404, nothing to probe.
+    from doorstep.accounts.models import Workspace
+    from doorstep.frontline.services import create_note
+
+    other = make_workspace(database, "other-links")
+    with database.write() as s:
+        theirs = create_note(session=s, workspace=s.get_one(Workspace, other.id), text="别家的反馈").id
+    for missing in (theirs, 999_999):
+        refused = client.get(f"/notes/{missing}", follow_redirects=False)
+        assert refused.status_code == 404 and "别家的反馈" not in refused.text

@@ -66,8 +66,8 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
 
 
 def note_url(base_url: str, note_id: int, lang: str) -> str:
-    """The note on the notes page: the author's own notes (newest first), at its anchor."""
-    return f"{base_url.rstrip('/')}/notes?{urlencode({'mine': '1', 'lang': url_code(lang)})}#note-{note_id}"
+    """The note's lasting link: it opens the notes page the note is on, at its anchor."""
+    return f"{base_url.rstrip('/')}/notes/{note_id}?{urlencode({'lang': url_code(lang)})}"
 
 
 def render_answer_mail(

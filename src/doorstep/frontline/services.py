@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 
-from sqlalchemy import String, cast, delete, func, select, update
+from sqlalchemy import String, and_, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import User, Workspace
@@ -289,6 +289,21 @@ def list_notes(
     ))
     return NotePage(notes=describe(session=session, workspace=workspace, notes=notes, viewer_id=viewer_id),
                     total=total)
+
+
+def newer_than(*, session: Session, workspace: Workspace, note_id: int) -> int | None:
+    """How many of the workspace's notes come before this one in :func:`list_notes`' order
+    (newest first), so a link can open the page it is on; None when the workspace has no such note."""
+    note = session.get(FrontlineNote, note_id)
+    if note is None or note.workspace_id != workspace.id:
+        return None
+    before = or_(
+        FrontlineNote.created_at > note.created_at,
+        and_(FrontlineNote.created_at == note.created_at, FrontlineNote.id > note.id),
+    )
+    return session.scalar(
+        select(func.count()).select_from(FrontlineNote).where(FrontlineNote.workspace_id == workspace.id, before)
+    ) or 0
 
 
 def describe(

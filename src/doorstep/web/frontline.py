@@ -292,6 +292,26 @@ def edit_note(
     return _back(back, lang, f"#note-{note_id}")
 
 
+@router.get("/notes/{note_id}", response_class=HTMLResponse)
+def note_link(
+    request: Request, note_id: RowId, db: DbDep, caller: NoteReader, lang: str | None = None,
+) -> Response:
+    """A lasting link to one note (the answer e-mail carries it): the list page it is on, at its anchor."""
+    with db.read() as session:
+        workspace = session.get_one(Workspace, caller.workspace.id)
+        before = notes.newer_than(session=session, workspace=workspace, note_id=note_id)
+        if before is None:
+            chosen = _lang(request, lang, workspace)
+            exc = NotFound(f"no note {note_id} in this workspace")
+            return _page(request, db, caller, lang=lang, filters=_filters(None, None, None),
+                         error=_problem(chosen, exc), code=404)
+    params = {"lang": lang} if lang else {}
+    if (page := before // PAGE_SIZE + 1) > 1:
+        params["page"] = str(page)
+    return RedirectResponse(f"/notes?{urlencode(params)}#note-{note_id}" if params else f"/notes#note-{note_id}",
+                            status_code=303)
+
+
 @router.get("/notes/{note_id}/delete", response_class=HTMLResponse)
 def confirm_delete(
     request: Request, note_id: RowId, db: DbDep, caller: NoteWriterPage, back: str | None = None,
