@@ -75,6 +75,23 @@ def test_user_commands_have_help() -> None:
     from doorstep.cli.main import app
 
     for args in (["user", "--help"], ["user", "add", "--help"], ["user", "list", "--help"],
-                 ["user", "role", "--help"], ["user", "password", "--help"], ["user", "deactivate", "--help"]):
+                 ["user", "role", "--help"], ["user", "password", "--help"], ["user", "deactivate", "--help"],
+                 ["user", "reactivate", "--help"]):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0 and "Usage" in result.output, (args, result.output)
+
+
+def test_the_last_admin_stays_and_a_deactivated_person_comes_back(database_url: str) -> None:
+    doorstep("init", db=database_url)
+    doorstep("user", "add", "boss", "--role", "admin", "--password-stdin", db=database_url,
+             stdin="a long enough secret\n")
+    for args in (("user", "role", "boss", "cs"), ("user", "deactivate", "boss")):
+        refused = doorstep(*args, db=database_url, check=False)
+        assert refused.returncode == 4 and "last active admin" in refused.stderr
+    doorstep("user", "add", "li", "--role", "cs", "--password-stdin", db=database_url, stdin="another secret!\n")
+    doorstep("user", "deactivate", "li", db=database_url)
+    back = doorstep("user", "reactivate", "li", db=database_url)
+    assert "can sign in to default again" in back.stdout
+    listed = json.loads(doorstep("user", "list", "--json", db=database_url).stdout)
+    assert [(u["handle"], u["role"], u["active"]) for u in listed["users"]] == [("boss", "admin", True),
+                                                                             ("li", "cs", True)]

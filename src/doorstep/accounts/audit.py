@@ -1,7 +1,7 @@
 """The audit log: one append-only row per security-relevant act.
 
 What goes in: logins (and failed ones), logouts, password resets, role changes,
-user and key creation and revocation, API key use (at most once per key per hour,
+user and key creation and revocation, deactivation and reactivation, API key use (at most once per key per hour,
 so the log does not grow with traffic), exports and deletions/erasures.
 
 Rows are never updated or deleted (triggers in migration 0005 refuse it), and hold
@@ -29,6 +29,7 @@ ACTIONS = (
     "user_created",
     "role_changed",
     "user_deactivated",
+    "user_reactivated",
     "key_created",
     "key_revoked",
     "key_used",

@@ -3,6 +3,15 @@
 Services flush; the caller commits. Every act lands in the audit log in the same
 transaction (doorstep.accounts.audit).
 
+A workspace keeps at least one active admin who can sign in: a role change or a
+deactivation that would take the last one away is refused (:class:`LastAdmin`), from
+the pages and the command line alike. The admin rows are locked while counting, so two
+admins demoting each other at the same moment cannot both succeed.
+
+A person can be added with a password typed by an admin, or invited: no password yet,
+and a one-time link of the password-reset kind (valid ``INVITE_LIFETIME``) by e-mail,
+where they choose one.
+
 Guessing is bounded with the audit log itself, so the limit holds across processes
 and restarts: after ``MAX_FAILURES_PER_ACCOUNT`` failed logins for one account within
 ``FAILURE_WINDOW`` that account refuses every password (even the right one) until the
@@ -23,14 +32,21 @@ from sqlalchemy.orm import Session
 
 from doorstep.accounts import audit, passwords
 from doorstep.accounts import sessions as login_sessions
-from doorstep.accounts.models import ROLES, AuditEntry, PasswordReset, User, Workspace
+from doorstep.accounts.models import ROLES, AuditEntry, LoginSession, PasswordReset, User, Workspace
 from doorstep.errors import Conflict, Gone, InvalidInput, NotFound
 
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 30
 RESET_LIFETIME = dt.timedelta(hours=1)
+# A new person may not read the e-mail within the hour a reset link lives.
+INVITE_LIFETIME = dt.timedelta(days=3)
 MAX_HANDLE = 120
+MAX_NAME = 200
+
+
+class LastAdmin(Conflict):
+    """The change would leave the workspace without an active admin who can sign in."""
 
 
 def check_role(role: str) -> str:
@@ -50,31 +66,28 @@ def find_user(session: Session, *, workspace: Workspace, handle: str) -> User:
     return user
 
 
-def add_user(
-    session: Session,
-    *,
-    workspace: Workspace,
-    handle: str,
-    role: str,
-    password: str,
-    email: str | None = None,
-    name: str | None = None,
-    actor: str = "cli",
-    actor_kind: str = "cli",
-    now: dt.datetime | None = None,
-) -> User:
-    """Give a person a login. A handle already known without a login (a frontline owner
-    named in an import) gets one; a handle that can already sign in is a Conflict."""
+def _check_fields(handle: str, role: str, email: str | None, name: str | None) -> tuple[str, str | None, str | None]:
+    """The handle, e-mail and name as stored (trimmed; empty ones None), or InvalidInput."""
     handle = handle.strip()
     if not handle or len(handle) > MAX_HANDLE or any(c.isspace() for c in handle):
         raise InvalidInput(f"a handle is 1–{MAX_HANDLE} characters without spaces", field="handle")
     check_role(role)
-    passwords.check_password(password)
+    email = (email or "").strip() or None
     if email is not None:
-        email = email.strip()
         local, at, domain = email.rpartition("@")
-        if not (at and local and "." in domain) or any(c.isspace() or c in "<>,;" for c in email):
+        if not (at and local and "." in domain) or any(c.isspace() or c in "<>,;" for c in email) \
+                or len(email) > 320:
             raise InvalidInput(f"'{email[:80]}' is not an e-mail address", field="email")
+    name = (name or "").strip() or None
+    if name is not None and len(name) > MAX_NAME:
+        raise InvalidInput(f"a name has at most {MAX_NAME} characters", field="name")
+    return handle, email, name
+
+
+def _claim(session: Session, *, workspace: Workspace, handle: str, role: str, email: str | None,
+           name: str | None) -> User:
+    """The person row for a new login: a handle already known without a login (a frontline
+    owner named in an import, someone invited) is reused; one that can sign in is a Conflict."""
     user = session.scalar(select(User).where(User.workspace_id == workspace.id, User.handle == handle))
     if user is not None and user.password_hash is not None:
         raise Conflict(f"'{handle}' can already sign in to '{workspace.slug}' (change the role with: "
@@ -86,11 +99,69 @@ def add_user(
     user.email = email or user.email
     user.name = name or user.name
     user.active = True
+    return user
+
+
+def add_user(
+    session: Session,
+    *,
+    workspace: Workspace,
+    handle: str,
+    role: str,
+    password: str,
+    email: str | None = None,
+    name: str | None = None,
+    actor: str = "cli",
+    actor_kind: str = "cli",
+    client: str | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """Give a person a login. A handle already known without a login (a frontline owner
+    named in an import) gets one; a handle that can already sign in is a Conflict."""
+    handle, email, name = _check_fields(handle, role, email, name)
+    passwords.check_password(password)
+    user = _claim(session, workspace=workspace, handle=handle, role=role, email=email, name=name)
     user.password_hash = passwords.hash_password(password)
     session.flush()
     audit.record(session, action="user_created", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
-                 target=_target(user), details={"handle": handle, "role": role}, at=now)
+                 target=_target(user), details={"handle": handle, "role": role}, client=client, at=now)
     return user
+
+
+def invite_user(
+    session: Session,
+    *,
+    workspace: Workspace,
+    handle: str,
+    role: str,
+    email: str,
+    now: dt.datetime,
+    name: str | None = None,
+    actor: str = "cli",
+    actor_kind: str = "cli",
+    client: str | None = None,
+) -> tuple[User, str]:
+    """A person without a password yet, and the one-time token of the link that lets them
+    choose one (/reset/<token>, valid INVITE_LIFETIME; only its SHA-256 is kept). Inviting
+    again someone who has not chosen a password yet spends their earlier link."""
+    handle, checked_email, name = _check_fields(handle, role, email, name)
+    if checked_email is None:
+        raise InvalidInput("an invitation needs the person's e-mail address", field="email")
+    user = _claim(session, workspace=workspace, handle=handle, role=role, email=checked_email, name=name)
+    user.email = checked_email  # the link goes to this address, whatever was on file
+    session.flush()
+    for earlier in session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ):
+        earlier.used_at = now
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordReset(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                              expires_at=now + INVITE_LIFETIME))
+    session.flush()
+    audit.record(session, action="user_created", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
+                 target=_target(user), details={"handle": handle, "role": role, "invited": True}, client=client,
+                 at=now)
+    return user, token
 
 
 def list_people(session: Session, *, workspace: Workspace, logins_only: bool = False) -> list[User]:
@@ -100,32 +171,132 @@ def list_people(session: Session, *, workspace: Workspace, logins_only: bool = F
     return list(session.scalars(query.order_by(User.handle)))
 
 
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of the people page, copied out of the unit of work.
+
+    ``invitation`` is "pending" (a link to choose a password is live), "expired" (one was
+    sent, none is live) or None (never invited, or the password is chosen); ``last_login``
+    is the start of their latest session, None when they never signed in."""
+
+    id: int
+    handle: str
+    name: str | None
+    email: str | None
+    role: str
+    active: bool
+    can_sign_in: bool
+    invitation: str | None
+    last_login: dt.datetime | None
+    created_at: dt.datetime
+
+
+def people_overview(session: Session, *, workspace: Workspace, now: dt.datetime,
+                    everyone: bool = False) -> list[PersonRow]:
+    """The workspace's people who can sign in or were invited to (``everyone``: also those
+    without a login, such as frontline owners named in imports), by handle."""
+    last_login = dict(session.execute(
+        select(LoginSession.user_id, func.max(LoginSession.created_at))
+        .join(User, User.id == LoginSession.user_id).where(User.workspace_id == workspace.id)
+        .group_by(LoginSession.user_id)
+    ).all())
+    invited: dict[int, bool] = {}  # user id → a live link exists
+    for user_id, used_at, expires_at in session.execute(
+        select(PasswordReset.user_id, PasswordReset.used_at, PasswordReset.expires_at)
+        .join(User, User.id == PasswordReset.user_id)
+        .where(User.workspace_id == workspace.id, User.password_hash.is_(None))
+    ):
+        live = used_at is None and _aware(expires_at) > now
+        invited[user_id] = invited.get(user_id, False) or live
+    rows = []
+    for user in list_people(session, workspace=workspace):
+        can_sign_in = user.password_hash is not None
+        invitation = None if can_sign_in or user.id not in invited else "pending" if invited[user.id] else "expired"
+        if not (everyone or can_sign_in or invitation):
+            continue
+        rows.append(PersonRow(id=user.id, handle=user.handle, name=user.name, email=user.email, role=user.role,
+                              active=user.active, can_sign_in=can_sign_in, invitation=invitation,
+                              last_login=last_login.get(user.id), created_at=user.created_at))
+    return rows
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
+
+
+def get_person(session: Session, *, workspace: Workspace, user_id: int) -> User:
+    """A person of this workspace by id; another workspace's answers NotFound like a missing one."""
+    user = session.get(User, user_id)
+    if user is None or user.workspace_id != workspace.id:
+        raise NotFound(f"no person {user_id} in workspace '{workspace.slug}'")
+    return user
+
+
+def _keep_an_admin(session: Session, *, workspace: Workspace, user: User) -> None:
+    """Refuse (LastAdmin) to take away ``user``'s admin role or login when nobody else
+    could then administer the workspace. The active admins' rows are locked (PostgreSQL;
+    SQLite writes one at a time anyway), so a concurrent change waits and then counts again."""
+    if user.role != "admin" or not user.active or user.password_hash is None:
+        return  # not one of the admins who count: nothing is taken away
+    admins = session.scalars(
+        select(User.id).where(User.workspace_id == workspace.id, User.role == "admin", User.active.is_(True),
+                              User.password_hash.is_not(None)).with_for_update()
+    ).all()
+    if not any(other != user.id for other in admins):
+        raise LastAdmin(f"'{user.handle}' is the last active admin of '{workspace.slug}': make someone else "
+                        f"admin first")
+
+
 def set_role(
     session: Session, *, workspace: Workspace, handle: str, role: str, actor: str = "cli", actor_kind: str = "cli",
-    now: dt.datetime | None = None,
+    client: str | None = None, now: dt.datetime | None = None,
 ) -> User:
+    """A new role for a person, from their next page or call; the same role again changes
+    (and logs) nothing."""
     user = find_user(session, workspace=workspace, handle=handle)
     check_role(role)
+    if role == user.role:
+        return user
+    if role != "admin":
+        _keep_an_admin(session, workspace=workspace, user=user)
     before = user.role
     user.role = role
     session.flush()
     audit.record(session, action="role_changed", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
-                 target=_target(user), details={"handle": handle, "from": before, "to": role}, at=now)
+                 target=_target(user), details={"handle": handle, "from": before, "to": role}, client=client,
+                 at=now)
     return user
 
 
 def deactivate(
     session: Session, *, workspace: Workspace, handle: str, now: dt.datetime, actor: str = "cli",
-    actor_kind: str = "cli",
+    actor_kind: str = "cli", client: str | None = None,
 ) -> User:
     """The person can no longer sign in; their sessions end now. Their deliveries and
     cases keep their name."""
     user = find_user(session, workspace=workspace, handle=handle)
+    _keep_an_admin(session, workspace=workspace, user=user)
     user.active = False
     ended = login_sessions.revoke_all(session, user_id=user.id, now=now)
     session.flush()
     audit.record(session, action="user_deactivated", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
-                 target=_target(user), details={"handle": handle, "sessions_ended": ended}, at=now)
+                 target=_target(user), details={"handle": handle, "sessions_ended": ended}, client=client, at=now)
+    return user
+
+
+def reactivate(
+    session: Session, *, workspace: Workspace, handle: str, now: dt.datetime, actor: str = "cli",
+    actor_kind: str = "cli", client: str | None = None,
+) -> User:
+    """A deactivated person may sign in again (with the password they had; their old
+    sessions stay ended). Someone already active: nothing changes, nothing is logged."""
+    user = find_user(session, workspace=workspace, handle=handle)
+    if user.active:
+        return user
+    user.active = True
+    session.flush()
+    audit.record(session, action="user_reactivated", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
+                 target=_target(user), details={"handle": handle}, client=client, at=now)
     return user
 
 
@@ -184,18 +355,25 @@ def _find_login(session: Session, workspace_slug: str, login: str) -> tuple[Work
     return workspace, users[0] if len(users) == 1 else None
 
 
+def throttled(session: Session, *, user: User | None, client: str | None, now: dt.datetime) -> str | None:
+    """Why no password of ``user`` may be tried from ``client`` now ("address_locked",
+    "account_locked"), or None. Failures count from the audit log's ``login_failed`` rows
+    (targeted ``user:<id>``), wherever a password was tried: the login, or /account."""
+    since = now - FAILURE_WINDOW
+    if client and _failures(session, since=since, client=client) >= MAX_FAILURES_PER_ADDRESS:
+        return "address_locked"
+    if user is not None and _failures(session, since=since, target=_target(user)) >= MAX_FAILURES_PER_ACCOUNT:
+        return "account_locked"
+    return None
+
+
 def authenticate(
     session: Session, *, workspace_slug: str, login: str, password: str, now: dt.datetime, client: str | None
 ) -> LoginResult:
     """Check a password login and record the outcome in the audit log (success or not:
     the caller commits either way)."""
     workspace, user = _find_login(session, workspace_slug, login)
-    since = now - FAILURE_WINDOW
-    reason: str | None = None
-    if client and _failures(session, since=since, client=client) >= MAX_FAILURES_PER_ADDRESS:
-        reason = "address_locked"
-    elif user is not None and _failures(session, since=since, target=_target(user)) >= MAX_FAILURES_PER_ACCOUNT:
-        reason = "account_locked"
+    reason = throttled(session, user=user, client=client, now=now)
     if reason is not None:
         passwords.burn()  # a locked account answers as slowly as any other
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -11,12 +12,14 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from doorstep.accounts import audit
 from doorstep.accounts.models import ROLES, ApiKey, User, Workspace
 from doorstep.accounts.settings import WorkspaceSettings
 from doorstep.db import utcnow
-from doorstep.errors import AuthError, InvalidInput, NotFound
+from doorstep.errors import AuthError, Conflict, InvalidInput, NotFound
 
 KEY_PREFIX = "dsk_"
+MAX_KEY_NAME = 120
 
 
 def check_timezone(name: str) -> str:
@@ -138,12 +141,47 @@ def create_api_key(
     """A new key; the secret is returned once and never stored."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    name = name.strip()
+    if not name or len(name) > MAX_KEY_NAME:
+        raise InvalidInput(f"a key's name is 1–{MAX_KEY_NAME} characters", field="name")
     prefix = secrets.token_hex(6)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(workspace_id=workspace.id, name=name, role=role, prefix=prefix, secret_hash=_hash(secret))
     session.add(key)
     session.flush()
     return key, secret
+
+
+def issue_api_key(
+    *, session: Session, workspace: Workspace, name: str, role: str, actor: str = "cli", actor_kind: str = "cli",
+    client: str | None = None, now: dt.datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """:func:`create_api_key` as a person asks for it (command line, admin page): audited as
+    ``key_created``. The secret is in neither the log nor the database."""
+    key, secret = create_api_key(session=session, workspace=workspace, name=name, role=role)
+    audit.record(session, action="key_created", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
+                 target=f"key:{key.prefix}", details={"name": key.name, "role": key.role}, client=client, at=now)
+    return key, secret
+
+
+def list_api_keys(*, session: Session, workspace: Workspace) -> list[ApiKey]:
+    """The workspace's keys, revoked ones too, newest first."""
+    return list(session.scalars(
+        select(ApiKey).where(ApiKey.workspace_id == workspace.id).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+    ))
+
+
+def get_api_key(*, session: Session, workspace: Workspace, key_id: int) -> ApiKey:
+    """A key of this workspace by id; another workspace's answers NotFound like a missing one."""
+    key = session.get(ApiKey, key_id)
+    if key is None or key.workspace_id != workspace.id:
+        raise NotFound(f"no API key {key_id} in workspace '{workspace.slug}'")
+    return key
+
+
+def key_matches(key: ApiKey, secret: str) -> bool:
+    """Is ``secret`` this key's (constant time)?"""
+    return hmac.compare_digest(key.secret_hash, _hash(secret))
 
 
 def authenticate_key(*, session: Session, secret: str) -> tuple[ApiKey, Workspace]:
@@ -160,10 +198,23 @@ def authenticate_key(*, session: Session, secret: str) -> tuple[ApiKey, Workspac
     return key, workspace
 
 
-def revoke_api_key(*, session: Session, workspace: Workspace, prefix: str) -> ApiKey:
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.workspace_id == workspace.id))
-    if key is None:
-        raise NotFound(f"no API key with prefix '{prefix}' in workspace '{workspace.slug}'")
-    key.revoked_at = utcnow()
+def revoke_api_key(
+    *, session: Session, workspace: Workspace, prefix: str | None = None, key_id: int | None = None,
+    actor: str = "cli", actor_kind: str = "cli", client: str | None = None, now: dt.datetime | None = None,
+) -> ApiKey:
+    """Revoke a key of this workspace, by prefix or id, audited as ``key_revoked``; the next
+    call made with it is refused. A key revoked already is a Conflict (its time stays)."""
+    if key_id is not None:
+        key = get_api_key(session=session, workspace=workspace, key_id=key_id)
+    else:
+        found = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.workspace_id == workspace.id))
+        if found is None:
+            raise NotFound(f"no API key with prefix '{prefix}' in workspace '{workspace.slug}'")
+        key = found
+    if key.revoked_at is not None:
+        raise Conflict(f"the API key {key.prefix} is revoked already")
+    key.revoked_at = now or utcnow()
     session.flush()
+    audit.record(session, action="key_revoked", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
+                 target=f"key:{key.prefix}", client=client, at=now)
     return key

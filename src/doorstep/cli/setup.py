@@ -8,12 +8,11 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from doorstep.accounts import audit
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import (
-    create_api_key,
     create_workspace,
     get_workspace,
+    issue_api_key,
     revoke_api_key,
     update_settings,
     workspace_settings,
@@ -60,9 +59,7 @@ def init(
         workspace = create_workspace(
             session=session, slug=st.workspace, name=st.workspace.capitalize(), timezone=timezone, locale=locale
         )
-        key, secret = create_api_key(session=session, workspace=workspace, name="init")
-        audit.record(session, action="key_created", actor_kind="cli", actor="cli", workspace_id=workspace.id,
-                     target=f"key:{key.prefix}", details={"name": "init", "role": key.role})
+        _key, secret = issue_api_key(session=session, workspace=workspace, name="init", role="admin")
     if json_out:
         print_json({"workspace": st.workspace, "created": True, "api_key": secret})
         return
@@ -83,9 +80,8 @@ def workspace_create(
     db = open_database(state(ctx))
     with db.write() as session:
         workspace = create_workspace(session=session, slug=slug, name=name, timezone=timezone, locale=locale)
-        key, secret = create_api_key(session=session, workspace=workspace, name="created-with-workspace")
-        audit.record(session, action="key_created", actor_kind="cli", actor="cli", workspace_id=workspace.id,
-                     target=f"key:{key.prefix}", details={"name": key.name, "role": key.role})
+        _key, secret = issue_api_key(session=session, workspace=workspace, name="created-with-workspace",
+                                     role="admin")
     console.print(f"Workspace [bold]{slug}[/] created. API key (shown only now):")
     console.print(secret, highlight=False, soft_wrap=True)
 
@@ -121,9 +117,7 @@ def key_create(
     db = open_database(st)
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
-        key, secret = create_api_key(session=session, workspace=workspace, name=name, role=role)
-        audit.record(session, action="key_created", actor_kind="cli", actor="cli", workspace_id=workspace.id,
-                     target=f"key:{key.prefix}", details={"name": name, "role": role})
+        key, secret = issue_api_key(session=session, workspace=workspace, name=name, role=role)
     err.print(f"Key {key.prefix} ({role}) for {st.workspace}; the secret is shown only now:")
     console.print(secret, highlight=False, soft_wrap=True)
 
@@ -136,8 +130,6 @@ def key_revoke(ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="T
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
         revoke_api_key(session=session, workspace=workspace, prefix=prefix)
-        audit.record(session, action="key_revoked", actor_kind="cli", actor="cli", workspace_id=workspace.id,
-                     target=f"key:{prefix}")
     console.print(f"Key {prefix} revoked.")
 
 

@@ -1,4 +1,4 @@
-"""People who sign in to the pages: add, list, change the role, deactivate."""
+"""People who sign in to the pages: add, list, change the role, deactivate, reactivate."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
     users.command("role")(user_role)
     users.command("password")(user_password)
     users.command("deactivate")(user_deactivate)
+    users.command("reactivate")(user_reactivate)
     app.add_typer(users, name="user")
 
 
@@ -121,6 +122,17 @@ def user_deactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(he
         workspace = get_workspace(session=session, slug=st.workspace)
         people.deactivate(session, workspace=workspace, handle=handle, now=utcnow())
     console.print(f"{handle} can no longer sign in to {st.workspace}.", highlight=False)
+
+
+@cli_errors
+def user_reactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(help="The person.")]) -> None:
+    """Let a deactivated person sign in again, with the password they had."""
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        people.reactivate(session, workspace=workspace, handle=handle, now=utcnow())
+    console.print(f"{handle} can sign in to {st.workspace} again.", highlight=False)
 
 
 @cli_errors
