@@ -29,7 +29,7 @@ from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, inspect, select, text
 
-from conftest import FakeClock, login
+from conftest import FakeClock, login, password_hash
 from doorstep.accounts.models import Workspace
 from doorstep.api.app import create_app
 from doorstep.config import Settings
@@ -400,3 +400,43 @@ def test_system_note_ids_leave_earlier_timeline_entries_as_they_were(empty_db: D
     migrate(empty_db, "0010", down=True)  # SQLite rebuilds the table: every row must survive it
     with empty_db.engine.connect() as conn:
         assert snapshot(conn, {"case_events": columns})["case_events"] == before
+
+
+def test_a_person_s_language_starts_unset_and_keeps_every_person(empty_db: Database) -> None:
+    # 0012 adds users.locale (the language a person chose on /account). Nobody has chosen yet:
+    # every person comes through as they were, with no preference, and can sign in and work.
+    migrate(empty_db, "0011")
+    with empty_db.engine.begin() as conn:
+        fill_first_release(conn)
+        w = Writer(conn)
+        lin = conn.execute(text("SELECT id FROM users WHERE handle = 'lin'")).scalar_one()
+        conn.execute(text("UPDATE users SET password_hash = :h WHERE id = :id"), {"h": password_hash(), "id": lin})
+        w.insert("login_sessions", user_id=lin, token_hash="a" * 64, created_at=w.at(5), last_seen_at=w.at(5),
+                 expires_at=w.at(60 * 24 * 30))
+    columns = {"users": ["id", "workspace_id", "handle", "name", "email", "role", "lead_id", "password_hash",
+                         "active", "created_at"],
+               "login_sessions": ["id", "user_id", "token_hash", "created_at", "expires_at", "revoked_at"]}
+    with empty_db.engine.connect() as conn:
+        before = snapshot(conn, columns)
+    assert len(before["users"]) == 4 and len(before["login_sessions"]) == 1
+
+    migrate(empty_db, "0012")
+    with empty_db.engine.connect() as conn:
+        assert snapshot(conn, columns) == before
+        unset = conn.execute(text("SELECT count(*) FROM users WHERE locale IS NULL")).scalar_one()
+        assert unset == len(before["users"])
+
+    clock = FakeClock(T0 + dt.timedelta(days=1))
+    settings = Settings(database_url=empty_db.url, base_url="http://testserver")
+    with TestClient(create_app(settings, db=empty_db, clock=clock)) as client:
+        login(client, empty_db, "acme", "cs", user_id=int(lin))
+        page = client.get("/", headers={"Accept-Language": "en"})  # no choice: the browser's language
+        assert page.status_code == 200, page.text
+        assert '<html lang="en">' in page.text and "lin · " in page.text
+
+    # Down again: SQLite must not rebuild users (dropping it would cascade to the sessions).
+    migrate(empty_db, "0011", down=True)
+    with empty_db.engine.connect() as conn:
+        after = snapshot(conn, columns)
+    assert after["users"] == before["users"]
+    assert after["login_sessions"][:1] == before["login_sessions"]  # and the session of the page view after it

@@ -48,6 +48,9 @@ class User(Base):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # The language the person chose on /account ("en" or "zh-CN") for their pages and the
+    # e-mails sent to them; None: follow the browser (pages), the workspace (e-mails).
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
