@@ -56,6 +56,7 @@ class SignedIn:
     role: str
     workspace_id: int
     workspace_slug: str
+    locale: str | None  # the person's chosen language (None: follow the browser)
     stale: bool  # last seen longer than TOUCH_EVERY ago: worth a write
 
 
@@ -105,7 +106,7 @@ def lookup(session: Session, *, secret: str, now: dt.datetime, idle: dt.timedelt
         return None
     return SignedIn(
         session_id=login.id, user_id=user.id, handle=user.handle, name=user.name, role=user.role,
-        workspace_id=workspace.id, workspace_slug=workspace.slug,
+        workspace_id=workspace.id, workspace_slug=workspace.slug, locale=user.locale,
         stale=_aware(login.last_seen_at) + TOUCH_EVERY <= now,
     )
 

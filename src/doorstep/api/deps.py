@@ -54,7 +54,8 @@ class Caller:
 
     ``user_id`` is the person behind a browser session (None for a key): frontline
     people see only the deliveries they own. ``session_secret`` is set for a browser
-    session (the CSRF token of its forms is derived from it).
+    session (the CSRF token of its forms is derived from it); ``locale`` is the language
+    that person chose for their pages (None: follow the browser).
     """
 
     def __init__(
@@ -66,6 +67,7 @@ class Caller:
         user_id: int | None = None,
         handle: str | None = None,
         session_secret: str | None = None,
+        locale: str | None = None,
     ) -> None:
         self.workspace = workspace
         self.role = role
@@ -73,6 +75,7 @@ class Caller:
         self.user_id = user_id
         self.handle = handle
         self.session_secret = session_secret
+        self.locale = locale
 
     @property
     def actor(self) -> str:
@@ -121,7 +124,8 @@ def session_caller(db: Database, secret: str, settings: Settings, now: dt.dateti
     if found.stale:
         with db.write() as session:
             touch(session, session_id=found.session_id, now=now)
-    return Caller(workspace, found.role, user_id=found.user_id, handle=found.handle, session_secret=secret)
+    return Caller(workspace, found.role, user_id=found.user_id, handle=found.handle, session_secret=secret,
+                  locale=found.locale)
 
 
 def get_caller(

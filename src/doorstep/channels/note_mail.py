@@ -11,9 +11,9 @@ runs (the latest of a burst of answers). The send key names that answer (status,
 when and by whom), so two jobs that find the same answer send it once, and an answer
 already e-mailed is not e-mailed again.
 
-The language is the author's as far as Doorstep knows it: people have no language
-setting, so the language they wrote the note in (they read what they write), else the
-workspace's, else English.
+The language is the author's as far as Doorstep knows it: the one they chose on
+/account, else the language they wrote the note in (they read what they write), else
+the workspace's, else English.
 """
 
 from __future__ import annotations
@@ -54,9 +54,10 @@ log = logging.getLogger("doorstep.email")
 EXCERPT = 80  # characters of the note the e-mail quotes to say which note it is
 
 
-def answer_language(note_language: str | None, workspace_locale: str | None) -> str:
-    """The note's language (the author wrote it), else the workspace's, else English."""
-    return normalise(note_language) or normalise(workspace_locale) or "en"
+def answer_language(author_locale: str | None, note_language: str | None, workspace_locale: str | None) -> str:
+    """The author's chosen language, else the note's (the author wrote it), else the
+    workspace's, else English."""
+    return normalise(author_locale) or normalise(note_language) or normalise(workspace_locale) or "en"
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
@@ -137,7 +138,7 @@ def _prepare(ctx: JobContext, session: Session, note_id: int, now: dt.datetime) 
         return "the last answer is the author's own"
     answerer = session.get(User, note.status_changed_by_id) if note.status_changed_by_id is not None else None
     workspace = session.get_one(Workspace, note.workspace_id)
-    lang = answer_language(note.language, workspace.locale)
+    lang = answer_language(author.locale, note.language, workspace.locale)
     mail = render_answer_mail(
         lang=lang, base_url=ctx.settings.base_url, note_id=note.id, text=note.text, status=note.status,
         reply=note.reply, answered_by=(answerer.name or answerer.handle) if answerer is not None else None,

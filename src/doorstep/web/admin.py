@@ -28,8 +28,8 @@ from doorstep.errors import Conflict, NotFound
 from doorstep.jobs import services as jobs
 from doorstep.jobs.models import JOB_STATUSES
 from doorstep.web.guards import require_form, require_page
-from doorstep.web.i18n import negotiate
 from doorstep.web.inbox import _local as local_time
+from doorstep.web.language import page_language
 from doorstep.web.pages import _render as render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +43,7 @@ AdminForm = Annotated[Caller, Depends(require_form("admin"))]
 
 
 def _lang(request: Request, lang: str | None, workspace: Workspace | None) -> str:
-    return negotiate(request.headers.get("accept-language"), lang, workspace.locale if workspace else "en")
+    return page_language(request, lang, workspace.locale if workspace else "en")
 
 
 def _page(

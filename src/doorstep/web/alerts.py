@@ -17,8 +17,8 @@ from doorstep.api.deps import Caller, DbDep, NowDep
 from doorstep.briefs import alert_services as alerts
 from doorstep.errors import NotFound
 from doorstep.web.guards import require_form, require_page
-from doorstep.web.i18n import negotiate
 from doorstep.web.inbox import _local as local_time
+from doorstep.web.language import page_language
 from doorstep.web.pages import _render as render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ AckForm = Annotated[Caller, Depends(require_form("cs"))]
 def _page(request: Request, db: Any, caller: Caller, *, lang: str | None, show: str | None,
           error: str | None = None, code: int = 200) -> HTMLResponse:
     open_only = show != "all"
-    chosen = negotiate(request.headers.get("accept-language"), lang, caller.workspace.locale)
+    chosen = page_language(request, lang, caller.workspace.locale)
     with db.read() as session:
         rows, total = alerts.list_alerts(session=session, workspace=caller.workspace, open_only=open_only,
                                          limit=PAGE_SIZE)

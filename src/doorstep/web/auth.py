@@ -32,7 +32,8 @@ from doorstep.config import Settings
 from doorstep.db import Database
 from doorstep.errors import DoorstepError, InvalidInput
 from doorstep.web.guards import LoginRequired, PageRefused, safe_next, same_origin, signed_in
-from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, t
+from doorstep.web.i18n import DEFAULT_LANGUAGE, negotiate, t, url_code
+from doorstep.web.language import page_language
 from doorstep.web.pages import _render as render
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ RESET_RATE = "5/hour"  # reset e-mails one address may ask for
 
 
 def _lang(request: Request, lang: str | None = None, workspace: Workspace | None = None) -> str:
-    return negotiate(request.headers.get("accept-language"), lang or request.query_params.get("lang"),
-                     workspace.locale if workspace is not None else DEFAULT_LANGUAGE)
+    # Signed in (a refused page): the person's chosen language comes before the browser's.
+    return page_language(request, lang or request.query_params.get("lang"),
+                         workspace.locale if workspace is not None else DEFAULT_LANGUAGE)
 
 
 def _to_login(request: Request, exc: Exception) -> Response:
@@ -235,11 +237,13 @@ def reset_request(
         if issued is not None:
             user, token = issued
             space = session.get_one(Workspace, user.workspace_id)
-            mail_lang = negotiate(None, space.locale, chosen)
+            # The person's chosen language, else their workspace's, else this page's.
+            mail_lang = negotiate(None, user.locale or space.locale, chosen)
             to, name = user.email or "", user.name
     if issued is not None:
-        background.add_task(_reset_mail, db, settings, to=to, name=name, link=f"{settings.base_url}/reset/{token}",
-                            lang=mail_lang, now=now)
+        # The link opens the page in the e-mail's language (?lang= wins over the browser's).
+        link = f"{settings.base_url}/reset/{token}?lang={url_code(mail_lang)}"
+        background.add_task(_reset_mail, db, settings, to=to, name=name, link=link, lang=mail_lang, now=now)
     return render(request, "reset.html", chosen, private=True, step="sent", mail=True,
                   form={"workspace": workspace, "login": ""}, error=None, token="")
 

@@ -19,8 +19,8 @@ from doorstep.briefs.periods import PERIODS
 from doorstep.briefs.services import choose_period, get_brief, latest_brief, list_briefs, preview
 from doorstep.errors import NotFound
 from doorstep.web.guards import require_page
-from doorstep.web.i18n import negotiate
 from doorstep.web.inbox import _local as local_time
+from doorstep.web.language import page_language
 from doorstep.web.pages import PRIVATE_HEADERS
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
 
@@ -36,7 +36,7 @@ def _stored(html: str) -> HTMLResponse:
 
 
 def _missing(request: Request, lang: str | None, workspace: Workspace) -> HTMLResponse:
-    chosen = negotiate(request.headers.get("accept-language"), lang, workspace.locale)
+    chosen = page_language(request, lang, workspace.locale)
     return render(request, "briefs.html", chosen, status=404, private=True, workspace=workspace, briefs=[],
                   total=0, missing=True)
 
@@ -64,7 +64,7 @@ def briefs_page(request: Request, db: DbDep, caller: BriefReader, lang: str | No
     with db.read() as session:
         workspace = session.get_one(Workspace, caller.workspace.id)
         found = list_briefs(session=session, workspace=workspace, limit=PAGE_SIZE)
-        chosen = negotiate(request.headers.get("accept-language"), lang, workspace.locale)
+        chosen = page_language(request, lang, workspace.locale)
         return render(request, "briefs.html", chosen, private=True, workspace=workspace, briefs=found["briefs"],
                       total=found["total"], missing=False, local=local_time(workspace.timezone))
 

@@ -35,8 +35,9 @@ from doorstep.frontline.models import NOTE_STATUSES, FrontlineNote
 from doorstep.frontline.photos import LIMIT_TEXT, MAX_PHOTOS, MAX_PIXELS, PhotoRefused, PreparedPhoto, prepare_photo
 from doorstep.insight.services import workspace_taxonomy
 from doorstep.web.guards import require_form, require_page, safe_next
-from doorstep.web.i18n import negotiate, t, url_code
+from doorstep.web.i18n import t, url_code
 from doorstep.web.inbox import _local as local_time
+from doorstep.web.language import page_language
 from doorstep.web.pages import _render as render
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +53,7 @@ NoteWriterPage = Annotated[Caller, Depends(require_page("cs", "frontline"))]  # 
 
 
 def _lang(request: Request, lang: str | None, workspace: Workspace) -> str:
-    return negotiate(request.headers.get("accept-language"), lang, workspace.locale)
+    return page_language(request, lang, workspace.locale)
 
 
 def _problem(lang: str, exc: DoorstepError, *, typed: str = "") -> str:

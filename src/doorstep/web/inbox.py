@@ -34,7 +34,8 @@ from doorstep.config import Settings
 from doorstep.errors import InvalidInput, NotFound
 from doorstep.timeutil import zone
 from doorstep.web.guards import require_form, require_page
-from doorstep.web.i18n import negotiate, t
+from doorstep.web.i18n import t
+from doorstep.web.language import page_language
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +48,7 @@ NoteWriter = Annotated[Caller, Depends(require_form("cs", "frontline"))]
 
 
 def _lang(request: Request, lang: str | None, workspace: Workspace | None) -> str:
-    return negotiate(request.headers.get("accept-language"), lang, workspace.locale if workspace else "en")
+    return page_language(request, lang, workspace.locale if workspace else "en")
 
 
 def _local(timezone: str) -> Any:

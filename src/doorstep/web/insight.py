@@ -47,7 +47,8 @@ from doorstep.stats import classify
 from doorstep.surveys.metrics import DEFAULT_COMPARE_DAYS, EVERY, nps_compare, nps_summary, trend
 from doorstep.timeutil import parse_bound, zone
 from doorstep.web.guards import require_page
-from doorstep.web.i18n import negotiate, url_code
+from doorstep.web.i18n import url_code
+from doorstep.web.language import page_language
 from doorstep.web.pages import _render as render  # the one page renderer: language, switch link, version
 
 router = APIRouter(include_in_schema=False)
@@ -154,8 +155,8 @@ def parse_period(since: str | None, until: str | None, timezone: str) -> Period:
 
 
 def _language(request: Request, lang: str | None, locale: str) -> str:
-    """?lang= first, then the browser's, then the workspace's own locale."""
-    return negotiate(request.headers.get("accept-language"), lang, locale)
+    """?lang= first, then the person's chosen language, the browser's, the workspace's own locale."""
+    return page_language(request, lang, locale)
 
 
 def _not_found(request: Request, lang: str | None) -> HTMLResponse:

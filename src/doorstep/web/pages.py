@@ -47,6 +47,7 @@ from doorstep.surveys.services import (
 )
 from doorstep.web.guards import require_page
 from doorstep.web.i18n import DEFAULT_LANGUAGE, count_text, negotiate, normalise, other_language, t, url_code
+from doorstep.web.language import page_language
 from doorstep.web.ratelimit import limit_survey
 
 HERE = Path(__file__).parent
@@ -420,6 +421,6 @@ def dashboard(
 ) -> HTMLResponse:
     """The signed-in person's workspace at a glance: NPS with its interval, the split,
     open cases. Every role may see it (it is where signing in lands)."""
-    chosen = negotiate(request.headers.get("accept-language"), lang, caller.workspace.locale)
+    chosen = page_language(request, lang, caller.workspace.locale)
     return _render(request, "dashboard.html", chosen, cards=_overview(db, caller.workspace.id),
                    generated_at=now.astimezone(dt.UTC))
