@@ -118,7 +118,7 @@ def test_fifty_invitations_and_a_wrong_password_make_one_refused_login_then_resu
     pause = paused(database)
     assert pause is not None and pause.step == "auth" and "credentials invalid" in pause.error
     assert pause.server == {"host": "127.0.0.1", "port": server.port, "security": "starttls", "username": USER,
-                            "ca_file": ca_file, "password_set": True}
+                            "ca_file": ca_file, "ca_sha256": sha256_of(ca_file), "password_set": True}
     with database.read() as s:
         row = s.get_one(ChannelPause, "email")
         stored = json.dumps([row.step, row.error, row.fingerprint, row.salt, row.server, row.paused_by])
@@ -245,6 +245,34 @@ def test_try_again_by_hand_is_audited_and_costs_one_login_while_still_wrong(
     assert audit_entries(database)[-1].details["via"] == "doorstep email test"
     worker(database, configured(server, settings, ca_file=ca_file), clock).run_until_idle()
     assert sorted(r.rcpt_tos[0] for r in server.received) == sorted([*addresses.values(), "ops@example.com"])
+
+
+def test_the_api_shows_the_pause_and_lifts_it_audited(
+        client, database, workspace, clock, settings, serve: Serve, ca_file: str) -> None:  # noqa: F811
+    configure(database, workspace)
+    server = serve("starttls")
+    deliver_many(client, workspace, clock, database, 2)
+    wrong = configured(server, settings, ca_file=ca_file, password=WRONG)
+    worker(database, wrong, clock).run_until_idle()
+    key = {"Authorization": f"Bearer {workspace.key}"}
+
+    shown = client.get("/api/v1/email", headers=key)
+    assert shown.status_code == 200
+    body = shown.json()
+    assert body["paused"] is True and body["waiting"] == 2 and body["pause"]["step"] == "auth"
+    assert body["pause"]["server"]["host"] == "127.0.0.1" and body["pause"]["server"]["password_set"] is True
+    assert_no_secret(shown.text, WRONG)
+
+    lifted = client.post("/api/v1/email/resume", headers=key)
+    assert lifted.status_code == 200 and lifted.json() == {"paused": False, "pause": None, "waiting": 2,
+                                                           "resumed": True}
+    assert paused(database) is None
+    [entry] = audit_entries(database)
+    assert (entry.actor_kind, entry.workspace_id, entry.details["via"]) == ("key", workspace.id, "api")
+    # Nothing paused: nothing done, nothing audited.
+    assert client.post("/api/v1/email/resume", headers=key).json()["resumed"] is False
+    assert len(audit_entries(database)) == 1
+    assert client.get("/api/v1/email", headers=key).json() == {"paused": False, "pause": None, "waiting": 2}
 
 
 # --- what does not pause ----------------------------------------------------------------------------
@@ -396,6 +424,24 @@ def test_the_fingerprint_changes_with_each_setting_and_never_holds_the_password(
         assert email_pause.fingerprint(changed, salt) != same, change
     assert email_pause.fingerprint(base, "11" * 16) != same  # salted: equal passwords do not look equal
     assert "password" not in {k for k in email_pause.server_summary(base) if k != "password_set"}
+
+
+def test_the_right_ca_put_into_the_same_file_changes_the_fingerprint(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n")
+    settings = Settings(database_url="sqlite://", smtp_host="smtp.example.com", smtp_ca_file=str(pem))
+    before = email_pause.fingerprint(settings, "00" * 16)
+    pem.write_text("-----BEGIN CERTIFICATE-----\nnew\n-----END CERTIFICATE-----\n")
+    assert email_pause.fingerprint(settings, "00" * 16) != before
+    pem.unlink()  # unreadable is a setting too, and no crash
+    assert email_pause.server_summary(settings)["ca_sha256"] == "unreadable"
+
+
+def sha256_of(path: str) -> str:
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
 
 
 def test_every_paused_kind_is_a_job_the_worker_runs() -> None:

@@ -97,6 +97,8 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/jobs"): ADMIN,
     ("GET", "/api/v1/jobs/{job_id}"): ADMIN,
     ("POST", "/api/v1/jobs/{job_id}/retry"): ADMIN,
+    ("GET", "/api/v1/email"): ADMIN,  # e-mail's pause: any workspace's admin sees and lifts it
+    ("POST", "/api/v1/email/resume"): ADMIN,
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/api/v1/customers/{external_id}/export"): ADMIN,
     ("POST", "/api/v1/customers/{external_id}/erase"): ADMIN,

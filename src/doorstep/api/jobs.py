@@ -1,8 +1,12 @@
-"""The jobs queue over HTTP: the caller's workspace's jobs, one job, and a retry.
+"""The jobs queue over HTTP: the caller's workspace's jobs, one job, a retry, and e-mail's pause.
 
 Only the caller's own workspace: another workspace's job id is a 404, as if it did
 not exist, and the scheduled passes (which belong to no workspace) are the
 operator's business (`doorstep jobs --all`). Retrying anything but a dead job is a 409.
+
+E-mail's pause (doorstep.channels.email_pause) holds every workspace's e-mail, so any
+workspace's admin may see it and lift it, as on /admin/jobs; what is shown of the SMTP
+settings never includes the password, and the waiting count is the caller's workspace's.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from doorstep.api.deps import AdminDep, DbDep, NowDep
+from doorstep.api.deps import AdminDep, DbDep, NowDep, client_address
 from doorstep.api.params import MAX_OFFSET, RowId
+from doorstep.channels import email_pause
 from doorstep.jobs import services as jobs
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
@@ -90,3 +95,50 @@ def retry_job(job_id: RowId, caller: AdminDep, db: DbDep, now: NowDep) -> JobPub
     with db.write() as session:
         job = jobs.retry(session, job_id=job_id, now=now, workspace_id=caller.workspace.id)
         return _public(jobs.job_dict(job))
+
+
+class EmailPausePublic(BaseModel):
+    step: str = Field(description="Where it failed: connect, tls, login, send, settings.")
+    error: str = Field(description="What the server or the check said.")
+    server: dict[str, Any] = Field(description="Host, port, security, user, CA file; never the password.")
+    paused_at: dt.datetime
+    failed_at: dt.datetime = Field(description="The latest failure that kept it paused.")
+    paused_by: str | None = Field(description="The job or command whose attempt failed.")
+
+
+class EmailStatus(BaseModel):
+    paused: bool
+    pause: EmailPausePublic | None = Field(description="Why and since when, while paused.")
+    waiting: int = Field(description="This workspace's queued e-mail jobs (what a pause holds back).")
+
+
+class EmailResumed(EmailStatus):
+    resumed: bool = Field(description="False when e-mail was not paused (nothing was done, nothing audited).")
+
+
+def _pause(pause: email_pause.Pause | None) -> EmailPausePublic | None:
+    if pause is None:
+        return None
+    return EmailPausePublic(step=pause.step, error=pause.error, server=pause.server, paused_at=pause.paused_at,
+                            failed_at=pause.failed_at, paused_by=pause.paused_by)
+
+
+@router.get("/email", response_model=EmailStatus, summary="Whether e-mail is paused, why, and what waits")
+def get_email_status(caller: AdminDep, db: DbDep) -> EmailStatus:
+    with db.read() as session:
+        pause = email_pause.current(session)
+        waiting = email_pause.waiting(session, workspace_id=caller.workspace.id)
+    return EmailStatus(paused=pause is not None, pause=_pause(pause), waiting=waiting)
+
+
+@router.post(
+    "/email/resume",
+    response_model=EmailResumed,
+    summary="Lift e-mail's pause (\"try again\"), audited; the waiting e-mail jobs are due now",
+)
+def resume_email(request: Request, caller: AdminDep, db: DbDep, now: NowDep) -> EmailResumed:
+    with db.write() as session:
+        lifted = email_pause.resume(session, now=now, actor_kind=caller.actor_kind, actor=caller.actor,
+                                    workspace_id=caller.workspace.id, via="api", client=client_address(request))
+        waiting = email_pause.waiting(session, workspace_id=caller.workspace.id)
+    return EmailResumed(resumed=lifted is not None, paused=False, pause=None, waiting=waiting)

@@ -15,8 +15,8 @@ minutes later, its attempt not counted, never to the dead letters. Nothing conne
 
 What lifts it. A worker whose SMTP settings are not the ones that failed (an operator
 fixed DOORSTEP_SMTP_* and restarted it): compared by :func:`fingerprint`, which covers
-server, port, security, user, CA file and a salted slow hash of the password, never the
-password itself. A person: "Try again" on /admin/jobs or ``doorstep email resume``
+server, port, security, user, CA file (path and contents) and a salted slow hash of the
+password, never the password itself. A person: "Try again" on /admin/jobs or ``doorstep email resume``
 (audited, ``email_resumed``), and ``doorstep email test`` when its message was accepted.
 The jobs deferred by the pause are then due at once.
 """
@@ -94,15 +94,29 @@ class EmailPaused(Deferred):
 
 
 def server_summary(settings: Settings) -> dict[str, Any]:
-    """What a person may see of the SMTP settings: never the password, only whether one is set."""
+    """What a person may see of the SMTP settings: never the password, only whether one is set.
+    The CA file by its path and a digest of its contents: an operator who puts the right CA
+    into the same file has changed the settings as much as one who points to another file."""
     return {
         "host": settings.smtp_host,
         "port": settings.smtp_port,
         "security": settings.smtp_security,
         "username": settings.smtp_username,
         "ca_file": settings.smtp_ca_file,
+        "ca_sha256": _file_digest(settings.smtp_ca_file),
         "password_set": bool(settings.smtp_password and settings.smtp_password.get_secret_value()),
     }
+
+
+def _file_digest(path: str | None) -> str | None:
+    """SHA-256 of a file's bytes; "unreadable" when it cannot be read (that too is a setting)."""
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return "unreadable"
 
 
 @lru_cache(maxsize=64)
