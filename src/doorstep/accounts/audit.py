@@ -1,6 +1,6 @@
 """The audit log: one append-only row per security-relevant act.
 
-What goes in: logins (and failed ones), logouts, password resets, role changes,
+What goes in: logins (and failed ones), logouts, password resets and changes, role changes,
 user and key creation and revocation, deactivation and reactivation, API key use (at most once per key per hour,
 so the log does not grow with traffic), exports and deletions/erasures.
 
@@ -26,6 +26,7 @@ ACTIONS = (
     "logout",
     "password_reset_requested",
     "password_reset",
+    "password_changed",  # by the person themselves, on /account (doorstep.accounts.profile)
     "user_created",
     "role_changed",
     "user_deactivated",

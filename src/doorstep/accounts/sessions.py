@@ -2,7 +2,8 @@
 
 A stolen database copy therefore opens no session. A session ends at the first of:
 logout, ``idle`` without a request, ``absolute`` after sign-in, the person being
-deactivated, or their password being reset (every session of theirs is revoked).
+deactivated, or their password being reset (every session of theirs is revoked) or
+changed on /account (every session but the one that changed it).
 Signing in always makes a new session (and revokes the one the browser had), so a
 session id planted before login is worthless after it.
 
@@ -126,11 +127,13 @@ def revoke(session: Session, *, secret: str, now: dt.datetime) -> LoginSession |
     return login
 
 
-def revoke_all(session: Session, *, user_id: int, now: dt.datetime) -> int:
-    """End every live session of a person (deactivated, password reset); how many."""
-    result = session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+def revoke_all(session: Session, *, user_id: int, now: dt.datetime, keep: str | None = None) -> int:
+    """End every live session of a person (deactivated, password reset); how many.
+
+    ``keep``: the cookie secret of one session that lives on (the browser in which the
+    person changed their own password)."""
+    query = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep:
+        query = query.where(LoginSession.token_hash != _hash(keep))
+    result = session.execute(query.values(revoked_at=now))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

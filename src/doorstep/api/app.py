@@ -137,6 +137,9 @@ def create_app(
     from doorstep.web import frontline as note_pages
 
     app.include_router(note_pages.router)
+    from doorstep.web import account
+
+    app.include_router(account.router)  # /account: one's own password and language, every role
     from doorstep.web import auth
 
     auth.install(app)  # /login, /logout, /reset; unsigned pages go to /login, a wrong role gets a 403 page

@@ -212,6 +212,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "{name}，您好：\n\n有人（希望是您本人）申请重设您的 Doorstep 密码。请在 {minutes} 分钟内通过以下链接"
                  "设置新密码：\n\n{link}\n\n链接只能使用一次。如果不是您本人操作，请忽略此邮件，您的密码不会改变。",
     },
+    # --- one's own account: /account (doorstep.web.account) ------------------
+    "account.title": {"en": "Your account", "zh-CN": "我的账号"},
+    "account.open": {"en": "Your account: password and language", "zh-CN": "我的账号：密码与语言"},
+    "account.who": {"en": "Who you are", "zh-CN": "账号信息"},
+    "account.handle": {"en": "Name to sign in with", "zh-CN": "登录用户名"},
+    "account.name": {"en": "Name", "zh-CN": "姓名"},
+    "account.email": {"en": "E-mail", "zh-CN": "邮箱"},
+    "account.role": {"en": "Role", "zh-CN": "角色"},
+    "account.not_set": {"en": "not set", "zh-CN": "未填写"},
+    "account.language": {"en": "Language", "zh-CN": "语言"},
+    "account.language_hint": {
+        "en": "The language of your pages and of the e-mails Doorstep sends you. The language link at the "
+              "top of a page still shows that page in the other one.",
+        "zh-CN": "您的页面以及 Doorstep 发给您的邮件所用的语言。页面右上角的语言链接仍可把当前页面切换为另一种语言。",
+    },
+    "account.language_auto": {"en": "Follow the browser", "zh-CN": "跟随浏览器"},
+    "account.language_save": {"en": "Save the language", "zh-CN": "保存语言设置"},
+    "account.language_saved": {"en": "Your language is saved.", "zh-CN": "语言设置已保存。"},
+    "account.error_language": {
+        "en": "Choose one of the languages listed. Nothing was changed.",
+        "zh-CN": "请从列出的语言中选择一种。未做任何更改。",
+    },
+    "account.password": {"en": "Change your password", "zh-CN": "修改密码"},
+    "account.password_note": {
+        "en": "You will stay signed in here; everywhere else you are signed in (another browser, a phone) "
+              "is signed out.",
+        "zh-CN": "修改后当前页面保持登录，您在其他地方（其他浏览器、手机）的登录将全部退出。",
+    },
+    "account.current_password": {"en": "Current password", "zh-CN": "当前密码"},
+    "account.password_save": {"en": "Change the password", "zh-CN": "确认修改密码"},
+    "account.password_changed": {
+        "en": "Your password has been changed. You are still signed in here and signed out everywhere else.",
+        "zh-CN": "密码已修改。当前页面保持登录，其他地方的登录已全部退出。",
+    },
+    "account.error_wrong": {
+        "en": "The current password is wrong. After several wrong passwords, changing it and signing in "
+              "are paused for 15 minutes.",
+        "zh-CN": "当前密码不正确。多次输错后，修改密码和登录都将暂停 15 分钟。",
+    },
+    "account.error_locked": {
+        "en": "Too many wrong passwords: changing it and signing in are paused for 15 minutes.",
+        "zh-CN": "密码错误次数过多，修改密码和登录已暂停 15 分钟。",
+    },
+    "account.nothing_changed": {"en": "Nothing was changed.", "zh-CN": "未做任何更改。"},
     "inbox.title": {"en": "Case inbox", "zh-CN": "工单收件箱"},
     "inbox.subtitle": {
         "en": "Unhappy customers to contact, help and ask again — newest first.",
