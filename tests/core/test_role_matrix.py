@@ -148,6 +148,9 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/notes/{note_id}/delete"): DELIVERY,  # the confirmation: the author while new; an admin, any note
     ("POST", "/notes/{note_id}/delete"): DELIVERY,
     ("POST", "/notes/{note_id}/status"): CS,
+    ("GET", "/account"): EVERYONE,  # one's own page: who one is, password, language
+    ("POST", "/account/password"): EVERYONE,  # one's own password (the matrix's form is refused: no current)
+    ("POST", "/account/language"): EVERYONE,  # one's own language
     ("GET", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}/why"): PUBLIC,
@@ -186,6 +189,10 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/notes"): {"text": "matrix note"},
     ("POST", "/notes/{note_id}/status"): {"status": "acting", "reply": "matrix"},
     ("POST", "/notes/{note_id}/edit"): {"text": "matrix correction"},
+    # A new password typed twice the same, without the current one: refused as a wrong password
+    # (which counts toward the login's limit of the matrix's people; they never sign in by password).
+    ("POST", "/account/password"): {"password": "matrix new secret", "confirm": "matrix new secret"},
+    ("POST", "/account/language"): {"locale": "auto"},
 }
 # Routes on the caller's own (new) note: each cell gets a fresh note written by the caller's
 # person of the own workspace (see the module docstring).
