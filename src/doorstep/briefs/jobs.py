@@ -31,7 +31,6 @@ from doorstep.briefs.periods import last_complete, period_containing
 from doorstep.briefs.render import brief_title, render_email, render_markdown
 from doorstep.briefs.services import EMAIL_KIND, make_brief, publish_brief
 from doorstep.db import Database
-from doorstep.jobs.models import SentKey
 from doorstep.jobs.worker import Handler, JobContext, JobView, Permanent, ScheduledPass
 from doorstep.timeutil import zone
 
@@ -86,14 +85,11 @@ def send_brief(ctx: JobContext, job: JobView) -> None:
     # The survey e-mails' send-key helpers: one definition of "exactly once in effect".
     from doorstep.channels.email import (
         InlineImage,
-        SmtpRefused,
-        SmtpUncertain,
         SurveyMail,
-        _forget_key,
-        _record_key,
         build_message,
+        mark_sent,
         message_id,
-        send_guarded,
+        send_once,
         smtp_enabled,
     )
 
@@ -121,26 +117,10 @@ def send_brief(ctx: JobContext, job: JobView) -> None:
                                 msg_id=message_id(key, f"brief{brief_id}", ctx.settings.smtp_from), date=now)
     except ValueError as exc:
         raise Permanent(f"cannot e-mail brief {brief_id}: {exc}") from exc
-    earlier = _record_key(ctx, key, job.id, now)
-    if earlier == "sent":
+    if not send_once(ctx, key, job.id, message, now=now):
         return
-    if earlier is not None:
-        raise Permanent(f"{key} was left 'sending' by an earlier attempt: it may have arrived, so it is not "
-                        "sent again automatically")
-    try:
-        send_guarded(ctx.db, ctx.settings, message, now=now, by=ctx.worker)
-    except SmtpUncertain as exc:
-        raise Permanent(f"{key}: {exc}; not sent again automatically (it may have arrived)") from exc
-    except SmtpRefused as exc:
-        _forget_key(ctx, key)
-        raise Permanent(str(exc)) from exc
-    except BaseException:
-        _forget_key(ctx, key)
-        raise
     with ctx.db.write() as session:
-        sent = session.get(SentKey, key, with_for_update=True)
-        if sent is not None:
-            sent.status, sent.sent_at = "sent", ctx.clock()
+        mark_sent(session, key, ctx.clock())
     log.info("brief %s sent to %s", brief_id, to)
 
 

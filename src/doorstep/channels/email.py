@@ -564,12 +564,47 @@ def _forget_key(ctx: JobContext, key: str) -> None:
         session.execute(delete(SentKey).where(SentKey.key == key, SentKey.status == "sending"))
 
 
-def _confirm(session: Session, purpose: Purpose, key: str, invitation_id: int, now: dt.datetime) -> None:
-    """The server accepted (or had accepted): the key, the invitation and the reminder."""
+def send_once(ctx: JobContext, key: str, job_id: int, message: EmailMessage, *, now: dt.datetime) -> bool:
+    """Send ``message`` at most once for ``key``, however often its job runs: the send key is
+    claimed as 'sending' in a transaction of its own (:func:`_record_key`), and the caller
+    records the server's acceptance with :func:`mark_sent` in its own unit of work.
+
+    False when an earlier attempt sent it already (nothing is sent). Raises ``Permanent``
+    when an earlier attempt stopped between sending and recording, or the server's answer
+    was lost (it may have arrived: never sent twice automatically), or the server refused
+    for good; any other failure releases the key, so that the next attempt may send."""
+    earlier = _record_key(ctx, key, job_id, now)
+    if earlier == "sent":
+        return False
+    if earlier is not None:
+        raise Permanent(
+            f"{key} was left 'sending' by an earlier attempt that stopped before the mail server's answer "
+            "was recorded: the e-mail may or may not have been sent, so it is not sent again. Check the "
+            "mail server's log; to send it anyway, delete the send key and retry this job."
+        )
+    try:
+        send_guarded(ctx.db, ctx.settings, message, now=now, by=ctx.worker)
+    except SmtpUncertain as exc:
+        raise Permanent(f"{key}: {exc}; not sent again automatically (it may have arrived)") from exc
+    except SmtpRefused as exc:
+        _forget_key(ctx, key)
+        raise Permanent(str(exc)) from exc
+    except BaseException:
+        _forget_key(ctx, key)  # not accepted: the next attempt may send
+        raise
+    return True
+
+
+def mark_sent(session: Session, key: str, now: dt.datetime) -> None:
+    """The server accepted the e-mail of this send key (see :func:`send_once`)."""
     sent = session.get(SentKey, key, with_for_update=True)
     if sent is not None and sent.status != "sent":
-        sent.status = "sent"
-        sent.sent_at = now
+        sent.status, sent.sent_at = "sent", now
+
+
+def _confirm(session: Session, purpose: Purpose, key: str, invitation_id: int, now: dt.datetime) -> None:
+    """The server accepted (or had accepted): the key, the invitation and the reminder."""
+    mark_sent(session, key, now)
     invitation = session.get(Invitation, invitation_id, with_for_update=True)
     if invitation is None:
         return
@@ -613,30 +648,11 @@ def _run(purpose: Purpose, ctx: JobContext, job: JobView) -> None:
         log.info("%s %s: nothing sent: %s", purpose, invitation_id, outgoing)
         return
     key = send_key(purpose, invitation_id)
-    earlier = _record_key(ctx, key, job.id, now)
-    if earlier == "sent":
-        with ctx.db.write() as session:
-            _confirm(session, purpose, key, invitation_id, now)
-        return
-    if earlier is not None:
-        raise Permanent(
-            f"{key} was left 'sending' by an earlier attempt that stopped before the mail server's answer "
-            "was recorded: the e-mail may or may not have been sent, so it is not sent again. Check the "
-            "mail server's log; to send it anyway, delete the send key and retry this job."
-        )
-    try:
-        send_guarded(ctx.db, ctx.settings, outgoing.message, now=now, by=ctx.worker)
-    except SmtpUncertain as exc:
-        raise Permanent(f"{key}: {exc}; not sent again automatically (it may have arrived)") from exc
-    except SmtpRefused as exc:
-        _forget_key(ctx, key)
-        raise Permanent(str(exc)) from exc
-    except BaseException:
-        _forget_key(ctx, key)  # not accepted: the next attempt may send
-        raise
-    with ctx.db.write() as session:
-        _confirm(session, purpose, key, invitation_id, ctx.clock())
-    log.info("%s %s sent by e-mail", purpose, invitation_id)
+    sent_now = send_once(ctx, key, job.id, outgoing.message, now=now)
+    with ctx.db.write() as session:  # also when an earlier attempt sent it: the invitation catches up
+        _confirm(session, purpose, key, invitation_id, ctx.clock() if sent_now else now)
+    if sent_now:
+        log.info("%s %s sent by e-mail", purpose, invitation_id)
 
 
 def send_invitation(ctx: JobContext, job: JobView) -> None:

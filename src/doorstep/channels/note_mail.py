@@ -32,20 +32,16 @@ from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import User, Workspace
 from doorstep.channels.email import (
-    SmtpRefused,
-    SmtpUncertain,
     SurveyMail,
     _env,
-    _forget_key,
-    _record_key,
     build_message,
+    mark_sent,
     message_id,
-    send_guarded,
+    send_once,
     smtp_enabled,
 )
 from doorstep.frontline.models import FrontlineNote
 from doorstep.frontline.replies import KIND, mailable
-from doorstep.jobs.models import SentKey
 from doorstep.jobs.worker import Handler, JobContext, JobView, Permanent
 from doorstep.web.i18n import normalise, t, url_code
 
@@ -166,28 +162,11 @@ def send_answer(ctx: JobContext, job: JobView) -> None:
     if isinstance(outgoing, str):
         log.info("answer to note %s: nothing sent: %s", note_id, outgoing)
         return
-    key = outgoing.key
-    earlier = _record_key(ctx, key, job.id, now)
-    if earlier == "sent":
-        log.info("answer to note %s: this answer was e-mailed already (%s)", note_id, key)
+    if not send_once(ctx, outgoing.key, job.id, outgoing.message, now=now):
+        log.info("answer to note %s: this answer was e-mailed already (%s)", note_id, outgoing.key)
         return
-    if earlier is not None:
-        raise Permanent(f"{key} was left 'sending' by an earlier attempt: it may have arrived, so it is not "
-                        "sent again automatically")
-    try:
-        send_guarded(ctx.db, ctx.settings, outgoing.message, now=now, by=ctx.worker)
-    except SmtpUncertain as exc:
-        raise Permanent(f"{key}: {exc}; not sent again automatically (it may have arrived)") from exc
-    except SmtpRefused as exc:
-        _forget_key(ctx, key)
-        raise Permanent(str(exc)) from exc
-    except BaseException:
-        _forget_key(ctx, key)  # not accepted: the next attempt may send
-        raise
     with ctx.db.write() as session:
-        sent = session.get(SentKey, key, with_for_update=True)
-        if sent is not None:
-            sent.status, sent.sent_at = "sent", ctx.clock()
+        mark_sent(session, outgoing.key, ctx.clock())
     log.info("answer to note %s e-mailed to its author", note_id)
 
 
