@@ -169,3 +169,34 @@ def test_an_outside_data_set_gets_its_worst_stage_and_theme_right(database_url: 
     assert themes[0]["significant"] and themes[1]["significant"] and themes[0]["nps_impact"] < 0
     assert stage_drivers[0]["key"] == "visit" and stage_drivers[0]["significant"]
     assert drivers[0]["key"] in ("visit", "punctuality")  # the very top is the late technician, either way
+
+
+def test_the_same_data_set_without_targets_or_taxonomy(database_url: str, tmp_path: Path) -> None:
+    """As the files arrive, before anyone sets targets or writes a taxonomy. The CSVs carry no
+    targets, so "late" can only mean unusually long for the stage; here the late visits (2-5
+    hours over a two-day target) sit inside the visits' own spread (1.2-2 days), so no stage
+    may claim a large late share (slower than the median would say half of every stage). The
+    worst stage still comes out by its answers (timing attribution against the usual
+    duration), and the default taxonomy's timeliness theme catches the late visits."""
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, ["--db", database_url, "--workspace", "repairs2", *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    deliveries, responses = generate(seed=12)
+    (tmp_path / "jobs.csv").write_text(deliveries, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(responses, encoding="utf-8")
+    assert runner.invoke(app, ["--db", database_url, "workspace", "create", "repairs2"]).exit_code == 0
+    run("import", "deliveries", str(tmp_path / "jobs.csv"))
+    run("import", "responses", str(tmp_path / "answers.csv"))
+
+    stages = {s["key"]: s for s in json.loads(run("stages", "--json"))["stages"]}
+    assert {s["baseline"] for k, s in stages.items() if k != "booked"} == {"median"}
+    late_rates = {k: s["late_rate"] for k, s in stages.items() if s["late_rate"] is not None}
+    assert len(late_rates) == 5 and all(rate < 0.1 for rate in late_rates.values()), late_rates
+    worst = min((s for s in stages.values() if s["nps_impact"] is not None), key=lambda s: s["nps_impact"])
+    assert worst["key"] == "visit" and worst["significant"]
+    themes = [d for d in json.loads(run("drivers", "--json"))["drivers"] if d["kind"] == "theme"]
+    assert themes[0]["key"] == "timeliness" and themes[0]["significant"]
