@@ -42,6 +42,7 @@ from sqlalchemy import select
 from conftest import FakeClock, _truncate_all, make_person, make_workspace
 from doorstep.accounts import sessions as login_sessions
 from doorstep.accounts.models import ROLES, User, Workspace
+from doorstep.accounts.services import create_api_key
 from doorstep.api.app import create_app
 from doorstep.briefs.models import Alert, Brief
 from doorstep.config import Settings
@@ -134,6 +135,16 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/alerts/{alert_id}/acknowledge"): CS,
     ("POST", "/admin/jobs/{job_id}/retry"): ADMIN,
     ("POST", "/admin/jobs/email/resume"): ADMIN,  # the installation's e-mail pause; audited
+    ("GET", "/admin/people"): ADMIN,
+    ("POST", "/admin/people"): ADMIN,  # add a person (a typed password or an e-mailed link); audited
+    ("POST", "/admin/people/{user_id}/role"): ADMIN,
+    ("POST", "/admin/people/{user_id}/deactivate"): ADMIN,
+    ("POST", "/admin/people/{user_id}/reactivate"): ADMIN,
+    ("GET", "/admin/keys"): ADMIN,
+    ("POST", "/admin/keys"): ADMIN,
+    ("GET", "/admin/keys/{key_id}/created"): ADMIN,  # the new key's secret, once
+    ("GET", "/admin/keys/{key_id}/revoke"): ADMIN,  # the confirmation
+    ("POST", "/admin/keys/{key_id}/revoke"): ADMIN,
     ("GET", "/w/{slug}"): READ,
     ("GET", "/w/{slug}/verbatims"): READ,
     ("GET", "/brief/{period}"): READ,
@@ -189,6 +200,10 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/notes"): {"text": "matrix note"},
     ("POST", "/notes/{note_id}/status"): {"status": "acting", "reply": "matrix"},
     ("POST", "/notes/{note_id}/edit"): {"text": "matrix correction"},
+    ("POST", "/admin/people"): {"handle": "matrix-added", "role": "exec", "password": "matrix password 1",
+                                "confirm": "matrix password 1"},
+    ("POST", "/admin/people/{user_id}/role"): {"role": "exec"},
+    ("POST", "/admin/keys"): {"name": "matrix", "role": "exec"},
     # A new password typed twice the same, without the current one: refused as a wrong password
     # (which counts toward the login's limit of the matrix's people; they never sign in by password).
     ("POST", "/account/password"): {"password": "matrix new secret", "confirm": "matrix new secret"},
@@ -206,7 +221,7 @@ FILES: dict[tuple[str, str], dict[str, tuple[str, bytes, str]]] = {
 }
 # Path parameters that name an object of a workspace: from another workspace they answer 404.
 SCOPED = {"external_id", "case_id", "link_id", "subscription_id", "job_id", "slug", "alert_id", "brief_id", "note_id",
-          "photo_id"}
+          "photo_id", "user_id", "key_id"}
 MARK = "zqalpha"  # in every external id and comment of the own workspace: must not leak to the other
 
 
@@ -293,6 +308,12 @@ def _seed(database: Database, client: TestClient, clock: FakeClock, slug: str) -
     world.ids = {"alert_id": str(alert_id), "brief_id": str(brief_id), "period": "week",
                  "case_id": str(case["id"]), "link_id": str(link["id"]), "subscription_id": str(sub.json()["id"]),
                  "job_id": str(job_id), "slug": slug, "external_id": delivery, "customer_id": customer}
+    # A person and a key for /admin/people and /admin/keys to change (not the seeded key: it is used later).
+    world.ids["user_id"] = str(make_person(database, slug, "cs", handle=f"person-{tag}"))
+    with database.write() as session:
+        key, _secret = create_api_key(session=session, workspace=session.get_one(Workspace, handle.id),
+                                      name=f"{tag}-key", role="exec")
+        world.ids["key_id"] = str(key.id)
     for role in ROLES:
         uid = make_person(database, slug, role, handle=f"fl-{slug}" if role == "frontline" else None)
         world.people[role] = uid

@@ -127,6 +127,11 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(open_links.router)
     app.include_router(admin.router)
+    from doorstep.web import keys as key_pages
+    from doorstep.web import people as people_pages
+
+    app.include_router(people_pages.router)  # /admin/people: people, roles, deactivation (admins)
+    app.include_router(key_pages.router)  # /admin/keys: API keys, the secret shown once (admins)
     from doorstep.web import alerts as alerts_pages
 
     app.include_router(alerts_pages.router)

@@ -779,6 +779,206 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "邮件发送已恢复：等待中的邮件现在开始发送。若服务器再次拒绝，只会尝试一次便再次暂停。",
     },
     "jobs.email_running": {"en": "E-mail was not paused.", "zh-CN": "邮件发送并未暂停。"},
+    # --- people and API keys (/admin/people, /admin/keys: doorstep.web.people, doorstep.web.keys) ---
+    "nav.people": {"en": "People", "zh-CN": "人员"},
+    "nav.keys": {"en": "API keys", "zh-CN": "API 密钥"},
+    "people.title": {"en": "People", "zh-CN": "人员与角色"},
+    "people.subtitle": {
+        "en": "Who can sign in to this workspace, and with which role. A change applies from their next page.",
+        "zh-CN": "可以登录本工作区的人员及其角色。修改在对方打开下一个页面时生效。",
+    },
+    "people.roles_help": {
+        "en": "Admin: settings, people, API keys and everything else · customer service: cases · frontline: "
+              "notes and their own deliveries · executive: read-only.",
+        "zh-CN": "管理员：设置、人员、API 密钥及其他全部功能 · 客服：工单 · 一线：反馈及自己的配送 · 管理层：只读。",
+    },
+    "people.show_logins": {"en": "Who can sign in", "zh-CN": "可登录的人员"},
+    "people.show_everyone": {
+        "en": "Everyone (also frontline owners named in imports)",
+        "zh-CN": "全部人员（含导入数据中的一线负责人）",
+    },
+    "people.count": {"en": "{count} people", "zh-CN": "共 {count} 人"},
+    "people.count.one": {"en": "{count} person", "zh-CN": "共 {count} 人"},
+    "people.empty": {"en": "Nobody here yet.", "zh-CN": "还没有人员。"},
+    "people.col_handle": {"en": "Sign-in name", "zh-CN": "用户名"},
+    "people.col_name": {"en": "Name", "zh-CN": "姓名"},
+    "people.col_email": {"en": "E-mail", "zh-CN": "邮箱"},
+    "people.col_role": {"en": "Role", "zh-CN": "角色"},
+    "people.col_status": {"en": "Status", "zh-CN": "状态"},
+    "people.col_last_login": {"en": "Last sign-in", "zh-CN": "最近登录"},
+    "people.col_actions": {"en": "Actions", "zh-CN": "操作"},
+    "people.you": {"en": "you", "zh-CN": "本人"},
+    "people.never": {"en": "never", "zh-CN": "从未登录"},
+    "people.status_active": {"en": "active", "zh-CN": "正常"},
+    "people.status_inactive": {"en": "deactivated", "zh-CN": "已停用"},
+    "people.status_invited": {"en": "invited, no password yet", "zh-CN": "已邀请，尚未设置密码"},
+    "people.status_invite_expired": {"en": "invitation expired", "zh-CN": "邀请已过期"},
+    "people.status_no_login": {"en": "no sign-in", "zh-CN": "无登录账号"},
+    "people.role_label": {"en": "Role of {handle}", "zh-CN": "{handle} 的角色"},
+    "people.change_role": {"en": "Change", "zh-CN": "修改"},
+    "people.deactivate": {"en": "Deactivate", "zh-CN": "停用"},
+    "people.deactivate_label": {"en": "Deactivate {handle}", "zh-CN": "停用 {handle}"},
+    "people.reactivate": {"en": "Reactivate", "zh-CN": "恢复"},
+    "people.reactivate_label": {"en": "Reactivate {handle}", "zh-CN": "恢复 {handle}"},
+    "people.add_title": {"en": "Add a person", "zh-CN": "添加人员"},
+    "people.add_hint": {
+        "en": "A name already known from an import (a frontline owner) gets a sign-in; someone who can sign in "
+              "already is changed in the list above.",
+        "zh-CN": "导入数据中已有的名字（一线负责人）会获得登录账号；已能登录的人员请在上方列表中修改。",
+    },
+    "people.field_handle": {"en": "Sign-in name (no spaces)", "zh-CN": "用户名（不含空格）"},
+    "people.field_name": {"en": "Name", "zh-CN": "姓名"},
+    "people.field_email": {"en": "E-mail", "zh-CN": "邮箱"},
+    "people.field_role": {"en": "Role", "zh-CN": "角色"},
+    "people.how": {"en": "Their password", "zh-CN": "密码设置方式"},
+    "people.how_email": {
+        "en": "E-mail them a link to choose their own (valid {days} days, works once)",
+        "zh-CN": "发送邮件链接，由对方自行设置（{days} 天内有效，仅可使用一次）",
+    },
+    "people.how_password": {"en": "I type a first password and give it to them", "zh-CN": "由我设置初始密码并告知对方"},
+    "people.no_mail": {
+        "en": "E-mail is not set up on this server, so type a first password and give it to them.",
+        "zh-CN": "此服务器未配置邮件，请设置初始密码并告知对方。",
+    },
+    "people.field_password": {"en": "First password (at least 10 characters)", "zh-CN": "初始密码（至少 10 个字符）"},
+    "people.field_confirm": {"en": "The password again", "zh-CN": "再次输入密码"},
+    "people.password_only_hint": {
+        "en": "The two password fields are only needed when you type a first password.",
+        "zh-CN": "只有选择由我设置初始密码时才需要填写密码。",
+    },
+    "people.add": {"en": "Add", "zh-CN": "添加"},
+    "people.added": {"en": "{handle} can now sign in.", "zh-CN": "{handle} 现在可以登录了。"},
+    "people.invited": {
+        "en": "{handle} is invited: an e-mail to {email} has a link to choose a password, valid {days} days.",
+        "zh-CN": "已邀请 {handle}：设置密码的链接已发送至 {email}，{days} 天内有效。",
+    },
+    "people.invite_failed": {
+        "en": "{handle} was added, but the invitation e-mail could not be sent (see the jobs page: e-mail may be "
+              "paused). Add {handle} again once e-mail works to send a new link, or type a first password.",
+        "zh-CN": "已添加 {handle}，但邀请邮件未能发送（可在后台任务页面查看，邮件发送可能已暂停）。"
+                 "邮件恢复后可再次添加 {handle} 以发送新链接，或为其设置初始密码。",
+    },
+    "people.role_changed": {"en": "The role of {handle} is changed.", "zh-CN": "已修改 {handle} 的角色。"},
+    "people.deactivated": {
+        "en": "{handle} can no longer sign in; their open sessions have ended.",
+        "zh-CN": "{handle} 已被停用，无法再登录，其已登录的会话均已结束。",
+    },
+    "people.reactivated": {
+        "en": "{handle} can sign in again, with the password they had.",
+        "zh-CN": "{handle} 已恢复，可使用原密码登录。",
+    },
+    "people.error_handle": {
+        "en": "The sign-in name is 1 to {limit} characters, without spaces.",
+        "zh-CN": "用户名为 1 至 {limit} 个字符，不能包含空格。",
+    },
+    "people.error_email": {"en": "This is not an e-mail address.", "zh-CN": "邮箱地址格式不正确。"},
+    "people.error_name": {
+        "en": "The name is too long: at most {limit} characters.",
+        "zh-CN": "姓名太长，最多 {limit} 个字符。",
+    },
+    "people.error_role": {"en": "Choose one of the roles listed.", "zh-CN": "请从列出的角色中选择一个。"},
+    "people.error_no_mail": {
+        "en": "E-mail is not set up on this server: type a first password instead.",
+        "zh-CN": "此服务器未配置邮件，请改为设置初始密码。",
+    },
+    "people.error_exists": {
+        "en": "{handle} can already sign in: change their role in the list.",
+        "zh-CN": "{handle} 已经可以登录，请在列表中修改其角色。",
+    },
+    "people.error_last_admin": {
+        "en": "{handle} is the last active admin of this workspace: make someone else admin first, or nobody could "
+              "manage people, keys and settings any more. Nothing was changed.",
+        "zh-CN": "{handle} 是本工作区最后一位在用的管理员：请先将其他人设为管理员，否则将无人能管理人员、密钥和设置。"
+                 "未做任何更改。",
+    },
+    "people.error_not_found": {"en": "This person is not in your workspace.", "zh-CN": "本工作区中没有此人员。"},
+    "people.error_other": {"en": "Please check the form and send it again.", "zh-CN": "请检查表单后重新提交。"},
+    "people.invite_subject": {
+        "en": "Your Doorstep sign-in for {workspace}",
+        "zh-CN": "您的 Doorstep 账号（{workspace}）",
+    },
+    "people.invite_body": {
+        "en": "Hello {name},\n\n{who} has given you a sign-in to Doorstep for {workspace}. Choose your password "
+              "here within {days} days (the link works once):\n\n{link}\n\nThen sign in at {login}\n"
+              "  workspace: {slug}\n  name: {handle}\n\nIf you did not expect this e-mail, ignore it.",
+        "zh-CN": "{name}，您好：\n\n{who} 为您开通了 {workspace} 的 Doorstep 账号。请在 {days} 天内通过以下链接设置密码"
+                 "（链接只能使用一次）：\n\n{link}\n\n之后请在 {login} 登录\n  工作区：{slug}\n  用户名：{handle}\n\n"
+                 "如果您没有预期收到这封邮件，请忽略。",
+    },
+    "keys.title": {"en": "API keys", "zh-CN": "API 密钥"},
+    "keys.subtitle": {
+        "en": "Keys let scripts and other systems use this workspace's API, each with a role. Only a hash of "
+              "each key is stored.",
+        "zh-CN": "脚本和其他系统通过 API 密钥调用本工作区的 API，每个密钥有各自的角色。系统只保存密钥的哈希值。",
+    },
+    "keys.count": {"en": "{count} keys", "zh-CN": "共 {count} 个密钥"},
+    "keys.count.one": {"en": "{count} key", "zh-CN": "共 {count} 个密钥"},
+    "keys.empty": {"en": "No API keys.", "zh-CN": "还没有 API 密钥。"},
+    "keys.col_prefix": {"en": "Key", "zh-CN": "密钥"},
+    "keys.col_name": {"en": "For", "zh-CN": "用途"},
+    "keys.col_role": {"en": "Role", "zh-CN": "角色"},
+    "keys.col_created": {"en": "Created", "zh-CN": "创建时间"},
+    "keys.col_last_used": {"en": "Last used", "zh-CN": "最近使用"},
+    "keys.col_status": {"en": "Status", "zh-CN": "状态"},
+    "keys.never": {"en": "never", "zh-CN": "从未使用"},
+    "keys.status_active": {"en": "in use", "zh-CN": "有效"},
+    "keys.status_revoked": {"en": "revoked {at}", "zh-CN": "已于 {at} 吊销"},
+    "keys.last_used_hint": {
+        "en": "Use is noted at most once an hour per key.",
+        "zh-CN": "每个密钥的使用时间每小时最多记录一次。",
+    },
+    "keys.revoke": {"en": "Revoke…", "zh-CN": "吊销…"},
+    "keys.revoke_label": {"en": "Revoke the key {prefix}", "zh-CN": "吊销密钥 {prefix}"},
+    "keys.create_title": {"en": "Create a key", "zh-CN": "创建密钥"},
+    "keys.field_name": {"en": "What it is for (e.g. the CRM import)", "zh-CN": "用途（例如 CRM 导入）"},
+    "keys.field_role": {"en": "Role", "zh-CN": "角色"},
+    "keys.create_hint": {
+        "en": "Give a key the smallest role that does its job: executive to read metrics, admin to send deliveries.",
+        "zh-CN": "请给密钥能完成任务的最小角色：读取指标用管理层，推送配送数据用管理员。",
+    },
+    "keys.create": {"en": "Create the key", "zh-CN": "创建密钥"},
+    "keys.created_title": {"en": "Your new API key", "zh-CN": "新的 API 密钥"},
+    "keys.created_which": {"en": "Key {prefix} · {name} · {role}", "zh-CN": "密钥 {prefix} · {name} · {role}"},
+    "keys.created_once": {
+        "en": "Copy it now and keep it somewhere safe: this is the only time it is shown. Doorstep keeps only a "
+              "hash of it and cannot show it again.",
+        "zh-CN": "请立即复制并妥善保存：密钥只显示这一次。Doorstep 只保存其哈希值，无法再次显示。",
+    },
+    "keys.created_secret": {"en": "The key", "zh-CN": "密钥"},
+    "keys.created_use": {
+        "en": "Send it with every call as the header Authorization: Bearer <key>.",
+        "zh-CN": "每次调用时通过请求头 Authorization: Bearer <密钥> 发送。",
+    },
+    "keys.created_gone": {
+        "en": "This key was shown once, right after it was created, and cannot be shown again. If it was not "
+              "saved, revoke it and create a new one.",
+        "zh-CN": "此密钥只在创建后显示一次，无法再次显示。如果没有保存，请吊销它并创建新的密钥。",
+    },
+    "keys.back": {"en": "Back to the API keys", "zh-CN": "返回 API 密钥"},
+    "keys.revoke_title": {"en": "Revoke this API key?", "zh-CN": "确定吊销此 API 密钥？"},
+    "keys.revoke_dates": {
+        "en": "Created {created} · last used: {used}",
+        "zh-CN": "创建于 {created} · 最近使用：{used}",
+    },
+    "keys.revoke_what": {
+        "en": "Every script or system that uses it is refused from then on. This cannot be undone: they would need "
+              "a new key.",
+        "zh-CN": "吊销后，所有使用此密钥的脚本和系统都将被拒绝。此操作无法撤销，之后需要为它们创建新的密钥。",
+    },
+    "keys.revoke_confirm": {"en": "Revoke the key", "zh-CN": "吊销密钥"},
+    "keys.cancel": {"en": "Cancel", "zh-CN": "取消"},
+    "keys.revoked": {
+        "en": "The key {prefix} is revoked: calls made with it are refused.",
+        "zh-CN": "密钥 {prefix} 已吊销，使用它的调用将被拒绝。",
+    },
+    "keys.revoked_already": {"en": "This key was revoked {at}.", "zh-CN": "此密钥已于 {at} 吊销。"},
+    "keys.error_name": {
+        "en": "Say what the key is for, in 1 to {limit} characters.",
+        "zh-CN": "请填写密钥的用途（1 至 {limit} 个字符）。",
+    },
+    "keys.error_role": {"en": "Choose one of the roles listed.", "zh-CN": "请从列出的角色中选择一个。"},
+    "keys.error_not_found": {"en": "This API key is not in your workspace.", "zh-CN": "本工作区中没有此 API 密钥。"},
+    "keys.error_revoked": {"en": "This key is revoked already.", "zh-CN": "此密钥已被吊销。"},
     # --- webhooks and chat notifications --------------------------------------------
     # --- the executive brief (issue 6) ---------------------------------------------
     "brief.weekly": {"en": "Weekly brief", "zh-CN": "每周简报"},
