@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from doorstep.errors import InvalidInput
+
 # The years Doorstep accepts from outside, as written (in the value's own offset).
 # Python's datetime ends at years 1 and 9999, and a period's arithmetic (the day after
 # --until, the previous period of a comparison, a shift to UTC) must not fall off either
@@ -59,3 +61,19 @@ def parse_bound(text: str, tz: dt.tzinfo, *, end: bool) -> dt.datetime:
         start = check_range(dt.datetime.combine(day, dt.time(), tzinfo=tz))
         return (start + dt.timedelta(days=1) if end else start).astimezone(dt.UTC)
     return parse_instant(value, tz)
+
+
+def parse_period(since: str | None, until: str | None, timezone: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """--since/--until as the API and the CLI both take them: dates in the workspace's timezone
+    (here, not in the API, so that the command line need not import the web framework)."""
+    tz = zone(timezone)
+    bounds: list[dt.datetime | None] = []
+    for name, value, end in (("since", since, False), ("until", until, True)):
+        if value is None:
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(parse_bound(value, tz, end=end))
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field=name) from None
+    return bounds[0], bounds[1]

@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from doorstep.accounts.audit import ACTIONS, entries, entry_dict
 from doorstep.api.deps import AdminDep, DbDep
-from doorstep.api.metrics import parse_period
 from doorstep.api.params import MAX_OFFSET
 from doorstep.errors import InvalidInput
+from doorstep.timeutil import parse_period
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from doorstep.accounts.access import check_case
 from doorstep.api.deps import Caller, CaseWorkerDep, DbDep, NoteWriterDep, NowDep, ReaderDep, SettingsDep
-from doorstep.api.metrics import parse_period
 from doorstep.api.params import MAX_OFFSET, RowId
 from doorstep.cases.metrics import loop_metrics
 from doorstep.cases.schemas import (
@@ -33,6 +32,7 @@ from doorstep.cases.schemas import (
 )
 from doorstep.cases.services import add_note, assign_case, case_detail, list_cases, transition_case
 from doorstep.cases.workflow import TransitionRefused
+from doorstep.timeutil import parse_period
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 

@@ -13,8 +13,8 @@ from fastapi.responses import StreamingResponse
 
 from doorstep.accounts import audit
 from doorstep.api.deps import AdminDep, DbDep, NowDep, client_address
-from doorstep.api.metrics import parse_period
 from doorstep.exports import RESPONSE_COLUMNS, count_responses, csv_lines, response_rows
+from doorstep.timeutil import parse_period
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
 

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from doorstep.api.deps import DbDep, NowDep, ReaderDep
-from doorstep.api.metrics import NpsPublic, parse_period
+from doorstep.api.metrics import NpsPublic
 from doorstep.api.params import MAX_OFFSET
 from doorstep.insight.drivers import parse_segment
 from doorstep.insight.ops import lateness_effect, stage_table
 from doorstep.insight.services import driver_report
 from doorstep.insight.verbatims import MAX_LIMIT, VerbatimFilter, search_responses
 from doorstep.surveys.metrics import nps_compare, trend
+from doorstep.timeutil import parse_period
 
 router = APIRouter(prefix="/api/v1", tags=["insight"])
 

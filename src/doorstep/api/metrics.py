@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from doorstep.api.deps import DbDep, ReaderDep
-from doorstep.errors import InvalidInput
 from doorstep.surveys.metrics import nps_by, nps_summary
-from doorstep.timeutil import parse_bound, zone
+from doorstep.timeutil import parse_period
 
 router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 
@@ -38,21 +36,6 @@ class NpsGroup(NpsPublic):
 class NpsByPublic(BaseModel):
     by: str
     groups: list[NpsGroup]
-
-
-def parse_period(since: str | None, until: str | None, timezone: str) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """--since/--until as the API and the CLI both take them: dates in the workspace's timezone."""
-    tz = zone(timezone)
-    bounds: list[dt.datetime | None] = []
-    for name, value, end in (("since", since, False), ("until", until, True)):
-        if value is None:
-            bounds.append(None)
-            continue
-        try:
-            bounds.append(parse_bound(value, tz, end=end))
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field=name) from None
-    return bounds[0], bounds[1]
 
 
 @router.get(

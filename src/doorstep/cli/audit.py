@@ -11,9 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from doorstep.accounts.audit import ACTIONS, entries, entry_dict
-from doorstep.api.metrics import parse_period
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
 from doorstep.errors import InvalidInput
+from doorstep.timeutil import parse_period
 
 
 def register(app: typer.Typer) -> None:

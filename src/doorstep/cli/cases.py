@@ -12,7 +12,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.api.metrics import parse_period
 from doorstep.cases.escalation import scheduler_pass
 from doorstep.cases.metrics import loop_metrics
 from doorstep.cases.priority import PRIORITIES
@@ -21,6 +20,7 @@ from doorstep.cases.workflow import STATES
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
 from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
+from doorstep.timeutil import parse_period
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ActorOpt = Annotated[str, typer.Option("--actor", help="Who is acting, for the case's timeline.")]

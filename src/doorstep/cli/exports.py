@@ -13,10 +13,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from doorstep.accounts import audit
-from doorstep.api.metrics import parse_period
 from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import cli_errors, err, open_database, state, workspace_for
 from doorstep.exports import RESPONSE_COLUMNS, count_responses, response_rows, write_csv
+from doorstep.timeutil import parse_period
 
 export_app = typer.Typer(help="Export data as CSV (cells that would start a formula are neutralised).",
                          no_args_is_help=True)

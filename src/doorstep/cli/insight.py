@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.api.metrics import parse_period
 from doorstep.cli.common import cli_errors, console, fmt_ci, fmt_nps, open_database, print_json, state, workspace_for
 from doorstep.deliveries.services import list_stages, update_stage
 from doorstep.errors import InvalidInput
@@ -19,6 +18,7 @@ from doorstep.insight.services import driver_report, set_taxonomy, taxonomy_docu
 from doorstep.insight.services import reanalyze as reanalyze_all
 from doorstep.surveys.metrics import EVERY
 from doorstep.surveys.metrics import trend as trend_report
+from doorstep.timeutil import parse_period
 
 Since = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD, workspace timezone).")]
 Until = Annotated[str | None, typer.Option(help="Last day, inclusive.")]

@@ -8,12 +8,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.api.metrics import parse_period
 from doorstep.cli.common import cli_errors, console, fmt_ci, fmt_nps, open_database, print_json, state, workspace_for
 from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
 from doorstep.stats import SMALL_SAMPLE
 from doorstep.surveys.metrics import nps_by, nps_compare, nps_summary
+from doorstep.timeutil import parse_period
 
 
 def register(app: typer.Typer) -> None:
