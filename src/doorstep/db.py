@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -376,3 +376,20 @@ def within(column: Any, since: dt.datetime | None, until: dt.datetime | None) ->
     if until is not None:
         where.append(column < until)
     return where
+
+
+def one_of(session: Session, column: Any, values: Iterable[Any]) -> Any:
+    """``column IN (values)`` as each engine runs it fastest.
+
+    On PostgreSQL ``column = ANY(:array)``: one parameter, so the statement's text is the same
+    whatever the number of values. An ``IN`` list of 2,000 parameters made a new text each
+    time, which psycopg re-parsed (it caches only short statements) and the server planned
+    anew: 2-2.5x the time of the ``ANY`` form per statement, measured on 2,000 ids or keys,
+    and a sixth of a large import's time. SQLite has no arrays: the plain ``IN``."""
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

@@ -21,7 +21,7 @@ from doorstep.cases import routing
 from doorstep.cases.messages import Message, note_columns
 from doorstep.cases.models import Case, CaseEvent
 from doorstep.cases.priority import calendar_for, due_times, opens_case, parse_value, priority_for
-from doorstep.db import table_of
+from doorstep.db import one_of, table_of
 from doorstep.deliveries.models import Customer, Delivery
 from doorstep.stats import DETRACTOR_MAX
 from doorstep.surveys.models import Invitation, Response
@@ -47,9 +47,8 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
     candidates = _eligible(session, rules, responses)
     if not candidates:
         return 0
-    already = set(
-        session.scalars(select(Case.response_id).where(Case.response_id.in_([r.response_id for r in candidates])))
-    )
+    candidate_ids = [r.response_id for r in candidates]
+    already = set(session.scalars(select(Case.response_id).where(one_of(session, Case.response_id, candidate_ids))))
     todo = [r for r in candidates if r.response_id not in already]
     if not todo:
         return 0
@@ -87,7 +86,9 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
                                 else Message("opened", opened_because))
     session.execute(insert(table_of(Case)), rows)
     opened = session.execute(
-        select(Case.id, Case.response_id, Case.opened_at).where(Case.response_id.in_([r["response_id"] for r in rows]))
+        select(Case.id, Case.response_id, Case.opened_at).where(
+            one_of(session, Case.response_id, [r["response_id"] for r in rows])
+        )
     ).all()
     session.execute(
         insert(table_of(CaseEvent)),
@@ -107,7 +108,7 @@ def _handle_resurveys(session: Session, workspace: Workspace, responses: list[Re
         session.execute(  # type: ignore[arg-type]  # case_id IS NOT NULL in the query
             select(Response.id, Invitation.case_id)
             .join(Invitation, Invitation.id == Response.invitation_id)
-            .where(Response.id.in_(ids), Invitation.kind == "resurvey", Invitation.case_id.is_not(None))
+            .where(one_of(session, Response.id, ids), Invitation.kind == "resurvey", Invitation.case_id.is_not(None))
         ).all()
     )
     if not answered:
@@ -129,7 +130,7 @@ def _eligible(session: Session, rules: WorkspaceSettings, responses: list[Respon
         row.id: row
         for row in session.execute(
             select(Response.id, Response.sentiment_label, Response.stage_id).where(
-                Response.id.in_([r.response_id for r in responses])
+                one_of(session, Response.id, [r.response_id for r in responses])
             )
         )
     }
@@ -161,7 +162,7 @@ def _context(session: Session, todo: list[ResponseFacts]) -> _Context:
         .join(Delivery, Delivery.id == Response.delivery_id)
         .join(Customer, Customer.id == Response.customer_id)
         .outerjoin(owner, owner.id == Delivery.owner_id)
-        .where(Response.id.in_([r.response_id for r in todo]))
+        .where(one_of(session, Response.id, [r.response_id for r in todo]))
     ).all()
     context = _Context()
     context.leads = {}
@@ -186,7 +187,7 @@ def _repeat_unhappiness(
         # statistics yet) scanned the workspace's index instead of the customer's — 20 ms
         # per batch of answers at 100,000, growing with the table.
         select(Response.id, Response.customer_id, Response.responded_at).where(
-            Response.customer_id.in_({r.customer_id for r in todo}),
+            one_of(session, Response.customer_id, {r.customer_id for r in todo}),
             Response.score <= DETRACTOR_MAX,
             Response.responded_at >= earliest,
             Response.responded_at <= latest,

@@ -26,7 +26,7 @@ from doorstep.cases.priority import calendar_for, sla_for
 from doorstep.cases.queries import CasePage, case_detail, count_open_cases, list_cases
 from doorstep.cases.sla import add_business_time
 from doorstep.cases.workflow import CLOSED, TransitionRefused, check_transition
-from doorstep.db import table_of
+from doorstep.db import one_of, table_of
 from doorstep.deliveries.models import Stage
 from doorstep.errors import InvalidInput, NotFound
 
@@ -79,7 +79,7 @@ def _case_ids_of(session: Session, response_ids: list[int]) -> list[int]:
     ids: list[int] = []
     for start in range(0, len(response_ids), 1000):
         chunk = response_ids[start:start + 1000]
-        ids.extend(session.scalars(select(Case.id).where(Case.response_id.in_(chunk)).order_by(Case.id)))
+        ids.extend(session.scalars(select(Case.id).where(one_of(session, Case.response_id, chunk)).order_by(Case.id)))
     return ids
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from doorstep.accounts.models import User, Workspace
 from doorstep.cases.models import Case
 from doorstep.channels.models import EVENTS, WebhookSubscription
+from doorstep.db import one_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.jobs.services import enqueue
 from doorstep.jobs.worker import Handler, JobContext, JobView
@@ -137,7 +138,7 @@ def responses_data(session: Session, response_ids: Sequence[int], base_url: str 
             .outerjoin(case_owner, case_owner.id == Case.owner_id)
             .outerjoin(resurvey, (resurvey.invitation_id == Case.resurvey_invitation_id)
                        & Case.resurvey_invitation_id.is_not(None))
-            .where(Response.id.in_(chunk))
+            .where(one_of(session, Response.id, chunk))
         ).all()
         for response, delivery_ext, delivery_owner_handle, customer_ext, stage, case, case_owner_handle, again in rows:
             case_part = _case_part(case, case_owner_handle, again, base_url)

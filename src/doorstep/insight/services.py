@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
-from doorstep.db import table_of
+from doorstep.db import one_of, table_of
 from doorstep.deliveries.models import Delivery, StageEvent
 from doorstep.deliveries.services import list_stages, stage_durations
 from doorstep.deliveries.stage_daily import rebuild as rebuild_stage_daily
@@ -165,7 +165,8 @@ def _timings(
     out: dict[int, tuple[float | None, list[StageTiming]]] = {}
     d, e = table_of(Delivery), table_of(StageEvent)
     for ids in chunks(sorted(delivery_ids)):
-        for delivery_id, lateness in session.execute(select(d.c.id, d.c.lateness_minutes).where(d.c.id.in_(ids))):
+        lateness_of = select(d.c.id, d.c.lateness_minutes).where(one_of(session, d.c.id, ids))
+        for delivery_id, lateness in session.execute(lateness_of):
             out[delivery_id] = (lateness, [])
         # An on-time delivery explains nothing by its timing (attribution.attribute): its
         # stage events are not read. Most deliveries are on time, and their events were
@@ -175,7 +176,7 @@ def _timings(
             continue
         for row in session.execute(
             select(e.c.delivery_id, e.c.stage_id, e.c.duration_minutes).where(
-                e.c.delivery_id.in_(late), e.c.duration_minutes.is_not(None)
+                one_of(session, e.c.delivery_id, late), e.c.duration_minutes.is_not(None)
             )
         ):
             if row.stage_id in baseline and row.delivery_id in out:
@@ -212,7 +213,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
                 select(
                     t.c.id, t.c.delivery_id, t.c.comment, t.c.stage_id, t.c.score, t.c.responded_at, t.c.kind,
                     t.c.workspace_id, *(t.c[k] for k in ANALYSED),
-                ).where(t.c.id.in_(ids))
+                ).where(one_of(session, t.c.id, ids))
             )
             if row.workspace_id == workspace.id
         ]
@@ -276,7 +277,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
                 update(t).where(t.c.id == bindparam("_id")).values({k: bindparam(k) for k in updates[0] if k != "_id"}),
                 updates,
             )
-        session.execute(delete(ResponseTheme).where(ResponseTheme.response_id.in_([r.id for r in rows])))
+        session.execute(delete(ResponseTheme).where(one_of(session, ResponseTheme.response_id, [r.id for r in rows])))
         if themes:
             session.execute(insert(table_of(ResponseTheme)), themes)
     return result
@@ -292,12 +293,12 @@ def recompute_timings(*, session: Session, workspace: Workspace) -> int:
     changed = 0
     for part in chunks(ids):
         deliveries = session.execute(
-            select(d.c.id, d.c.promised_at, d.c.delivered_at, d.c.lateness_minutes).where(d.c.id.in_(part))
+            select(d.c.id, d.c.promised_at, d.c.delivered_at, d.c.lateness_minutes).where(one_of(session, d.c.id, part))
         ).all()
         events: dict[int, dict[int, Any]] = {}
         for row in session.execute(
             select(e.c.delivery_id, e.c.stage_id, e.c.completed_at, e.c.duration_minutes).where(
-                e.c.delivery_id.in_(part)
+                one_of(session, e.c.delivery_id, part)
             )
         ):
             events.setdefault(row.delivery_id, {})[row.stage_id] = row

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
 from doorstep.cases.services import ResponseFacts, open_cases
-from doorstep.db import table_of
+from doorstep.db import one_of, table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import add_stage, list_stages
@@ -597,7 +597,8 @@ def ingest_responses(
         row.external_id: row
         for row in session.execute(
             select(d.c.external_id, d.c.id, d.c.customer_id).where(
-                d.c.workspace_id == workspace.id, d.c.external_id.in_({r.delivery_external_id for r in records})
+                d.c.workspace_id == workspace.id,
+                one_of(session, d.c.external_id, {r.delivery_external_id for r in records}),
             )
         )
     }
@@ -647,7 +648,7 @@ def ingest_responses(
         row.source_key: row
         for row in session.execute(
             select(t.c.id, t.c.source_key, t.c.score, t.c.comment, t.c.stage_id, t.c.attributes).where(
-                t.c.workspace_id == workspace.id, t.c.source_key.in_(list(rows))
+                t.c.workspace_id == workspace.id, one_of(session, t.c.source_key, rows)
             )
         )
     }
@@ -689,7 +690,7 @@ def ingest_responses(
         ResponseFacts(row.id, row.delivery_id, row.customer_id, row.score, row.responded_at)
         for row in session.execute(
             select(t.c.id, t.c.delivery_id, t.c.customer_id, t.c.score, t.c.responded_at).where(
-                t.c.workspace_id == workspace.id, t.c.source_key.in_(touched)
+                t.c.workspace_id == workspace.id, one_of(session, t.c.source_key, touched)
             )
         )
     ]
@@ -699,7 +700,7 @@ def ingest_responses(
     session.execute(
         update(table_of(Invitation))
         .where(
-            Invitation.delivery_id.in_({row["delivery_id"] for row in rows.values()}),
+            one_of(session, Invitation.delivery_id, {row["delivery_id"] for row in rows.values()}),
             Invitation.status.in_(OPEN_STATES),
             Invitation.kind == "nps",
         )
