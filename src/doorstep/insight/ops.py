@@ -109,8 +109,10 @@ class StageOps:
         }
 
 
-def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBaseline]:
-    """The journey's stages in order, each with its baseline (target, else usual duration)."""
+def stage_baselines(*, session: Session, workspace: Workspace, unusual: bool = True) -> list[StageBaseline]:
+    """The journey's stages in order, each with its baseline (target, else usual duration) and,
+    unless ``unusual`` is False (timing attribution needs only the baseline: it runs with every
+    batch of answers), the duration above which a stage without a target is late."""
     result = []
     for stage in list_stages(session=session, workspace=workspace):
         baseline, source = stage.target_minutes, "target" if stage.target_minutes is not None else None
@@ -122,7 +124,12 @@ def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBase
                 .order_by(StageEvent.completed_at.desc())
                 .limit(BASELINE_WINDOW)
             )
-            baseline, late_over = usual_and_unusual(sorted(float(v) for v in recent if v is not None))
+            durations = sorted(float(v) for v in recent if v is not None)
+            if unusual:
+                baseline, late_over = usual_and_unusual(durations)
+            else:
+                median = quantile(durations, 0.5)
+                baseline, late_over = (None if median is None else daily.snap(median)), None
             source = "median" if baseline is not None else None
         result.append(
             StageBaseline(
