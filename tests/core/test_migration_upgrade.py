@@ -440,3 +440,52 @@ def test_a_person_s_language_starts_unset_and_keeps_every_person(empty_db: Datab
         after = snapshot(conn, columns)
     assert after["users"] == before["users"]
     assert after["login_sessions"][:1] == before["login_sessions"]  # and the session of the page view after it
+
+
+def test_every_person_keeps_the_note_answer_e_mails_on(empty_db: Database) -> None:
+    # 0013 adds users.note_answer_emails (turned off on /account). Every person comes through
+    # as they were and keeps getting the e-mail they got before: the column is true for all.
+    migrate(empty_db, "0012")
+    with empty_db.engine.begin() as conn:
+        fill_first_release(conn)
+        w = Writer(conn)
+        lin = conn.execute(text("SELECT id FROM users WHERE handle = 'lin'")).scalar_one()
+        conn.execute(text("UPDATE users SET password_hash = :h, locale = 'zh-CN' WHERE id = :id"),
+                     {"h": password_hash(), "id": lin})
+        w.insert("login_sessions", user_id=lin, token_hash="a" * 64, created_at=w.at(5), last_seen_at=w.at(5),
+                 expires_at=w.at(60 * 24 * 30))
+    columns = {"users": ["id", "workspace_id", "handle", "name", "email", "role", "lead_id", "password_hash",
+                         "active", "locale", "created_at"],
+               "login_sessions": ["id", "user_id", "token_hash", "created_at", "expires_at", "revoked_at"]}
+    with empty_db.engine.connect() as conn:
+        before = snapshot(conn, columns)
+    assert len(before["users"]) == 4 and len(before["login_sessions"]) == 1
+
+    migrate(empty_db, "0013")
+    with empty_db.engine.connect() as conn:
+        assert snapshot(conn, columns) == before
+        on = conn.execute(text("SELECT note_answer_emails FROM users")).scalars().all()
+        assert len(on) == len(before["users"]) and all(value is True or value == 1 for value in on)
+        # A person added by plain SQL afterwards (not through the model) gets it on too.
+        acme = conn.execute(text("SELECT id FROM workspaces WHERE slug = 'acme'")).scalar_one()
+        conn.execute(text("INSERT INTO users (workspace_id, handle, role, active, created_at) "
+                          "VALUES (:ws, 'late', 'frontline', :yes, :at)"),
+                     {"ws": acme, "yes": True, "at": Writer(conn).at(10)})
+        late = conn.execute(text("SELECT note_answer_emails FROM users WHERE handle = 'late'")).scalar_one()
+        assert late is True or late == 1
+        conn.rollback()
+
+    clock = FakeClock(T0 + dt.timedelta(days=1))
+    settings = Settings(database_url=empty_db.url, base_url="http://testserver")
+    with TestClient(create_app(settings, db=empty_db, clock=clock)) as client:
+        login(client, empty_db, "acme", "cs", user_id=int(lin))
+        page = client.get("/account")
+        assert page.status_code == 200, page.text
+        assert 'name="note_answer_emails" value="on" checked' in page.text and "我的账号" in page.text
+
+    # Down again: SQLite must not rebuild users (dropping it would cascade to the sessions).
+    migrate(empty_db, "0012", down=True)
+    with empty_db.engine.connect() as conn:
+        after = snapshot(conn, columns)
+    assert after["users"] == before["users"]
+    assert after["login_sessions"][:1] == before["login_sessions"]

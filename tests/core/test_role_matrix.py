@@ -162,6 +162,7 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/account"): EVERYONE,  # one's own page: who one is, password, language
     ("POST", "/account/password"): EVERYONE,  # one's own password (the matrix's form is refused: no current)
     ("POST", "/account/language"): EVERYONE,  # one's own language
+    ("POST", "/account/emails"): EVERYONE,  # one's own e-mails (a note answered)
     ("GET", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}/why"): PUBLIC,
@@ -208,6 +209,7 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     # (which counts toward the login's limit of the matrix's people; they never sign in by password).
     ("POST", "/account/password"): {"password": "matrix new secret", "confirm": "matrix new secret"},
     ("POST", "/account/language"): {"locale": "auto"},
+    ("POST", "/account/emails"): {"note_answer_emails": "on"},
 }
 # Routes on the caller's own (new) note: each cell gets a fresh note written by the caller's
 # person of the own workspace (see the module docstring).

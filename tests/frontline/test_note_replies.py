@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.channels.smtp import SmtpServer, smtp_server  # noqa: F401  (the fixture)
 from tests.conftest import make_person
 
+from doorstep.accounts import profile
 from doorstep.accounts.models import User
 from doorstep.accounts.services import get_workspace
 from doorstep.channels import email_pause
@@ -242,3 +243,43 @@ def test_paused_e_mail_holds_the_answer_until_resumed(database, workspace, clock
         email_pause.resume(s, now=clock(), actor_kind="cli", actor="test", workspace_id=None, via="cli")
     worker(database, mailing, clock).run_until_idle()
     assert len(smtp_server.received) == 1
+
+
+def note_answer_emails(database, user_id: int, on: bool) -> None:
+    """The author's choice on /account (tests/web/test_account.py posts the form itself)."""
+    with database.write() as s:
+        profile.set_note_answer_emails(s, user_id=user_id, on=on)
+
+
+def test_an_author_who_turned_the_e_mails_off_gets_none_until_they_turn_them_on(
+        database, workspace, clock, settings, cs, smtp_server: SmtpServer) -> None:  # noqa: F811
+    mailing = smtp_server.settings(settings)
+    wang = person(database, "frontline", "rider-wang", email="wang@example.com")
+    ann = person(database, "frontline", "rider-ann", email="ann@example.com")
+    with database.read() as s:
+        assert s.get_one(User, wang).note_answer_emails is True  # on unless turned off
+
+    # Off before the answer: nothing is queued for wang's note (ann's e-mail goes as ever).
+    note_answer_emails(database, wang, False)
+    wang_note, ann_note = write_note(database, clock, wang), write_note(database, clock, ann)
+    answer(database, clock, wang_note, "heard", by=cs)
+    answer(database, clock, ann_note, "heard", by=cs)
+    assert [j.payload for j in mail_jobs(database)] == [{"note_id": ann_note}]
+    deliver(database, mailing, clock)
+    assert [r.rcpt_tos for r in smtp_server.received] == [["ann@example.com"]]
+
+    # Off while the e-mail waits: the job finds it off when it runs and sends nothing.
+    answer(database, clock, ann_note, "acting", "Two more riders", by=cs)
+    note_answer_emails(database, ann, False)
+    deliver(database, mailing, clock)
+    assert len(smtp_server.received) == 1
+    assert [j.status for j in mail_jobs(database)] == ["done", "done"]
+
+    # On again: the next answers are e-mailed.
+    note_answer_emails(database, wang, True)
+    note_answer_emails(database, ann, True)
+    answer(database, clock, wang_note, "done", "Fixed", by=cs)
+    answer(database, clock, ann_note, "done", by=cs)
+    deliver(database, mailing, clock)
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received[1:]) == ["ann@example.com", "wang@example.com"]
+    assert {r.message["Subject"] for r in smtp_server.received[1:]} == {"Your note was answered: Done"}

@@ -1,8 +1,9 @@
-"""/account: one's own password and language, for every role (doorstep.web.account).
+"""/account: one's own password, language and e-mails, for every role (doorstep.web.account).
 
 Real parts: the forms are posted as a browser posts them (session cookie, CSRF token,
 Origin) and the login is the real /login. What the chosen language does to pages and
-e-mails: tests/web/test_person_language.py.
+e-mails: tests/web/test_person_language.py; what turning the note e-mails off does to
+them: tests/frontline/test_note_replies.py.
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def test_the_form_needs_its_csrf_token(client, database, workspace) -> None:
     assert elsewhere.status_code == 403
     assert stored_hash(database, me.id) == before
     page = client.get("/account")
-    assert page.text.count(f'name="csrf_token" value="{me.csrf}"') == 3  # sign out, language, password
+    assert page.text.count(f'name="csrf_token" value="{me.csrf}"') == 4  # sign out, language, e-mails, password
 
 
 # --- the language ---------------------------------------------------------------------------
@@ -222,3 +223,64 @@ def test_a_language_not_offered_is_refused(client, database, workspace) -> None:
     assert choose(client, "").status_code == 422
     with database.read() as session:
         assert session.get_one(User, me.id).locale is None
+
+
+# --- the e-mails ----------------------------------------------------------------------------
+
+
+def set_emails(client: TestClient, on: bool, **extra: str):
+    data = {**({"note_answer_emails": "on"} if on else {}), **extra}  # unticked: the browser sends no field
+    return client.post("/account/emails", data=data, headers=ORIGIN, follow_redirects=False)
+
+
+def note_answer_emails(database: Database, user_id: int) -> bool:
+    with database.read() as session:
+        return session.get_one(User, user_id).note_answer_emails
+
+
+CHECKBOX = re.compile(r'<input type="checkbox" name="note_answer_emails" value="on"( checked)?>')
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_note_e_mails_are_on_by_default_and_can_be_turned_off_and_on(client, database, workspace,
+                                                                        role) -> None:
+    uid = make_person(database, "default", role, handle=f"chen-{role}", email="chen@example.com")
+    login(client, database, workspace, user_id=uid)
+    assert note_answer_emails(database, uid) is True
+    page = client.get("/account", headers=ENGLISH)
+    assert "E-mail me when my notes are answered" in page.text and "no e-mail address" not in page.text
+    box = CHECKBOX.search(page.text)
+    assert box is not None and box.group(1) == " checked"
+    assert "我的一线反馈有回复时给我发邮件" in client.get("/account", params={"lang": "zh"}).text
+
+    off = set_emails(client, False, lang="zh")
+    assert off.status_code == 303 and off.headers["location"] == "/account?done=emails&lang=zh"
+    assert note_answer_emails(database, uid) is False
+    page = client.get(off.headers["location"])
+    assert 'data-notice="emails"' in page.text and "不再给您发邮件" in page.text
+    box = CHECKBOX.search(page.text)
+    assert box is not None and box.group(1) is None
+
+    on = set_emails(client, True, lang="en")
+    assert on.headers["location"] == "/account?done=emails&lang=en"
+    assert note_answer_emails(database, uid) is True
+    page = client.get(on.headers["location"])
+    assert "Saved: you will be e-mailed when your notes are answered." in page.text
+    box = CHECKBOX.search(page.text)
+    assert box is not None and box.group(1) == " checked"
+
+
+def test_the_e_mail_form_needs_a_session_and_its_csrf_token(client, database, workspace) -> None:
+    refused = client.post("/account/emails", headers=ORIGIN, follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+    me = login(client, database, workspace, "frontline")
+    del client.headers["X-CSRF-Token"]
+    forged = set_emails(client, False)  # a forged form that would switch the e-mails off
+    assert forged.status_code == 403 and 'data-refused="csrf"' in forged.text
+    assert note_answer_emails(database, me.id) is True
+
+
+def test_a_person_without_an_address_is_told_nothing_is_sent(client, database, workspace) -> None:
+    uid = make_person(database, "default", "frontline", handle="no-mail")
+    login(client, database, workspace, user_id=uid)
+    assert "You have no e-mail address, so nothing is sent." in client.get("/account", headers=ENGLISH).text

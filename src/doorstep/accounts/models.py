@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.db import Base, utcnow
@@ -51,6 +51,9 @@ class User(Base):
     # The language the person chose on /account ("en" or "zh-CN") for their pages and the
     # e-mails sent to them; None: follow the browser (pages), the workspace (e-mails).
     locale: Mapped[str | None] = mapped_column(String(16))
+    # Whether the person is e-mailed when CS answers a note of theirs (doorstep.frontline.replies);
+    # they turn it off on /account. On unless they do: the answer is what the note was written for.
+    note_answer_emails: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -1,4 +1,4 @@
-"""What a signed-in person changes about themselves: their password and their language.
+"""What a signed-in person changes about themselves: their password, their language, their e-mails.
 
 Services flush; the caller commits (doorstep.web.account is the page).
 
@@ -9,6 +9,8 @@ Services flush; the caller commits (doorstep.web.account is the page).
   ends every other session of the person and spends any reset link still out there.
 * The language ("zh-CN", "en", or None to follow the browser): the language of the
   person's pages (doorstep.web.language) and of the e-mails sent to them.
+* The e-mail that says a note of theirs was answered (doorstep.frontline.replies): on
+  unless they turn it off.
 """
 
 from __future__ import annotations
@@ -79,5 +81,15 @@ def set_locale(session: Session, *, user_id: int, locale: str | None) -> User:
     not a security act: not in the audit log."""
     user = session.get_one(User, user_id)
     user.locale = check_locale(locale)
+    session.flush()
+    return user
+
+
+def set_note_answer_emails(session: Session, *, user_id: int, on: bool) -> User:
+    """Whether the person is e-mailed when a note of theirs is answered. Read when an
+    answer is given and again when its e-mail goes, so turning it off also stops an
+    e-mail already waiting. A preference: not in the audit log."""
+    user = session.get_one(User, user_id)
+    user.note_answer_emails = on
     session.flush()
     return user

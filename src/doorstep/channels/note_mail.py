@@ -130,6 +130,8 @@ def _prepare(ctx: JobContext, session: Session, note_id: int, now: dt.datetime) 
         return "the note has no author (written with an API key, or the author was removed)"
     if not mailable(author):
         return "the author has no e-mail address or is no longer active"
+    if not author.note_answer_emails:
+        return "the author turned these e-mails off on /account"
     if note.status_changed_by_id == author.id:
         return "the last answer is the author's own"
     answerer = session.get(User, note.status_changed_by_id) if note.status_changed_by_id is not None else None

@@ -8,8 +8,10 @@ takes (the outbox's retries, the send keys, the circuit breaker of
 doorstep.channels.email_pause).
 
 Nothing is enqueued when there is no one to tell: a note written with an API key (no
-author), an author without an e-mail address or no longer active, an author answering
-their own note, an answer that changed nothing. Whether e-mail is configured at all is
+author), an author without an e-mail address or no longer active, an author who turned
+these e-mails off on /account (``User.note_answer_emails``), an author answering their
+own note, an answer that changed nothing. The job checks the author again when it runs:
+one already queued sends nothing once they have turned the e-mails off. Whether e-mail is configured at all is
 the worker's to say (its settings send the mail), so the handler checks that.
 
 One pending e-mail per note. Answers come in bursts (``heard``, then the reply typed a
@@ -54,6 +56,11 @@ def mailable(author: User | None) -> bool:
     return author is not None and author.active and bool((author.email or "").strip())
 
 
+def wants_answer_mail(author: User | None) -> bool:
+    """Someone an answer can be e-mailed to who has not turned these e-mails off."""
+    return author is not None and mailable(author) and author.note_answer_emails
+
+
 def enqueue_answer_mail(
     session: Session, *, note: FrontlineNote, by_user_id: int | None, now: dt.datetime
 ) -> int | None:
@@ -62,7 +69,7 @@ def enqueue_answer_mail(
     no one is to be told."""
     if note.author_id is None or note.author_id == by_user_id:
         return None  # an API key's note; the author answering their own note knows already
-    if not mailable(session.get(User, note.author_id)):
+    if not wants_answer_mail(session.get(User, note.author_id)):
         return None
     key = pending_key(note.id)
     held = session.scalar(select(Job).where(Job.dedupe_key == key).with_for_update())

@@ -1,6 +1,6 @@
 """/account: the signed-in person's own page, for every role.
 
-It shows who they are (handle, name, e-mail, role, workspace) and has two forms, each
+It shows who they are (handle, name, e-mail, role, workspace) and has three forms, each
 with the session's CSRF token (doorstep.web.guards) and Post/Redirect/Get:
 
 * the password: current one, the new one twice (doorstep.accounts.profile). A wrong
@@ -8,6 +8,9 @@ with the session's CSRF token (doorstep.web.guards) and Post/Redirect/Get:
   session of the person and keeps this one. Passwords are never put back in the page.
 * the language: zh-CN, English, or follow the browser. It then speaks on every page
   of theirs (doorstep.web.language) and in the e-mails sent to them.
+* the e-mails: "E-mail me when my notes are answered", on by default
+  (doorstep.frontline.replies); off, no answer to their notes is e-mailed, not even one
+  already waiting to be sent.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ AnyoneForm = Annotated[Caller, Depends(require_form(*ROLES))]
 
 # Why a form was refused → the page's HTTP status.
 STATUS = {"mismatch": 422, "weak": 422, "wrong": 422, "locked": 429, "language": 422}
-NOTICES = ("password", "language")
+NOTICES = ("password", "language", "emails")
 CHOICES = ("auto", *profile.LOCALES)  # the language form's values; "auto" follows the browser
 
 
@@ -47,7 +50,7 @@ def _page(request: Request, db: Any, caller: Caller, lang: str | None, *, notice
         workspace = session.get_one(Workspace, user.workspace_id)
         chosen = page_language(request, lang, workspace.locale)
         me = {"handle": user.handle, "name": user.name, "email": user.email, "role": user.role,
-              "locale": user.locale or "auto"}
+              "locale": user.locale or "auto", "note_answer_emails": user.note_answer_emails}
         space = {"name": workspace.name, "slug": workspace.slug}
     return render(request, "account.html", chosen, status=STATUS.get(error or "", 200), private=True,
                   person=me, space=space, notice=notice if notice in NOTICES else None,
@@ -102,3 +105,19 @@ def change_language(
         return _page(request, db, caller, lang, error="language", form="language")
     # No ?lang= on the way back: the page shows the language just chosen.
     return RedirectResponse("/account?done=language", status_code=303)
+
+
+@router.post("/account/emails", response_class=HTMLResponse)
+def change_emails(
+    request: Request, db: DbDep, caller: AnyoneForm,
+    note_answer_emails: Annotated[str | None, Form(max_length=16)] = None,
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Turn the e-mail that says one's note was answered on or off."""
+    assert caller.user_id is not None
+    # A checkbox: a browser sends the field when it is ticked and leaves it out when not.
+    with db.write() as session:
+        profile.set_note_answer_emails(session, user_id=caller.user_id, on=bool(note_answer_emails))
+    shown = normalise(lang)
+    params = {"done": "emails", **({"lang": url_code(shown)} if shown else {})}
+    return RedirectResponse(f"/account?{urlencode(params)}", status_code=303)

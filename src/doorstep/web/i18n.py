@@ -234,6 +234,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Choose one of the languages listed. Nothing was changed.",
         "zh-CN": "请从列出的语言中选择一种。未做任何更改。",
     },
+    "account.emails": {"en": "E-mails", "zh-CN": "邮件通知"},
+    "account.emails_hint": {
+        "en": "When customer service answers a note you wrote, Doorstep can e-mail you at the address above.",
+        "zh-CN": "客服回复您写的一线反馈时，Doorstep 可以发邮件到上面的邮箱告诉您。",
+    },
+    "account.emails_no_address": {
+        "en": "You have no e-mail address, so nothing is sent.",
+        "zh-CN": "您的账号没有邮箱，因此不会收到邮件。",
+    },
+    "account.note_answer_emails": {
+        "en": "E-mail me when my notes are answered",
+        "zh-CN": "我的一线反馈有回复时给我发邮件",
+    },
+    "account.emails_save": {"en": "Save the e-mail setting", "zh-CN": "保存邮件设置"},
+    "account.emails_on": {
+        "en": "Saved: you will be e-mailed when your notes are answered.",
+        "zh-CN": "已保存：您的一线反馈有回复时会给您发邮件。",
+    },
+    "account.emails_off": {
+        "en": "Saved: you will no longer be e-mailed when your notes are answered, not even for an answer "
+              "already waiting to be sent.",
+        "zh-CN": "已保存：您的一线反馈有回复时不再给您发邮件，已在等待发送的邮件也不会发出。",
+    },
     "account.password": {"en": "Change your password", "zh-CN": "修改密码"},
     "account.password_note": {
         "en": "You will stay signed in here; everywhere else you are signed in (another browser, a phone) "
