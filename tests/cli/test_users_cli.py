@@ -76,7 +76,7 @@ def test_user_commands_have_help() -> None:
 
     for args in (["user", "--help"], ["user", "add", "--help"], ["user", "list", "--help"],
                  ["user", "role", "--help"], ["user", "password", "--help"], ["user", "deactivate", "--help"],
-                 ["user", "reactivate", "--help"]):
+                 ["user", "reactivate", "--help"], ["user", "prefs", "--help"]):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0 and "Usage" in result.output, (args, result.output)
 
@@ -95,3 +95,23 @@ def test_the_last_admin_stays_and_a_deactivated_person_comes_back(database_url: 
     listed = json.loads(doorstep("user", "list", "--json", db=database_url).stdout)
     assert [(u["handle"], u["role"], u["active"]) for u in listed["users"]] == [("boss", "admin", True),
                                                                              ("li", "cs", True)]
+
+
+def test_a_persons_own_settings_from_the_command_line(database_url: str) -> None:
+    doorstep("init", db=database_url)
+    doorstep("user", "add", "wang", "--role", "frontline", "--password-stdin", db=database_url,
+             stdin="a long enough secret\n")
+    shown = json.loads(doorstep("user", "prefs", "wang", "--json", db=database_url).stdout)
+    assert shown == {"handle": "wang", "language": "browser", "note_emails": True}
+    changed = doorstep("user", "prefs", "wang", "--language", "zh-CN", "--no-note-emails", "--json", db=database_url)
+    assert json.loads(changed.stdout) == {"handle": "wang", "language": "zh-CN", "note_emails": False}
+    with Database(database_url).read() as s:
+        user = s.scalars(select(User).where(User.handle == "wang")).one()
+        assert (user.locale, user.note_answer_emails) == ("zh-CN", False)
+    back = json.loads(doorstep("user", "prefs", "wang", "--language", "browser", "--note-emails", "--json",
+                               db=database_url).stdout)
+    assert back == {"handle": "wang", "language": "browser", "note_emails": True}
+    bad = doorstep("user", "prefs", "wang", "--language", "fr", db=database_url, check=False)
+    assert bad.returncode == 2 and "zh-CN, en" in bad.stderr
+    nobody = doorstep("user", "prefs", "nobody", db=database_url, check=False)
+    assert nobody.returncode != 0 and "no person 'nobody'" in nobody.stderr

@@ -1,4 +1,4 @@
-"""People who sign in to the pages: add, list, change the role, deactivate, reactivate."""
+"""People who sign in to the pages: add, list, change the role, deactivate, reactivate, their own settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from doorstep.accounts import people
+from doorstep.accounts import people, profile
 from doorstep.accounts.services import get_workspace
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state
 from doorstep.db import utcnow
@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
     users.command("password")(user_password)
     users.command("deactivate")(user_deactivate)
     users.command("reactivate")(user_reactivate)
+    users.command("prefs")(user_prefs)
     app.add_typer(users, name="user")
 
 
@@ -151,3 +152,36 @@ def user_password(
         workspace = get_workspace(session=session, slug=st.workspace)
         people.set_password(session, workspace=workspace, handle=handle, password=password, now=utcnow())
     console.print(f"New password set for {handle}; their open sessions have ended.", highlight=False)
+
+
+@cli_errors
+def user_prefs(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="The person.")],
+    language: Annotated[
+        str | None, typer.Option(help="zh-CN, en, or browser (follow the browser; e-mails: the workspace's).")
+    ] = None,
+    note_emails: Annotated[
+        bool | None,
+        typer.Option("--note-emails/--no-note-emails", help="E-mail them when a note of theirs is answered."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a person's own settings, or set them as they would on /account: the language of
+    their pages and e-mails, and whether answers to their notes are e-mailed to them."""
+    st = state(ctx)
+    locale = None if language in (None, "browser") else profile.check_locale(language)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        user = people.find_user(session, workspace=workspace, handle=handle)
+        if language is not None:
+            profile.set_locale(session, user_id=user.id, locale=locale)
+        if note_emails is not None:
+            profile.set_note_answer_emails(session, user_id=user.id, on=note_emails)
+        shown = {"handle": user.handle, "language": user.locale or "browser", "note_emails": user.note_answer_emails}
+    if json_out:
+        print_json(shown)
+        return
+    console.print(f"{handle}: language {shown['language']}; e-mails about answered notes "
+                  f"{'on' if shown['note_emails'] else 'off'}.", highlight=False)
