@@ -402,23 +402,38 @@ def test_system_note_ids_leave_earlier_timeline_entries_as_they_were(empty_db: D
         assert snapshot(conn, {"case_events": columns})["case_events"] == before
 
 
-def test_a_person_s_language_starts_unset_and_keeps_every_person(empty_db: Database) -> None:
-    # 0012 adds users.locale (the language a person chose on /account). Nobody has chosen yet:
-    # every person comes through as they were, with no preference, and can sign in and work.
-    migrate(empty_db, "0011")
+USERS_COLUMNS = ["id", "workspace_id", "handle", "name", "email", "role", "lead_id", "password_hash", "active",
+                 "created_at"]
+SESSION_COLUMNS = ["id", "user_id", "token_hash", "created_at", "expires_at", "revoked_at"]
+
+
+def _a_person_signed_in_at(
+    empty_db: Database, revision: str, *, locale: str | None = None
+) -> tuple[int, dict[str, list[str]], dict[str, Any]]:
+    """The first release's people at ``revision``, lin with a password (and ``locale``, from 0012)
+    and one open session: (lin's id, the columns compared, their rows before the migration)."""
+    migrate(empty_db, revision)
     with empty_db.engine.begin() as conn:
         fill_first_release(conn)
         w = Writer(conn)
         lin = conn.execute(text("SELECT id FROM users WHERE handle = 'lin'")).scalar_one()
         conn.execute(text("UPDATE users SET password_hash = :h WHERE id = :id"), {"h": password_hash(), "id": lin})
+        if locale is not None:
+            conn.execute(text("UPDATE users SET locale = :l WHERE id = :id"), {"l": locale, "id": lin})
         w.insert("login_sessions", user_id=lin, token_hash="a" * 64, created_at=w.at(5), last_seen_at=w.at(5),
                  expires_at=w.at(60 * 24 * 30))
-    columns = {"users": ["id", "workspace_id", "handle", "name", "email", "role", "lead_id", "password_hash",
-                         "active", "created_at"],
-               "login_sessions": ["id", "user_id", "token_hash", "created_at", "expires_at", "revoked_at"]}
+    users = USERS_COLUMNS if locale is None else [*USERS_COLUMNS[:-1], "locale", USERS_COLUMNS[-1]]
+    columns = {"users": users, "login_sessions": SESSION_COLUMNS}
     with empty_db.engine.connect() as conn:
         before = snapshot(conn, columns)
     assert len(before["users"]) == 4 and len(before["login_sessions"]) == 1
+    return int(lin), columns, before
+
+
+def test_a_person_s_language_starts_unset_and_keeps_every_person(empty_db: Database) -> None:
+    # 0012 adds users.locale (the language a person chose on /account). Nobody has chosen yet:
+    # every person comes through as they were, with no preference, and can sign in and work.
+    lin, columns, before = _a_person_signed_in_at(empty_db, "0011")
 
     migrate(empty_db, "0012")
     with empty_db.engine.connect() as conn:
@@ -445,21 +460,7 @@ def test_a_person_s_language_starts_unset_and_keeps_every_person(empty_db: Datab
 def test_every_person_keeps_the_note_answer_e_mails_on(empty_db: Database) -> None:
     # 0013 adds users.note_answer_emails (turned off on /account). Every person comes through
     # as they were and keeps getting the e-mail they got before: the column is true for all.
-    migrate(empty_db, "0012")
-    with empty_db.engine.begin() as conn:
-        fill_first_release(conn)
-        w = Writer(conn)
-        lin = conn.execute(text("SELECT id FROM users WHERE handle = 'lin'")).scalar_one()
-        conn.execute(text("UPDATE users SET password_hash = :h, locale = 'zh-CN' WHERE id = :id"),
-                     {"h": password_hash(), "id": lin})
-        w.insert("login_sessions", user_id=lin, token_hash="a" * 64, created_at=w.at(5), last_seen_at=w.at(5),
-                 expires_at=w.at(60 * 24 * 30))
-    columns = {"users": ["id", "workspace_id", "handle", "name", "email", "role", "lead_id", "password_hash",
-                         "active", "locale", "created_at"],
-               "login_sessions": ["id", "user_id", "token_hash", "created_at", "expires_at", "revoked_at"]}
-    with empty_db.engine.connect() as conn:
-        before = snapshot(conn, columns)
-    assert len(before["users"]) == 4 and len(before["login_sessions"]) == 1
+    lin, columns, before = _a_person_signed_in_at(empty_db, "0012", locale="zh-CN")
 
     migrate(empty_db, "0013")
     with empty_db.engine.connect() as conn:
