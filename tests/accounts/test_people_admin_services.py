@@ -184,3 +184,95 @@ def test_keys_are_audited_listed_and_revoked_once(database: Database, workspace:
     assert log == [("key_created", f"key:{prefix}", {"name": "board", "role": "exec"}),
                    ("key_revoked", f"key:{prefix}", {})]
     assert secret not in str(_log(database))
+
+
+def test_an_admin_corrects_a_name_and_an_email(database: Database, workspace: WorkspaceHandle,
+                                               clock: FakeClock) -> None:
+    make_person(database, "default", "cs", handle="li", email="li@exmaple.com")
+    make_person(database, "default", "cs", handle="wang", email="Wang@Example.com")
+    with database.write() as s:
+        change = people.update_profile(s, workspace=_ws(s), handle="li", name="  李伟 ", email=" li@example.com ",
+                                       now=clock.now, actor="boss", actor_kind="user", client="10.0.0.1")
+        assert (change.changed, change.links_spent) == (("name", "email"), 0)
+        assert (change.user.name, change.user.email) == ("李伟", "li@example.com")
+        # The same values again, or nothing given: no change, nothing logged.
+        assert people.update_profile(s, workspace=_ws(s), handle="li", name="李伟", email="li@example.com",
+                                     now=clock.now).changed == ()
+        assert people.update_profile(s, workspace=_ws(s), handle="li", now=clock.now).changed == ()
+    with database.write() as s:
+        for bad, field in (({"email": "li@example"}, "email"), ({"name": "x" * (people.MAX_NAME + 1)}, "name")):
+            with pytest.raises(InvalidInput) as refused:
+                people.update_profile(s, workspace=_ws(s), handle="li", now=clock.now, **bad)
+            assert refused.value.problem.field == field
+        # Another person's address, whatever its case: signing in by it would open neither.
+        with pytest.raises(people.EmailTaken) as taken:
+            people.update_profile(s, workspace=_ws(s), handle="li", email="wang@EXAMPLE.com", now=clock.now)
+        assert taken.value.http_status == 409
+        with pytest.raises(NotFound):
+            people.update_profile(s, workspace=_ws(s), handle="nobody", name="x", now=clock.now)
+    with database.write() as s:  # an empty field clears it
+        assert people.update_profile(s, workspace=_ws(s), handle="li", name="", now=clock.now).user.name is None
+    with database.read() as s:
+        assert s.scalars(select(User.email).where(User.handle == "li")).one() == "li@example.com"
+    assert [(a, t, d) for a, t, d in _log(database)] == [
+        ("user_updated", f"user:{_id(database, 'li')}", {"handle": "li", "changed": ["name", "email"],
+                                                          "links_spent": 0}),
+        ("user_updated", f"user:{_id(database, 'li')}", {"handle": "li", "changed": ["name"], "links_spent": 0})]
+    assert "example.com" not in str(_log(database))  # the log holds no addresses
+
+
+def _id(database: Database, handle: str) -> int:
+    with database.read() as s:
+        return s.scalars(select(User.id).where(User.handle == handle)).one()
+
+
+def test_a_new_address_spends_the_links_sent_to_the_old_one(database: Database, workspace: WorkspaceHandle,
+                                                            clock: FakeClock) -> None:
+    with database.write() as s:
+        _user, token = people.invite_user(s, workspace=_ws(s), handle="li", role="cs", email="li@exmaple.com",
+                                          now=clock.now)
+    with database.write() as s:  # the name alone: the link still works
+        people.update_profile(s, workspace=_ws(s), handle="li", name="Li Wei", now=clock.now)
+    with database.read() as s:
+        assert people.check_reset(s, token=token, now=clock.now).handle == "li"
+    with database.write() as s:
+        change = people.update_profile(s, workspace=_ws(s), handle="li", email="li@example.com", now=clock.now)
+        assert (change.changed, change.links_spent) == (("email",), 1)
+    with database.read() as s, pytest.raises(Exception, match="used or has expired"):
+        people.check_reset(s, token=token, now=clock.now)
+
+
+def test_an_invitation_sent_again(database: Database, workspace: WorkspaceHandle, clock: FakeClock) -> None:
+    make_person(database, "default", "cs", handle="signed", email="signed@example.com")
+    with database.write() as s:
+        ws = _ws(s)
+        _user, first = people.invite_user(s, workspace=ws, handle="li", role="exec", email="li@example.com",
+                                          now=clock.now - dt.timedelta(days=5))  # expired by now
+        people.invite_user(s, workspace=ws, handle="gone", role="cs", email="gone@example.com", now=clock.now)
+        people.deactivate(s, workspace=ws, handle="gone", now=clock.now)
+        s.add(User(workspace_id=ws.id, handle="rider-7", role="frontline", email="r7@example.com"))
+    with database.write() as s:
+        user, second = people.resend_invitation(s, workspace=_ws(s), handle="li", now=clock.now, actor="boss",
+                                                actor_kind="user", client="10.0.0.1")
+        assert (user.role, user.email) == ("exec", "li@example.com")  # the role stays as invited
+    with database.write() as s:
+        _user, third = people.resend_invitation(s, workspace=_ws(s), handle="li", now=clock.now)
+    with database.read() as s:
+        for spent in (first, second):
+            with pytest.raises(Exception, match="used or has expired"):
+                people.check_reset(s, token=spent, now=clock.now)
+        assert people.check_reset(s, token=third, now=clock.now + dt.timedelta(days=2)).handle == "li"
+    with database.write() as s:
+        for handle, reason in (("signed", "can_sign_in"), ("gone", "inactive"), ("rider-7", "never_invited")):
+            with pytest.raises(people.NotInvited) as refused:
+                people.resend_invitation(s, workspace=_ws(s), handle=handle, now=clock.now)
+            assert (refused.value.reason, refused.value.http_status) == (reason, 409)
+    with database.write() as s:  # no address left to send it to
+        people.update_profile(s, workspace=_ws(s), handle="li", email="", now=clock.now)
+    with database.write() as s, pytest.raises(people.NotInvited) as refused:
+        people.resend_invitation(s, workspace=_ws(s), handle="li", now=clock.now)
+    assert refused.value.reason == "no_email"
+    resent = [(t, d) for a, t, d in _log(database) if a == "invitation_resent"]
+    assert resent == [(f"user:{_id(database, 'li')}", {"handle": "li", "links_spent": 0}),
+                      (f"user:{_id(database, 'li')}", {"handle": "li", "links_spent": 1})]
+    assert third not in str(_log(database)) and second not in str(_log(database))

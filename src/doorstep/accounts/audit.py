@@ -1,7 +1,8 @@
 """The audit log: one append-only row per security-relevant act.
 
 What goes in: logins (and failed ones), logouts, password resets and changes, role changes,
-user and key creation and revocation, deactivation and reactivation, API key use (at most once per key per hour,
+user and key creation and revocation, an admin's corrections of a person's name or e-mail,
+invitations sent again, deactivation and reactivation, API key use (at most once per key per hour,
 so the log does not grow with traffic), exports and deletions/erasures.
 
 Rows are never updated or deleted (triggers in migration 0005 refuse it), and hold
@@ -29,6 +30,8 @@ ACTIONS = (
     "password_changed",  # by the person themselves, on /account (doorstep.accounts.profile)
     "user_created",
     "role_changed",
+    "user_updated",  # an admin corrected a person's name or e-mail (the fields named, never the values)
+    "invitation_resent",  # a new invitation link for someone who had not chosen a password yet
     "user_deactivated",
     "user_reactivated",
     "key_created",

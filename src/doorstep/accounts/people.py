@@ -10,7 +10,10 @@ admins demoting each other at the same moment cannot both succeed.
 
 A person can be added with a password typed by an admin, or invited: no password yet,
 and a one-time link of the password-reset kind (valid ``INVITE_LIFETIME``) by e-mail,
-where they choose one.
+where they choose one. Until they do, the invitation can be sent again (a new link; the
+earlier ones stop working). An admin corrects a person's name and e-mail address
+(update_profile); a correction to an address another person of the workspace has is
+refused, since the login by e-mail opens neither of two people who share one.
 
 Guessing is bounded with the audit log itself, so the limit holds across processes
 and restarts: after ``MAX_FAILURES_PER_ACCOUNT`` failed logins for one account within
@@ -66,22 +69,32 @@ def find_user(session: Session, *, workspace: Workspace, handle: str) -> User:
     return user
 
 
-def _check_fields(handle: str, role: str, email: str | None, name: str | None) -> tuple[str, str | None, str | None]:
-    """The handle, e-mail and name as stored (trimmed; empty ones None), or InvalidInput."""
-    handle = handle.strip()
-    if not handle or len(handle) > MAX_HANDLE or any(c.isspace() for c in handle):
-        raise InvalidInput(f"a handle is 1–{MAX_HANDLE} characters without spaces", field="handle")
-    check_role(role)
+def _check_email(email: str | None) -> str | None:
+    """The e-mail address as stored (trimmed; empty is None), or InvalidInput."""
     email = (email or "").strip() or None
     if email is not None:
         local, at, domain = email.rpartition("@")
         if not (at and local and "." in domain) or any(c.isspace() or c in "<>,;" for c in email) \
                 or len(email) > 320:
             raise InvalidInput(f"'{email[:80]}' is not an e-mail address", field="email")
+    return email
+
+
+def _check_name(name: str | None) -> str | None:
+    """The display name as stored (trimmed; empty is None), or InvalidInput."""
     name = (name or "").strip() or None
     if name is not None and len(name) > MAX_NAME:
         raise InvalidInput(f"a name has at most {MAX_NAME} characters", field="name")
-    return handle, email, name
+    return name
+
+
+def _check_fields(handle: str, role: str, email: str | None, name: str | None) -> tuple[str, str | None, str | None]:
+    """The handle, e-mail and name as stored (trimmed; empty ones None), or InvalidInput."""
+    handle = handle.strip()
+    if not handle or len(handle) > MAX_HANDLE or any(c.isspace() for c in handle):
+        raise InvalidInput(f"a handle is 1–{MAX_HANDLE} characters without spaces", field="handle")
+    check_role(role)
+    return handle, _check_email(email), _check_name(name)
 
 
 def _claim(session: Session, *, workspace: Workspace, handle: str, role: str, email: str | None,
@@ -150,18 +163,131 @@ def invite_user(
     user = _claim(session, workspace=workspace, handle=handle, role=role, email=checked_email, name=name)
     user.email = checked_email  # the link goes to this address, whatever was on file
     session.flush()
-    for earlier in session.scalars(
-        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-    ):
-        earlier.used_at = now
-    token = secrets.token_urlsafe(32)
-    session.add(PasswordReset(user_id=user.id, token_hash=_token_hash(token), created_at=now,
-                              expires_at=now + INVITE_LIFETIME))
-    session.flush()
+    token, _spent = _issue_invitation(session, user=user, now=now)
     audit.record(session, action="user_created", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
                  target=_target(user), details={"handle": handle, "role": role, "invited": True}, client=client,
                  at=now)
     return user, token
+
+
+def _spend_links(session: Session, *, user: User, now: dt.datetime) -> int:
+    """Spend every unused reset or invitation link of ``user``; how many of them still worked."""
+    spent = 0
+    for earlier in session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ):
+        earlier.used_at = now
+        spent += _aware(earlier.expires_at) > now
+    return spent
+
+
+def _issue_invitation(session: Session, *, user: User, now: dt.datetime) -> tuple[str, int]:
+    """A fresh invitation token for ``user`` (valid INVITE_LIFETIME; only its SHA-256 is
+    kept), every earlier unused link spent first, so only the newest e-mail works; the
+    token and how many links were spent."""
+    spent = _spend_links(session, user=user, now=now)
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordReset(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                              expires_at=now + INVITE_LIFETIME))
+    session.flush()
+    return token, spent
+
+
+class NotInvited(Conflict):
+    """No invitation can be sent to the person again; ``reason`` says why: "can_sign_in"
+    (they chose a password: a link would reset it behind their back), "inactive" (the
+    link would not open), "never_invited" (an import-named owner: the add form gives a
+    sign-in, with a role chosen on purpose) or "no_email" (nowhere to send it)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def check_resendable(session: Session, *, user: User) -> None:
+    """Refuse (NotInvited) a person who cannot be sent their invitation again."""
+    if user.password_hash is not None:
+        raise NotInvited(f"'{user.handle}' has chosen a password already: they can sign in (or reset it at "
+                         f"/login)", reason="can_sign_in")
+    if not user.active:
+        raise NotInvited(f"'{user.handle}' is deactivated: reactivate them first", reason="inactive")
+    invited_before = session.scalar(
+        select(func.count()).select_from(PasswordReset).where(PasswordReset.user_id == user.id))
+    if not invited_before:
+        raise NotInvited(f"'{user.handle}' was never invited: add them to give them a sign-in",
+                         reason="never_invited")
+    if not user.email:
+        raise NotInvited(f"'{user.handle}' has no e-mail address on file to send the link to", reason="no_email")
+
+
+def resend_invitation(
+    session: Session, *, workspace: Workspace, handle: str, now: dt.datetime, actor: str = "cli",
+    actor_kind: str = "cli", client: str | None = None,
+) -> tuple[User, str]:
+    """A new invitation link for someone invited who has not chosen a password yet (their
+    earlier link pending or expired): the earlier links stop working, so only the newest
+    e-mail does, and the new one lives INVITE_LIFETIME from now. The caller e-mails the
+    token to ``user.email``. Refused as :func:`check_resendable` says."""
+    user = find_user(session, workspace=workspace, handle=handle)
+    check_resendable(session, user=user)
+    token, spent = _issue_invitation(session, user=user, now=now)
+    audit.record(session, action="invitation_resent", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
+                 target=_target(user), details={"handle": user.handle, "links_spent": spent}, client=client, at=now)
+    return user, token
+
+
+class EmailTaken(Conflict):
+    """Another person of the workspace has this e-mail address already."""
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """What :func:`update_profile` did: the fields that changed ("name", "email"), and how
+    many reset or invitation links that still worked were spent because the address changed."""
+
+    user: User
+    changed: tuple[str, ...]
+    links_spent: int
+
+
+def update_profile(
+    session: Session, *, workspace: Workspace, handle: str, now: dt.datetime, name: str | None = None,
+    email: str | None = None, actor: str = "cli", actor_kind: str = "cli", client: str | None = None,
+) -> ProfileChange:
+    """A person's display name and e-mail address, as an admin corrects them. ``None``
+    leaves a field as it is; an empty string clears it. The same values again change (and
+    log) nothing.
+
+    An address another person of the workspace has already (compared ignoring case) is
+    refused (EmailTaken): signing in by e-mail finds the person by it, and an address two
+    people share opens neither account (_find_login). When the address changes, every
+    unused reset or invitation link of the person is spent: it went to the old address,
+    which may be a stranger's if it had a typo; an invited person is sent a new one
+    (resend_invitation). The audit entry names the fields changed, never the addresses
+    (the log holds no contact details)."""
+    user = find_user(session, workspace=workspace, handle=handle)
+    wanted: dict[str, str | None] = {}
+    if name is not None:
+        wanted["name"] = _check_name(name)
+    if email is not None:
+        wanted["email"] = _check_email(email)
+    changed = tuple(f for f in ("name", "email") if f in wanted and wanted[f] != getattr(user, f))
+    if not changed:
+        return ProfileChange(user, (), 0)
+    new_email = wanted.get("email")
+    if "email" in changed and new_email is not None and session.scalar(
+        select(User.id).where(User.workspace_id == workspace.id, User.id != user.id,
+                              func.lower(User.email) == new_email.lower()).limit(1)
+    ) is not None:
+        raise EmailTaken(f"another person of '{workspace.slug}' has the e-mail address '{new_email[:80]}'")
+    for field in changed:
+        setattr(user, field, wanted[field])
+    spent = _spend_links(session, user=user, now=now) if "email" in changed else 0
+    session.flush()
+    audit.record(session, action="user_updated", actor_kind=actor_kind, actor=actor, workspace_id=workspace.id,
+                 target=_target(user), details={"handle": user.handle, "changed": list(changed), "links_spent": spent},
+                 client=client, at=now)
+    return ProfileChange(user, changed, spent)
 
 
 def list_people(session: Session, *, workspace: Workspace, logins_only: bool = False) -> list[User]:
