@@ -916,6 +916,70 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "people.error_not_found": {"en": "This person is not in your workspace.", "zh-CN": "本工作区中没有此人员。"},
     "people.error_other": {"en": "Please check the form and send it again.", "zh-CN": "请检查表单后重新提交。"},
+    # Correcting a name and e-mail; sending an invitation again (doorstep.web.people)
+    "people.edit": {"en": "Edit", "zh-CN": "编辑"},
+    "people.edit_label": {"en": "Edit the name and e-mail of {handle}", "zh-CN": "编辑 {handle} 的姓名和邮箱"},
+    "people.edit_save": {"en": "Save", "zh-CN": "保存"},
+    "people.edit_invite_hint": {
+        "en": "A new e-mail address stops the invitation link sent to the old one: send the invitation again "
+              "afterwards.",
+        "zh-CN": "修改邮箱后，发往原邮箱的邀请链接将失效，请随后重新发送邀请。",
+    },
+    "people.profile_saved": {
+        "en": "The name and e-mail of {handle} are saved.",
+        "zh-CN": "已保存 {handle} 的姓名和邮箱。",
+    },
+    "people.profile_relink": {
+        "en": "The e-mail of {handle} is now {email}. The invitation link sent to the old address no longer "
+              "works: use “Resend invitation” to send one to the new address.",
+        "zh-CN": "{handle} 的邮箱已改为 {email}。发往原邮箱的邀请链接已失效，请点击“重新发送邀请”向新邮箱发送。",
+    },
+    "people.unchanged": {
+        "en": "The name and e-mail of {handle} were already so: nothing was changed.",
+        "zh-CN": "{handle} 的姓名和邮箱与原来相同，未做任何更改。",
+    },
+    "people.error_email_taken": {
+        "en": "Another person of this workspace has this e-mail address already, and signing in by e-mail would "
+              "then open neither account. Nothing was changed.",
+        "zh-CN": "本工作区已有其他人员使用此邮箱地址；两人共用邮箱时，用邮箱将无法登录任何一个账号。未做任何更改。",
+    },
+    "people.resend": {"en": "Resend invitation", "zh-CN": "重新发送邀请"},
+    "people.resend_label": {"en": "Send the invitation to {handle} again", "zh-CN": "重新向 {handle} 发送邀请"},
+    "people.reinvited": {
+        "en": "A new invitation is on its way to {email}: its link to choose a password is valid {days} days. "
+              "The earlier link of {handle} no longer works.",
+        "zh-CN": "新的邀请已发送至 {email}，设置密码的链接 {days} 天内有效。{handle} 之前收到的链接已失效。",
+    },
+    "people.reinvite_failed": {
+        "en": "The new invitation to {email} could not be sent (see the jobs page: e-mail may be paused), and "
+              "the earlier link of {handle} no longer works. Send it again once e-mail works, or type a first "
+              "password for {handle} with the add form below.",
+        "zh-CN": "未能向 {email} 发送新的邀请（可在后台任务页面查看，邮件发送可能已暂停），{handle} 之前收到的链接"
+                 "也已失效。邮件恢复后请再次发送，或在下方的添加表单中为 {handle} 设置初始密码。",
+    },
+    "people.error_resend_no_mail": {
+        "en": "E-mail is not set up on this server, so no invitation can be sent. Give {handle} a first password "
+              "instead: the add form below is filled in for them; type a password there and hand it over.",
+        "zh-CN": "此服务器未配置邮件，无法发送邀请。请改为给 {handle} 设置初始密码：下方的添加表单已填好此人的信息，"
+                 "输入密码后告知对方即可。",
+    },
+    "people.error_resend_signed_in": {
+        "en": "{handle} has chosen a password already and can sign in; if they forgot it, “Forgot your password?” "
+              "on the sign-in page e-mails them a link.",
+        "zh-CN": "{handle} 已设置密码，可以直接登录；如忘记密码，可在登录页点击“忘记密码”通过邮件重设。",
+    },
+    "people.error_resend_inactive": {
+        "en": "{handle} is deactivated: reactivate them first, then send the invitation again.",
+        "zh-CN": "{handle} 已被停用：请先恢复，再重新发送邀请。",
+    },
+    "people.error_resend_never": {
+        "en": "{handle} was never invited: give them a sign-in with the add form below.",
+        "zh-CN": "{handle} 从未被邀请：请使用下方的添加表单为其开通登录账号。",
+    },
+    "people.error_resend_no_email": {
+        "en": "{handle} has no e-mail address: add one with “Edit”, then send the invitation again.",
+        "zh-CN": "{handle} 没有邮箱地址：请先通过“编辑”添加邮箱，再重新发送邀请。",
+    },
     "people.invite_subject": {
         "en": "Your Doorstep sign-in for {workspace}",
         "zh-CN": "您的 Doorstep 账号（{workspace}）",
