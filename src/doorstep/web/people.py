@@ -1,4 +1,5 @@
-"""/admin/people: the workspace's people, adding one, their role, deactivating and reactivating.
+"""/admin/people: the workspace's people, adding one, their name and e-mail, their role, sending
+an invitation again, deactivating and reactivating.
 
 As thin as api/ and the CLI: parse the form, one unit of work calling doorstep.accounts.people,
 Post/Redirect/Get. Admins only; every form carries the session's CSRF token
@@ -10,6 +11,11 @@ or — when e-mail is set up — an invitation: a one-time link of the password-
 e-mailed right after the person is stored, where they choose their own. A refused form
 comes back with the reason in the reader's language and what was typed (never a password).
 What the service refuses to take away (the last active admin) answers 409.
+
+Until an invited person has chosen a password, the admin can send the invitation again (a
+new link; the earlier ones stop working). Without e-mail set up nothing is sent: the page
+says so and fills in the add form for that person, so the admin can type a first password.
+An admin corrects a person's name and e-mail address in a form folded under each row.
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ router = APIRouter(include_in_schema=False)
 AdminPage = Annotated[Caller, Depends(require_page("admin"))]
 AdminForm = Annotated[Caller, Depends(require_form("admin"))]
 INVITE_DAYS = people.INVITE_LIFETIME.days
-NOTICES = ("added", "invited", "invite_failed", "role", "deactivated", "reactivated")
+NOTICES = ("added", "invited", "invite_failed", "role", "deactivated", "reactivated", "profile", "profile_relink",
+           "unchanged", "reinvited", "reinvite_failed")
 
 
 def _lang(request: Request, lang: str | None, workspace: Workspace) -> str:
@@ -55,6 +62,10 @@ def _problem(lang: str, exc: DoorstepError, *, handle: str = "") -> str:
     """Why the form was refused, in the reader's language."""
     if isinstance(exc, people.LastAdmin):
         return t(lang, "people.error_last_admin", handle=handle)
+    if isinstance(exc, people.NotInvited):
+        return _not_invited(lang, exc.reason, handle)
+    if isinstance(exc, people.EmailTaken):
+        return t(lang, "people.error_email_taken")
     if isinstance(exc, NotFound):
         return t(lang, "people.error_not_found")
     if isinstance(exc, Conflict):
@@ -73,10 +84,23 @@ def _problem(lang: str, exc: DoorstepError, *, handle: str = "") -> str:
     return t(lang, "people.error_other")
 
 
-def _form_refusal(lang: str, reason: str) -> str:
-    """Why the add form was refused before the service saw it."""
+def _not_invited(lang: str, reason: str, handle: str) -> str:
+    """Why no invitation can be sent to ``handle`` again (people.NotInvited's reason)."""
+    if reason == "can_sign_in":
+        return t(lang, "people.error_resend_signed_in", handle=handle)
+    if reason == "inactive":
+        return t(lang, "people.error_resend_inactive", handle=handle)
+    if reason == "no_email":
+        return t(lang, "people.error_resend_no_email", handle=handle)
+    return t(lang, "people.error_resend_never", handle=handle)
+
+
+def _form_refusal(lang: str, reason: str, handle: str = "") -> str:
+    """Why a form was refused before the service saw it."""
     if reason == "no_mail":
         return t(lang, "people.error_no_mail")
+    if reason == "resend_no_mail":
+        return t(lang, "people.error_resend_no_mail", handle=handle)
     return t(lang, "reset.error_mismatch")
 
 
@@ -89,8 +113,10 @@ def _smtp(settings: Settings) -> bool:
 def _page(
     request: Request, db: Database, caller: Caller, settings: Settings, now: dt.datetime, *, lang: str | None,
     everyone: bool = False, form: dict[str, str] | None = None, error: str | None = None,
-    notice: str | None = None, who: int | None = None, code: int = 200,
+    notice: str | None = None, who: int | None = None, code: int = 200, editing: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    """The list and the add form; ``form`` is what the add form shows, ``editing`` the id and
+    typed name and e-mail of the person whose edit form a refusal opens again."""
     with db.read() as session:
         workspace = session.get_one(Workspace, caller.workspace.id)
         chosen = _lang(request, lang, workspace)
@@ -110,7 +136,7 @@ def _page(
         return render(
             request, "admin_people.html", chosen, status=code, private=True, active="people", switch_params=switch,
             workspace=workspace, rows=rows, everyone=everyone, roles=ROLES, mail=mail, invite_days=INVITE_DAYS,
-            form=form or blank, error=error, notice=notice, named=named, lc=url_code(chosen),
+            form=form or blank, error=error, notice=notice, named=named, lc=url_code(chosen), editing=editing or {},
             local=local_time(workspace.timezone), max_handle=people.MAX_HANDLE, max_name=people.MAX_NAME,
         )
 
@@ -278,3 +304,75 @@ def reactivate_person(
 
     refused = _change(request, db, caller, settings, now, user_id, lang, all, act)
     return refused or _done(lang, all, done="reactivated", who=user_id)
+
+
+# --- name and e-mail; the invitation again ----------------------------------------------
+
+
+@router.post("/admin/people/{user_id}/profile", response_class=HTMLResponse)
+def edit_person(
+    request: Request, user_id: RowId, db: DbDep, now: NowDep, settings: SettingsDep, caller: AdminForm,
+    name: Annotated[str, Form(max_length=1000)] = "",
+    email: Annotated[str, Form(max_length=1000)] = "",
+    all: Annotated[str | None, Form(max_length=1)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    """A corrected name and e-mail address (an empty field clears it; audited as
+    user_updated). A new address spends the links sent to the old one: for someone invited
+    the notice says to send the invitation again."""
+    handle = ""
+    try:
+        with db.write() as session:
+            workspace = session.get_one(Workspace, caller.workspace.id)
+            person = people.get_person(session, workspace=workspace, user_id=user_id)
+            handle = person.handle
+            change = people.update_profile(
+                session, workspace=workspace, handle=handle, name=name, email=email, now=now, actor=caller.actor,
+                actor_kind=caller.actor_kind, client=client_address(request))
+            relink = "email" in change.changed and change.links_spent > 0 and person.password_hash is None
+    except (InvalidInput, NotFound, Conflict) as exc:
+        chosen = _lang(request, lang, caller.workspace)
+        typed = None if isinstance(exc, NotFound) else {"id": user_id, "name": name, "email": email}
+        return _page(request, db, caller, settings, now, lang=lang, everyone=all == "1", editing=typed,
+                     error=_problem(chosen, exc, handle=handle), code=exc.http_status)
+    notice = "unchanged" if not change.changed else "profile_relink" if relink else "profile"
+    return _done(lang, all, done=notice, who=user_id)
+
+
+@router.post("/admin/people/{user_id}/invitation", response_class=HTMLResponse)
+def resend_invitation(
+    request: Request, user_id: RowId, db: DbDep, now: NowDep, settings: SettingsDep, caller: AdminForm,
+    all: Annotated[str | None, Form(max_length=1)] = None,
+    lang: Annotated[str | None, Form(max_length=8)] = None,
+) -> Response:
+    """A new invitation e-mail for someone who has not chosen a password yet (the earlier
+    links stop working; audited as invitation_resent), sent now so the page can say whether
+    it went. Without e-mail set up nothing changes: the page says so and fills in the add
+    form for them, to type a first password instead."""
+    chosen = _lang(request, lang, caller.workspace)
+    mail = _smtp(settings)
+    handle = ""
+    try:
+        with (db.write() if mail else db.read()) as session:
+            workspace = session.get_one(Workspace, caller.workspace.id)
+            person = people.get_person(session, workspace=workspace, user_id=user_id)
+            handle = person.handle
+            if not mail:
+                people.check_resendable(session, user=person)  # someone who could not be invited hears why
+                instead = {"handle": handle, "name": person.name or "", "email": person.email or "",
+                           "role": person.role, "how": "password"}
+            else:
+                user, token = people.resend_invitation(
+                    session, workspace=workspace, handle=handle, now=now, actor=caller.actor,
+                    actor_kind=caller.actor_kind, client=client_address(request))
+                mail_lang = negotiate(None, user.locale or workspace.locale, chosen)  # theirs, if they chose
+                message = _invite_mail(settings, to=user.email or "", name=user.name, handle=user.handle,
+                                       who=caller.actor, workspace=workspace, token=token, lang=mail_lang, now=now)
+    except (NotFound, Conflict) as exc:
+        return _page(request, db, caller, settings, now, lang=lang, everyone=all == "1",
+                     error=_problem(chosen, exc, handle=handle), code=exc.http_status)
+    if not mail:
+        return _page(request, db, caller, settings, now, lang=lang, everyone=all == "1", form=instead,
+                     error=_form_refusal(chosen, "resend_no_mail", handle), code=422)
+    sent = _send_invitation(db, settings, message, now)
+    return _done(lang, all, done="reinvited" if sent else "reinvite_failed", who=user_id)
