@@ -140,6 +140,8 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/admin/people/{user_id}/role"): ADMIN,
     ("POST", "/admin/people/{user_id}/deactivate"): ADMIN,
     ("POST", "/admin/people/{user_id}/reactivate"): ADMIN,
+    ("POST", "/admin/people/{user_id}/profile"): ADMIN,  # correct the name and e-mail; audited
+    ("POST", "/admin/people/{user_id}/invitation"): ADMIN,  # send an invitation again (the seeded person: 409)
     ("GET", "/admin/keys"): ADMIN,
     ("POST", "/admin/keys"): ADMIN,
     ("GET", "/admin/keys/{key_id}/created"): ADMIN,  # the new key's secret, once
@@ -204,6 +206,7 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/admin/people"): {"handle": "matrix-added", "role": "exec", "password": "matrix password 1",
                                 "confirm": "matrix password 1"},
     ("POST", "/admin/people/{user_id}/role"): {"role": "exec"},
+    ("POST", "/admin/people/{user_id}/profile"): {"name": "Matrix person", "email": ""},
     ("POST", "/admin/keys"): {"name": "matrix", "role": "exec"},
     # A new password typed twice the same, without the current one: refused as a wrong password
     # (which counts toward the login's limit of the matrix's people; they never sign in by password).
