@@ -1,4 +1,4 @@
-"""`doorstep user add|list|role|deactivate` and `doorstep key create|revoke`, as a person runs them
+"""`doorstep user add|list|edit|role|deactivate` and `doorstep key create|revoke`, as a person runs them
 (through the real Typer app in this process: tests/cli/test_cli.py has the real processes)."""
 
 import json
@@ -76,7 +76,7 @@ def test_user_commands_have_help() -> None:
 
     for args in (["user", "--help"], ["user", "add", "--help"], ["user", "list", "--help"],
                  ["user", "role", "--help"], ["user", "password", "--help"], ["user", "deactivate", "--help"],
-                 ["user", "reactivate", "--help"], ["user", "prefs", "--help"]):
+                 ["user", "reactivate", "--help"], ["user", "prefs", "--help"], ["user", "edit", "--help"]):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0 and "Usage" in result.output, (args, result.output)
 
@@ -115,3 +115,34 @@ def test_a_persons_own_settings_from_the_command_line(database_url: str) -> None
     assert bad.returncode == 2 and "zh-CN, en" in bad.stderr
     nobody = doorstep("user", "prefs", "nobody", db=database_url, check=False)
     assert nobody.returncode != 0 and "no person 'nobody'" in nobody.stderr
+
+
+def test_a_name_and_an_email_corrected_from_the_command_line(database_url: str) -> None:
+    doorstep("init", db=database_url)
+    doorstep("user", "add", "li.wei", "--role", "cs", "--email", "li@exmaple.com", "--password-stdin",
+             db=database_url, stdin="a long enough secret\n")
+    doorstep("user", "add", "wang", "--role", "cs", "--email", "wang@example.com", "--password-stdin",
+             db=database_url, stdin="another long secret\n")
+    fixed = doorstep("user", "edit", "li.wei", "--name", "李伟", "--email", "li@example.com", "--json",
+                     db=database_url)
+    assert json.loads(fixed.stdout) == {"handle": "li.wei", "name": "李伟", "email": "li@example.com",
+                                        "changed": ["name", "email"], "links_spent": 0, "workspace": "default",
+                                        "invitation_to_resend": False}
+    same = doorstep("user", "edit", "li.wei", "--email", "li@example.com", db=database_url)
+    assert "nothing changed" in same.stdout
+    cleared = json.loads(doorstep("user", "edit", "li.wei", "--name", "", "--json", db=database_url).stdout)
+    assert (cleared["name"], cleared["email"], cleared["changed"]) == (None, "li@example.com", ["name"])
+    taken = doorstep("user", "edit", "li.wei", "--email", "WANG@example.com", db=database_url, check=False)
+    assert taken.returncode == 4 and "has the e-mail address" in taken.stderr
+    bad = doorstep("user", "edit", "li.wei", "--email", "li at example", db=database_url, check=False)
+    assert bad.returncode == 2 and "is not an e-mail address" in bad.stderr
+    nothing = doorstep("user", "edit", "li.wei", db=database_url, check=False)
+    assert nothing.returncode == 2 and "nothing to change" in nothing.stderr
+    nobody = doorstep("user", "edit", "nobody", "--name", "x", db=database_url, check=False)
+    assert nobody.returncode == 3 and "no person 'nobody'" in nobody.stderr
+    with Database(database_url).read() as s:
+        assert s.scalars(select(User.email).where(User.handle == "li.wei")).one() == "li@example.com"
+        updated = [(e.actor_kind, e.details) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "user_updated").order_by(AuditEntry.id))]
+    assert updated == [("cli", {"handle": "li.wei", "changed": ["name", "email"], "links_spent": 0}),
+                       ("cli", {"handle": "li.wei", "changed": ["name"], "links_spent": 0})]

@@ -1,4 +1,5 @@
-"""People who sign in to the pages: add, list, change the role, deactivate, reactivate, their own settings."""
+"""People who sign in to the pages: add, list, correct a name or e-mail, change the role, deactivate,
+reactivate, their own settings."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def register(app: typer.Typer) -> None:
     users = typer.Typer(help="People who sign in to the pages, and their roles.", no_args_is_help=True)
     users.command("add")(user_add)
     users.command("list")(user_list)
+    users.command("edit")(user_edit)
     users.command("role")(user_role)
     users.command("password")(user_password)
     users.command("deactivate")(user_deactivate)
@@ -97,6 +99,46 @@ def user_list(
         table.add_row(str(r["handle"]), str(r["role"]), str(r["name"] or ""), str(r["email"] or ""),
                       "yes" if r["active"] else "no", "yes" if r["login"] else "no")
     console.print(table)
+
+
+@cli_errors
+def user_edit(
+    ctx: typer.Context,
+    handle: Annotated[str, typer.Argument(help="The person.")],
+    name: Annotated[str | None, typer.Option(help="Their display name; \"\" clears it.")] = None,
+    email: Annotated[str | None, typer.Option(help="Their e-mail address; \"\" clears it.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Correct a person's display name or e-mail address, as an admin does on /admin/people.
+
+    An address another person of the workspace has is refused (signing in by e-mail would open
+    neither). A new address makes the reset or invitation links sent to the old one stop working;
+    someone invited is then sent a new invitation from /admin/people."""
+    if name is None and email is None:
+        raise InvalidInput("nothing to change: give --name, --email or both", field="--name")
+    st = state(ctx)
+    db = open_database(st)
+    with db.write() as session:
+        workspace = get_workspace(session=session, slug=st.workspace)
+        change = people.update_profile(session, workspace=workspace, handle=handle, name=name, email=email,
+                                       now=utcnow())
+        row = {"handle": change.user.handle, "name": change.user.name, "email": change.user.email,
+               "changed": list(change.changed), "links_spent": change.links_spent, "workspace": workspace.slug,
+               # Invited, and the link they had went to the old address: they need a new one.
+               "invitation_to_resend": change.user.password_hash is None and change.links_spent > 0}
+    if json_out:
+        print_json(row)
+        return
+    if not change.changed:
+        console.print(f"{handle}: the name and e-mail were already so; nothing changed.", highlight=False,
+                      markup=False)
+        return
+    console.print(f"{handle}: {' and '.join(change.changed)} saved (name: {row['name'] or '—'}, "
+                  f"e-mail: {row['email'] or '—'}).", highlight=False, markup=False)
+    if change.links_spent:
+        console.print(f"{change.links_spent} link(s) sent to the old address no longer work"
+                      + ("; send the invitation again from /admin/people." if row["invitation_to_resend"] else "."),
+                      highlight=False)
 
 
 @cli_errors
