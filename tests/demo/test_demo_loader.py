@@ -9,7 +9,6 @@ from doorstep.demo.loader import load_demo
 from doorstep.stats import DETRACTOR_MAX
 from doorstep.surveys.models import Invitation, Response
 
-
 # The same seed and `now` give the same rows (demo/generator.py). Three loads with the real clock
 # saw time move between them: SLA clocks in business hours and the "fresh case" cut-off moved
 # with it, and the rebuilt workspace once held 560 answers instead of 565 (CI, PostgreSQL).
