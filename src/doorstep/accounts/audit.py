@@ -19,33 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from doorstep.accounts.audit_actions import ACTIONS as ACTIONS  # re-exported: callers import it from here
 from doorstep.accounts.models import AUDIT_ACTOR_KINDS, AuditEntry
-
-ACTIONS = (
-    "login",
-    "login_failed",
-    "logout",
-    "password_reset_requested",
-    "password_reset",
-    "password_changed",  # by the person themselves, on /account (doorstep.accounts.profile)
-    "user_created",
-    "role_changed",
-    "user_updated",  # an admin corrected a person's name or e-mail (the fields named, never the values)
-    "invitation_resent",  # a new invitation link for someone who had not chosen a password yet
-    "user_deactivated",
-    "user_reactivated",
-    "key_created",
-    "key_revoked",
-    "key_used",
-    "export",
-    "customer_exported",
-    "customer_erased",
-    "deleted",
-    "settings_changed",
-    "backup",
-    "restore",
-    "email_resumed",  # e-mail paused after a refused login, lifted by a person (doorstep.channels.email_pause)
-)
 
 
 def record(

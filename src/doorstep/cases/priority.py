@@ -10,11 +10,13 @@ promoter (a negative comment, a blamed stage) is ``low``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from doorstep.accounts.settings import WorkspaceSettings
 from doorstep.cases.sla import BusinessCalendar, add_business_time, parse_hhmm
 from doorstep.stats import DETRACTOR_MAX, PROMOTER_MIN
+
+if TYPE_CHECKING:  # only annotations: the CLI reads PRIORITIES without loading pydantic
+    from doorstep.accounts.settings import WorkspaceSettings
 
 PRIORITIES = ("high", "normal", "low")
 ANGRY_MAX = 3

@@ -6,13 +6,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from doorstep.channels.webhook_kinds import EVENTS as EVENTS  # re-exported: callers import them from here
+from doorstep.channels.webhook_kinds import FORMATS as FORMATS
 from doorstep.db import Base, utcnow
-
-# What a subscription can listen to (DESIGN.md, issue 5).
-EVENTS = ("response.created", "case.opened", "case.escalated", "case.closed", "brief.published",
-          "alert.raised")
-# "json": our own signed JSON body; the others: the incoming-webhook format of that chat tool.
-FORMATS = ("json", "feishu", "dingtalk", "wecom", "slack")
 
 
 class WebhookSubscription(Base):

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import io
 from pathlib import PurePath
-from typing import Literal
-
-import segno
-from segno import DataOverflowError
+from typing import TYPE_CHECKING, Literal
 
 from doorstep.errors import InvalidInput
+
+if TYPE_CHECKING:  # segno is imported when a code is drawn: `doorstep qr --help` reads only the limits
+    import segno
 
 Format = Literal["png", "svg"]
 
@@ -33,6 +33,9 @@ DARK = "#000"  # pure black on white: thermal printers have no grey
 
 
 def _symbol(url: str) -> segno.QRCode:
+    import segno
+    from segno import DataOverflowError
+
     if not url:
         raise InvalidInput("a QR code needs a URL", field="url")
     try:

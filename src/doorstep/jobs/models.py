@@ -7,8 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.db import Base, utcnow
-
-JOB_STATUSES = ("queued", "running", "done", "dead")
+from doorstep.jobs.statuses import JOB_STATUSES as JOB_STATUSES  # re-exported: callers import it from here
 
 
 class Job(Base):
