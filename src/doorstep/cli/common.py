@@ -1,4 +1,10 @@
-"""What every command shares: global options, the database, errors, JSON output."""
+"""What every command shares: global options, the database, errors, JSON output.
+
+Start-up stays cheap: the CLI modules import only typer, rich and the light parts of
+doorstep at load time; the services (SQLAlchemy, the models, pydantic settings, the
+analysis…) are imported inside the command that uses them, so `doorstep --help` and a
+typo do not wait for all of them (tests/cli/test_startup.py holds the line).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,20 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.orm import Session
 
-from doorstep.accounts.models import Workspace
-from doorstep.accounts.services import ensure_workspace, get_workspace
-from doorstep.config import Settings
-from doorstep.db import Database
 from doorstep.errors import DoorstepError, NotReady
-from doorstep.migrations import upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from doorstep.accounts.models import Workspace
+    from doorstep.config import Settings
+    from doorstep.db import Database
 
 console = Console()
 err = Console(stderr=True)
@@ -30,8 +37,16 @@ R = TypeVar("R")
 
 @dataclass
 class State:
-    settings: Settings
+    """The global options. The settings are read on first use: a sub-command's --help needs none."""
+
+    db_url: str | None
     workspace: str
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        from doorstep.config import Settings
+
+        return Settings(database_url=self.db_url) if self.db_url else Settings()
 
 
 def state(ctx: typer.Context) -> State:
@@ -42,6 +57,9 @@ def state(ctx: typer.Context) -> State:
 
 def open_database(st: State) -> Database:
     """The database, migrated to the latest schema (a no-op when it already is)."""
+    from doorstep.db import Database
+    from doorstep.migrations import upgrade
+
     db = Database(st.settings.database_url)
     try:
         upgrade(db.engine)
@@ -57,6 +75,8 @@ def open_database(st: State) -> Database:
 
 def workspace_for(session: Session, st: State) -> Workspace:
     """The --workspace; 'default' is created on first use so a fresh database just works."""
+    from doorstep.accounts.services import ensure_workspace, get_workspace
+
     if st.workspace == "default":
         return ensure_workspace(session=session, slug="default", name="Default")
     return get_workspace(session=session, slug=st.workspace)

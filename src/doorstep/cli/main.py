@@ -1,4 +1,8 @@
-"""The `doorstep` command: a thin layer over the services, one unit of work per command."""
+"""The `doorstep` command: a thin layer over the services, one unit of work per command.
+
+Each command imports its services inside its body, so loading this module (for --help,
+completion, or any one command) stays cheap: see doorstep.cli.common.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ from doorstep.cli import demo as demo_cmd
 from doorstep.cli import exports as exports_cmd
 from doorstep.cli import mail as mail_cmd
 from doorstep.cli.common import State
-from doorstep.config import Settings
 
 app = typer.Typer(
     name="doorstep",
@@ -45,8 +48,7 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    settings = Settings(database_url=db) if db else Settings()
-    ctx.obj = State(settings=settings, workspace=workspace)
+    ctx.obj = State(db_url=db, workspace=workspace)
 
 
 setup.register(app)
