@@ -61,7 +61,7 @@ def test_a_bulk_import_refreshes_the_statistics_and_a_small_one_does_not(
     assert not analysed(database_url, "deliveries", since)  # 3 rows: a trickle, not a bulk load
 
     # A bulk load is counted in rows; three stand for ten thousand here.
-    monkeypatch.setattr("doorstep.cli.imports.BULK_ROWS", 3)
+    monkeypatch.setattr("doorstep.deliveries.csv_import.BULK_ROWS", 3)
     summary = json.loads(doorstep("import", "responses", str(responses), "--json", db=database_url).stdout)
     assert summary["created"] == 3  # the JSON summary is untouched by the refresh
     for table in ("responses", "cases"):  # SQLite keeps no statistics for an empty table

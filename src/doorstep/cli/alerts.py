@@ -8,9 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.briefs import alert_services as alerts
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -58,6 +58,8 @@ def list_(
     """The workspace's alerts, newest first (with no sub-command)."""
     if ctx.invoked_subcommand is not None:
         return
+    from doorstep.briefs import alert_services as alerts
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -77,6 +79,9 @@ def list_(
 @cli_errors
 def check(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Look for NPS drops and theme surges now (what the worker's pass does every 15 minutes)."""
+    from doorstep.briefs import alert_services as alerts
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -97,6 +102,9 @@ def check(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 def ack(ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="The alert id.")],
         json_out: JsonOpt = False) -> None:
     """Mark an alert as seen (it leaves the open list; the same subject stays quiet anyway)."""
+    from doorstep.briefs import alert_services as alerts
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:

@@ -15,23 +15,21 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
-from doorstep.accounts.models import Workspace
 from doorstep.cli.common import State, cli_errors, console, err, open_database, state
-from doorstep.deliveries.csv_import import count_rows, open_csv
-from doorstep.deliveries.models import Journey, Stage
 from doorstep.errors import InvalidInput
-from doorstep.insight.analysis import Analyzer, TextAnalysis
-from doorstep.insight.clustering import emerging_topics
-from doorstep.insight.taxonomy import Taxonomy, default_taxonomy, load_taxonomy, taxonomy_from_json
+
+# The text analysis and the database layer are imported inside the functions that use
+# them: loading the CLI stays cheap (cli/common.py).
+if TYPE_CHECKING:
+    from doorstep.insight.analysis import TextAnalysis
+    from doorstep.insight.taxonomy import Taxonomy
 
 BATCH = 2_000
 SHOWN_ROWS = 30
@@ -44,6 +42,13 @@ def register(app: typer.Typer) -> None:
 
 def _workspace_settings(st: State) -> tuple[Taxonomy | None, list[str]]:
     """The workspace's taxonomy and stage keys when its database exists; never creates one."""
+    from sqlalchemy import select
+    from sqlalchemy.engine import make_url
+
+    from doorstep.accounts.models import Workspace
+    from doorstep.deliveries.models import Journey, Stage
+    from doorstep.insight.taxonomy import taxonomy_from_json
+
     url = make_url(st.settings.database_url)
     if url.get_backend_name() == "sqlite" and (not url.database or not Path(url.database).is_file()):
         return None, []
@@ -133,6 +138,10 @@ def analyze(
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per input row.")] = False,
 ) -> None:
     """Analyse free text (language, sentiment, themes, stage) without storing it."""
+    from doorstep.deliveries.csv_import import count_rows, open_csv
+    from doorstep.insight.analysis import Analyzer
+    from doorstep.insight.taxonomy import default_taxonomy, load_taxonomy
+
     st = state(ctx)
     stage_keys = [s.strip() for s in stages.split(",") if s.strip()] if stages else []
     taxonomy: Taxonomy | None = None
@@ -192,6 +201,8 @@ def _print_tables(
     unthemed: list[str],
     taxonomy: Taxonomy,
 ) -> None:
+    from doorstep.insight.clustering import emerging_topics
+
     summary = Table("label", "rows", title=f"{total:,} rows analysed")
     for label in ("negative", "neutral", "positive"):
         summary.add_row(label, f"{labels[label]:,}")

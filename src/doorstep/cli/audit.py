@@ -10,10 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.accounts.audit import ACTIONS, entries, entry_dict
+from doorstep.accounts.audit_actions import ACTIONS
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
 from doorstep.errors import InvalidInput
 from doorstep.timeutil import parse_period
+
+# The services are imported inside the command: loading the CLI stays cheap (cli/common.py).
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +41,8 @@ def audit(
     """The audit log: logins, role changes, key use, exports, deletions and erasures."""
     if action is not None and action not in ACTIONS:
         raise InvalidInput(f"unknown action; one of {', '.join(ACTIONS)}", field="action")
+    from doorstep.accounts.audit import entries, entry_dict
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:

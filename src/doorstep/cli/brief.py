@@ -12,11 +12,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.briefs.render import render_markdown
-from doorstep.briefs.services import choose_period, find_brief, list_briefs, make_brief, preview, publish_brief
 from doorstep.cli.common import cli_errors, console, err, fmt_nps, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 FORMATS = ("html", "md", "json")
 
@@ -73,6 +72,10 @@ def brief(
     """
     if format not in FORMATS:
         raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}", field="--format")
+    from doorstep.briefs.render import render_markdown
+    from doorstep.briefs.services import choose_period, find_brief, make_brief, preview, publish_brief
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     now = utcnow()
@@ -120,6 +123,8 @@ def list_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Stored briefs, newest first."""
+    from doorstep.briefs.services import list_briefs
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:

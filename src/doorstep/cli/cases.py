@@ -12,15 +12,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.cases.escalation import scheduler_pass
-from doorstep.cases.metrics import loop_metrics
 from doorstep.cases.priority import PRIORITIES
-from doorstep.cases.services import add_note, assign_case, case_detail, list_cases, transition_case
 from doorstep.cases.workflow import STATES
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
 from doorstep.timeutil import parse_period
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ActorOpt = Annotated[str, typer.Option("--actor", help="Who is acting, for the case's timeline.")]
@@ -56,6 +54,9 @@ def cases(
     st = state(ctx)
     if status is not None and status not in STATES:
         raise InvalidInput(f"status must be one of {', '.join(STATES)}", field="--status")
+    from doorstep.cases.services import list_cases
+    from doorstep.db import utcnow
+
     db = open_database(st)
     with db.read() as session:
         workspace = workspace_for(session, st)
@@ -78,6 +79,9 @@ def cases(
 def escalate(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Run one scheduler pass over every workspace: escalate breached clocks (once each),
     close cases whose re-survey expired unanswered. Safe to run at any time, and twice."""
+    from doorstep.cases.escalation import scheduler_pass
+    from doorstep.db import utcnow
+
     db = open_database(state(ctx))
     with db.write() as session:
         summary = scheduler_pass(session, utcnow())
@@ -113,6 +117,9 @@ def _show(detail: dict[str, Any]) -> None:
 def show(ctx: typer.Context, case_id: Annotated[int, typer.Argument(help="The case id.")],
          json_out: JsonOpt = False) -> None:
     """A case with its answer, the delivery's stages, its timeline and re-survey."""
+    from doorstep.cases.services import case_detail
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -137,6 +144,9 @@ def move(
     json_out: JsonOpt = False,
 ) -> None:
     """Move a case to its next state; an illegal or stale move exits with code 4."""
+    from doorstep.cases.services import case_detail, transition_case
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -158,6 +168,9 @@ def note(
     actor: ActorOpt = "cli",
 ) -> None:
     """Add a note to a case's timeline."""
+    from doorstep.cases.services import add_note
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -177,6 +190,9 @@ def assign(
     actor: ActorOpt = "cli",
 ) -> None:
     """Give a case to a person or a queue; the timeline keeps who had it."""
+    from doorstep.cases.services import assign_case, case_detail
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -199,6 +215,9 @@ def loop(
     json_out: JsonOpt = False,
 ) -> None:
     """Closed-loop figures: contact and resolution within SLA, medians, breaches, recovery rate."""
+    from doorstep.cases.metrics import loop_metrics
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:

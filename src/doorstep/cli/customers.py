@@ -9,11 +9,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from doorstep.accounts import audit
 from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
-from doorstep.deliveries.privacy import erase_customer, export_customer
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 customer_app = typer.Typer(help="A customer's data: export everything held about them, or erase it.",
                            no_args_is_help=True)
@@ -31,6 +30,9 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON to this file (else print it).")] = None,
 ) -> None:
     """Everything held about one customer, as JSON (for a data subject's access request)."""
+    from doorstep.accounts import audit
+    from doorstep.deliveries.privacy import export_customer
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -61,6 +63,10 @@ def erase(
     if not yes:
         err.print("[bold red]error:[/] erasing cannot be undone: add --yes to go ahead", highlight=False)
         raise typer.Exit(2)
+    from doorstep.accounts import audit
+    from doorstep.db import utcnow
+    from doorstep.deliveries.privacy import erase_customer
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:

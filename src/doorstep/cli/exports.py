@@ -12,11 +12,11 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from doorstep.accounts import audit
 from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import cli_errors, err, open_database, state, workspace_for
-from doorstep.exports import RESPONSE_COLUMNS, count_responses, response_rows, write_csv
 from doorstep.timeutil import parse_period
+
+# The services are imported inside the command: loading the CLI stays cheap (cli/common.py).
 
 export_app = typer.Typer(help="Export data as CSV (cells that would start a formula are neutralised).",
                          no_args_is_help=True)
@@ -35,6 +35,9 @@ def responses(
     until: Annotated[str | None, typer.Option(help="Last day, inclusive.")] = None,
 ) -> None:
     """Every answer (score, comment, stages, themes, sentiment) as CSV, oldest first."""
+    from doorstep.accounts import audit
+    from doorstep.exports import RESPONSE_COLUMNS, count_responses, response_rows, write_csv
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy.exc import SQLAlchemyError
 
 from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
-from doorstep.db import Database, utcnow
-from doorstep.deliveries.csv_import import (
-    BULK_ROWS,
-    DELIVERY_TABLES,
-    RESPONSE_TABLES,
-    count_rows,
-    import_deliveries_csv,
-    import_responses_csv,
-    open_csv,
-)
+
+# The importer and the database layer are imported inside the functions that use them:
+# loading the CLI stays cheap (cli/common.py).
+if TYPE_CHECKING:
+    from doorstep.db import Database
 
 app = typer.Typer(help="Import deliveries or responses from CSV files.", no_args_is_help=True)
 
@@ -34,6 +28,17 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Print the summary as JSON
 
 
 def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: bool) -> dict[str, Any]:
+    from doorstep.db import utcnow
+    from doorstep.deliveries.csv_import import (
+        BULK_ROWS,
+        DELIVERY_TABLES,
+        RESPONSE_TABLES,
+        count_rows,
+        import_deliveries_csv,
+        import_responses_csv,
+        open_csv,
+    )
+
     st = state(ctx)
     importer = import_deliveries_csv if kind == "deliveries" else import_responses_csv
     db = open_database(st)
@@ -76,6 +81,8 @@ def _refresh_statistics(db: Database, tables: tuple[str, ...]) -> None:
     """After a bulk load: without fresh statistics the first dashboards after a large import
     read the whole table (PostgreSQL before autovacuum comes round) or the wrong index (SQLite).
     The rows are committed already; a failure here only costs speed, so it warns."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     with err.status("updating the database's statistics after a bulk load …"):
         try:
             db.refresh_statistics(tables)

@@ -10,15 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from doorstep.cli.common import cli_errors, console, fmt_ci, fmt_nps, open_database, print_json, state, workspace_for
-from doorstep.deliveries.services import list_stages, update_stage
 from doorstep.errors import InvalidInput
-from doorstep.insight.drivers import parse_segment
-from doorstep.insight.ops import lateness_effect, stage_table
-from doorstep.insight.services import driver_report, set_taxonomy, taxonomy_document
-from doorstep.insight.services import reanalyze as reanalyze_all
-from doorstep.surveys.metrics import EVERY
-from doorstep.surveys.metrics import trend as trend_report
 from doorstep.timeutil import parse_period
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 Since = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD, workspace timezone).")]
 Until = Annotated[str | None, typer.Option(help="Last day, inclusive.")]
@@ -64,6 +59,8 @@ def stages(
     """Per stage: deliveries, late, overrun (median, p90), attributed answers, their NPS and its impact."""
     if attribution is not None and attribution not in METHODS:
         raise InvalidInput(f"must be one of {', '.join(METHODS)}", field="--attribution")
+    from doorstep.insight.ops import stage_table
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -103,6 +100,9 @@ def drivers(
     """Themes and stages by what they cost in NPS (impact with its 95% interval), most harmful first."""
     if kind is not None and kind not in ("theme", "stage"):
         raise InvalidInput("must be 'theme' or 'stage'", field="--kind")
+    from doorstep.insight.drivers import parse_segment
+    from doorstep.insight.services import driver_report
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -139,6 +139,9 @@ def trend(
     json_out: JsonOut = False,
 ) -> None:
     """NPS over time with its 95% interval, and whether each point moved significantly from the last."""
+    from doorstep.surveys.metrics import EVERY
+    from doorstep.surveys.metrics import trend as trend_report
+
     if every not in EVERY:
         raise InvalidInput(f"must be one of {', '.join(EVERY)}", field="--every")
     st = state(ctx)
@@ -167,6 +170,8 @@ def trend(
 @cli_errors
 def lateness(ctx: typer.Context, since: Since = None, until: Until = None, json_out: JsonOut = False) -> None:
     """NPS of on-time against late deliveries, and the points lost per lateness bucket."""
+    from doorstep.insight.ops import lateness_effect
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -188,6 +193,8 @@ def lateness(ctx: typer.Context, since: Since = None, until: Until = None, json_
 @cli_errors
 def reanalyze(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """Recompute stage timings, comment analysis and stage attribution of every answer (after a taxonomy change)."""
+    from doorstep.insight.services import reanalyze as reanalyze_all
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -208,6 +215,8 @@ def reanalyze(ctx: typer.Context, json_out: JsonOut = False) -> None:
 @cli_errors
 def taxonomy_show(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """The workspace's themes (its own, else the default), with cues and stage."""
+    from doorstep.insight.services import taxonomy_document
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -239,6 +248,9 @@ def taxonomy_set(
     json_out: JsonOut = False,
 ) -> None:
     """Replace the workspace's taxonomy with FILE (checked first), then re-analyse the answers."""
+    from doorstep.insight.services import reanalyze as reanalyze_all
+    from doorstep.insight.services import set_taxonomy
+
     st = state(ctx)
     if not file.is_file():
         raise InvalidInput(f"no such file: {file}", field="FILE")
@@ -272,6 +284,8 @@ def _stage_dict(stage: Any) -> dict[str, Any]:
 @cli_errors
 def journey_show(ctx: typer.Context, json_out: JsonOut = False) -> None:
     """The stages in order, with their targets (minutes from the previous stage's completion)."""
+    from doorstep.deliveries.services import list_stages
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -300,6 +314,8 @@ def journey_set(
     json_out: JsonOut = False,
 ) -> None:
     """Set a stage's target or names. Run `doorstep reanalyze` after changing targets: timing attribution uses them."""
+    from doorstep.deliveries.services import update_stage
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:

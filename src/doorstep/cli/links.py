@@ -7,27 +7,20 @@ the API's JSON shape with --json). Survey addresses use DOORSTEP_BASE_URL.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.accounts import audit
 from doorstep.channels.qr import DEFAULT_SCALE, MAX_SCALE, format_for, render
 from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import State, cli_errors, console, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
 from doorstep.errors import Gone, InvalidInput
-from doorstep.surveys.open_links import (
-    LinkInfo,
-    clean_reference,
-    create_link,
-    current_invitation,
-    get_link,
-    list_links,
-    revoke_link,
-)
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
+if TYPE_CHECKING:
+    from doorstep.surveys.open_links import LinkInfo
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -72,6 +65,9 @@ def create(
     json_out: JsonOpt = False,
 ) -> None:
     """A new open link: one answer per device per delivery."""
+    from doorstep.db import utcnow
+    from doorstep.surveys.open_links import create_link
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -90,6 +86,8 @@ def create(
 @cli_errors
 def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """The workspace's open links, revoked ones included."""
+    from doorstep.surveys.open_links import list_links
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -114,6 +112,10 @@ def revoke(
     json_out: JsonOpt = False,
 ) -> None:
     """Stop a link taking answers; the answers it received are kept."""
+    from doorstep.accounts import audit
+    from doorstep.db import utcnow
+    from doorstep.surveys.open_links import revoke_link
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -150,6 +152,9 @@ def qr(
     if ref is not None and link is None:
         raise InvalidInput("--ref goes with --link", field="--ref")
     kind = format_for(out.name)  # before any work: a wrong extension is a typo
+    from doorstep.db import utcnow
+    from doorstep.surveys.open_links import clean_reference, current_invitation, get_link
+
     db = open_database(st)
     with db.read() as session:
         workspace = workspace_for(session, st)

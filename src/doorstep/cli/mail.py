@@ -13,31 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 import secrets
-import smtplib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from sqlalchemy.engine import make_url
 
-from doorstep.channels import email_pause
-from doorstep.channels.email import (
-    SmtpFailed,
-    SmtpRefused,
-    SmtpUncertain,
-    SurveyMail,
-    build_message,
-    message_id,
-    send_email,
-    smtp_enabled,
-    smtp_server,
-)
 from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import State, cli_errors, console, err, open_database, print_json, state
-from doorstep.config import Settings
-from doorstep.db import utcnow
 from doorstep.errors import DoorstepError, InvalidInput
+
+# The e-mail channel (smtplib included) and the database layer are imported inside the functions that use
+# them: loading the CLI stays cheap (cli/common.py).
+if TYPE_CHECKING:
+    from doorstep.channels import email_pause
+    from doorstep.config import Settings
 
 email_app = typer.Typer(help="E-mail: check the SMTP settings (DOORSTEP_SMTP_*); see or lift e-mail's pause.",
                         no_args_is_help=True)
@@ -67,6 +57,8 @@ def register(app: typer.Typer) -> None:
 
 def _summary(settings: Settings, to: str) -> dict[str, Any]:
     """The settings in use, as far as they can be shown: no password, only whether one is set."""
+    from doorstep.channels.email import smtp_enabled, smtp_server
+
     return {
         "server": smtp_server(settings) if smtp_enabled(settings) else None,
         "security": settings.smtp_security,
@@ -80,6 +72,10 @@ def _summary(settings: Settings, to: str) -> dict[str, Any]:
 
 def _reason(settings: Settings, exc: Exception) -> tuple[str, str]:
     """(step, message) for a failed send; SmtpFailed and our own errors already say it well."""
+    import smtplib
+
+    from doorstep.channels.email import SmtpFailed, SmtpRefused, SmtpUncertain, smtp_server
+
     if isinstance(exc, SmtpFailed):
         return exc.step, str(exc)
     if isinstance(exc, SmtpRefused):
@@ -105,6 +101,19 @@ def test(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Send one test e-mail with the DOORSTEP_SMTP_* settings; say whether it was accepted, or why not."""
+    import smtplib
+
+    from doorstep.channels.email import (
+        SmtpFailed,
+        SmtpRefused,
+        SmtpUncertain,
+        SurveyMail,
+        build_message,
+        message_id,
+        send_email,
+        smtp_enabled,
+    )
+
     settings = state(ctx).settings
     summary = _summary(settings, to)
     if not smtp_enabled(settings):
@@ -151,6 +160,8 @@ def test(
 def _database_exists(st: State) -> bool:
     """False for a SQLite file that is not there: no installation, so no pause (and a test
     e-mail run from some directory must not leave a new database behind)."""
+    from sqlalchemy.engine import make_url
+
     url = make_url(st.settings.database_url)
     if url.get_backend_name() != "sqlite":
         return True
@@ -161,6 +172,9 @@ def _database_exists(st: State) -> bool:
 def _lift_after_test(st: State) -> tuple[email_pause.Pause | None, str | None]:
     """The settings just worked: lift e-mail's pause, audited. (what was lifted, why we
     could not look) — the test e-mail's result stands either way."""
+    from doorstep.channels import email_pause
+    from doorstep.db import utcnow
+
     if not _database_exists(st):
         return None, None
     try:
@@ -197,6 +211,8 @@ def _show_pause(pause: email_pause.Pause | None, waiting: int) -> None:
 def status(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Whether e-mail is paused (after a refused login, an untrusted certificate or unusable
     settings), since when and why, and how many e-mail jobs wait."""
+    from doorstep.channels import email_pause
+
     db = open_database(state(ctx))
     try:
         with db.read() as session:
@@ -217,6 +233,9 @@ def resume(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", 
     (the provider unlocked the account). Recorded in the audit log. New SMTP settings need
     no resume: the worker sees them and resumes by itself. If the server refuses again,
     e-mail pauses again after one attempt."""
+    from doorstep.channels import email_pause
+    from doorstep.db import utcnow
+
     db = open_database(state(ctx))
     try:
         with db.write() as session:

@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from doorstep.backup import backup as backup_db
-from doorstep.backup import restore as restore_db
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
-from doorstep.deliveries.stage_daily import rebuild
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +26,8 @@ def backup(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Copy the SQLite database to FILE while it keeps serving (PostgreSQL: use pg_dump)."""
+    from doorstep.backup import backup as backup_db
+
     report = backup_db(open_database(state(ctx)), file, actor=_who())
     if json_out:
         print_json(report.as_dict())
@@ -42,6 +43,8 @@ def restore(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Replace the database with a backup (stop the server first), then migrate it to this version."""
+    from doorstep.backup import restore as restore_db
+
     report = restore_db(open_database(state(ctx)), file, force=force, actor=_who())
     if json_out:
         print_json(report.as_dict())
@@ -61,6 +64,8 @@ def rebuild_stage_daily(
     Ingest keeps it up to date; this is for rows written around it (SQL by hand) and after
     a change of the workspace's timezone.
     """
+    from doorstep.deliveries.stage_daily import rebuild
+
     st = state(ctx)
     db = open_database(st)
     with db.read() if check else db.write() as session:

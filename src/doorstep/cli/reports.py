@@ -9,11 +9,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from doorstep.cli.common import cli_errors, console, fmt_ci, fmt_nps, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
 from doorstep.stats import SMALL_SAMPLE
-from doorstep.surveys.metrics import nps_by, nps_compare, nps_summary
 from doorstep.timeutil import parse_period
+
+# The services are imported inside the command: loading the CLI stays cheap (cli/common.py).
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +40,9 @@ def nps(
     """Net Promoter Score with its 95% interval, overall or by segment (the groups that cost most first)."""
     if compare not in (None, "previous"):
         raise InvalidInput("the only comparison is 'previous'", field="--compare")
+    from doorstep.db import utcnow
+    from doorstep.surveys.metrics import nps_by, nps_compare, nps_summary
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:

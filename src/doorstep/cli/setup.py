@@ -6,20 +6,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from doorstep.accounts.models import Workspace
-from doorstep.accounts.services import (
-    create_workspace,
-    get_workspace,
-    issue_api_key,
-    revoke_api_key,
-    update_settings,
-    workspace_settings,
-)
-from doorstep.accounts.settings import WorkspaceSettings
 from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state
 from doorstep.errors import InvalidInput
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 
 def register(app: typer.Typer) -> None:
@@ -44,6 +35,11 @@ def init(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create the database and the workspace, and print a new API key (shown once)."""
+    from sqlalchemy import select
+
+    from doorstep.accounts.models import Workspace
+    from doorstep.accounts.services import create_workspace, issue_api_key
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -77,6 +73,8 @@ def workspace_create(
     locale: Annotated[str, typer.Option(help="zh-CN or en.")] = "en",
 ) -> None:
     """Create a workspace (one business) with an API key."""
+    from doorstep.accounts.services import create_workspace, issue_api_key
+
     db = open_database(state(ctx))
     with db.write() as session:
         workspace = create_workspace(session=session, slug=slug, name=name, timezone=timezone, locale=locale)
@@ -91,6 +89,10 @@ def workspace_list(
     ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
 ) -> None:
     """List workspaces."""
+    from sqlalchemy import select
+
+    from doorstep.accounts.models import Workspace
+
     db = open_database(state(ctx))
     with db.read() as session:
         rows = [
@@ -113,6 +115,8 @@ def key_create(
     role: Annotated[str, typer.Option(help="admin, cs, frontline or exec.")] = "admin",
 ) -> None:
     """Create an API key for the workspace; the secret is printed once."""
+    from doorstep.accounts.services import get_workspace, issue_api_key
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -125,6 +129,8 @@ def key_create(
 @cli_errors
 def key_revoke(ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The key's prefix.")]) -> None:
     """Revoke an API key by its prefix (the 12 characters after dsk_)."""
+    from doorstep.accounts.services import get_workspace, revoke_api_key
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -171,6 +177,9 @@ def workspace_settings_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the workspace's rules (quiet period, expiry, SLAs, default CS owner), or change them."""
+    from doorstep.accounts.services import get_workspace, update_settings, workspace_settings
+    from doorstep.accounts.settings import WorkspaceSettings
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:

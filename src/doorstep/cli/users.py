@@ -9,11 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from doorstep.accounts import people, profile
-from doorstep.accounts.services import get_workspace
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state
-from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 ROLE_HELP = "admin (settings, people, keys), cs (cases), frontline (notes, own deliveries) or exec (read-only)."
 
@@ -57,6 +56,10 @@ def user_add(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Give a person a login in the workspace (asks for the password twice unless --password-stdin)."""
+    from doorstep.accounts import people
+    from doorstep.accounts.services import get_workspace
+    from doorstep.db import utcnow
+
     st = state(ctx)
     people.check_role(role)
     password = _read_password(password_stdin)
@@ -82,6 +85,9 @@ def user_list(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The workspace's people with a login: handle, role, e-mail, active."""
+    from doorstep.accounts import people
+    from doorstep.accounts.services import get_workspace
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -116,6 +122,10 @@ def user_edit(
     someone invited is then sent a new invitation from /admin/people."""
     if name is None and email is None:
         raise InvalidInput("nothing to change: give --name, --email or both", field="--name")
+    from doorstep.accounts import people
+    from doorstep.accounts.services import get_workspace
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -148,6 +158,10 @@ def user_role(
     role: Annotated[str, typer.Argument(help=ROLE_HELP)],
 ) -> None:
     """Change a person's role (it applies to their next page or call)."""
+    from doorstep.accounts import people
+    from doorstep.accounts.services import get_workspace
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -159,6 +173,10 @@ def user_role(
 @cli_errors
 def user_deactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(help="The person.")]) -> None:
     """Stop a person signing in; their open sessions end now. Their history stays."""
+    from doorstep.accounts import people
+    from doorstep.accounts.services import get_workspace
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -170,6 +188,10 @@ def user_deactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(he
 @cli_errors
 def user_reactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(help="The person.")]) -> None:
     """Let a deactivated person sign in again, with the password they had."""
+    from doorstep.accounts import people
+    from doorstep.accounts.services import get_workspace
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -187,6 +209,10 @@ def user_password(
     ] = False,
 ) -> None:
     """Set a new password for a person (when e-mail reset is not an option); their sessions end."""
+    from doorstep.accounts import people
+    from doorstep.accounts.services import get_workspace
+    from doorstep.db import utcnow
+
     st = state(ctx)
     password = _read_password(password_stdin)
     db = open_database(st)
@@ -211,6 +237,9 @@ def user_prefs(
 ) -> None:
     """Show a person's own settings, or set them as they would on /account: the language of
     their pages and e-mails, and whether answers to their notes are e-mailed to them."""
+    from doorstep.accounts import people, profile
+    from doorstep.accounts.services import get_workspace
+
     st = state(ctx)
     locale = None if language in (None, "browser") else profile.check_locale(language)
     db = open_database(st)

@@ -14,13 +14,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.accounts import audit
-from doorstep.channels import webhooks
-from doorstep.channels.models import EVENTS, FORMATS
-from doorstep.channels.secrets import ensure_inbound_secret
+from doorstep.channels.webhook_kinds import EVENTS, FORMATS
 from doorstep.cli.audit import cli_actor
 from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
+
+# The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
 STDIN = "-"  # the "read it from standard input" marker
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -52,6 +50,9 @@ def add(
     """Send the workspace's events to a URL (signed JSON) or a Feishu, DingTalk, WeCom or Slack group."""
     if secret == STDIN:
         secret = sys.stdin.readline().strip()
+    from doorstep.channels import webhooks
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -71,6 +72,8 @@ def add(
 @cli_errors
 def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """The workspace's subscriptions (URLs and secrets shortened to their last four characters)."""
+    from doorstep.channels import webhooks
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -90,6 +93,9 @@ def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 @cli_errors
 def remove(ctx: typer.Context, subscription_id: IdArg) -> None:
     """Delete a subscription and its delivery log; queued deliveries to it are dropped."""
+    from doorstep.accounts import audit
+    from doorstep.channels import webhooks
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -101,6 +107,8 @@ def remove(ctx: typer.Context, subscription_id: IdArg) -> None:
 
 
 def _set_active(ctx: typer.Context, subscription_id: int, active: bool) -> None:
+    from doorstep.channels import webhooks
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -132,6 +140,8 @@ def log(
     json_out: JsonOpt = False,
 ) -> None:
     """The delivery log of a subscription: every attempt, its response code and error, newest first."""
+    from doorstep.channels import webhooks
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -152,6 +162,9 @@ def log(
 @cli_errors
 def test(ctx: typer.Context, subscription_id: IdArg, json_out: JsonOpt = False) -> None:
     """Queue a test event (webhook.test) to one subscription; the worker sends it (see `log`)."""
+    from doorstep.channels import webhooks
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:
@@ -173,6 +186,9 @@ def inbound_secret(
 ) -> None:
     """The secret that signs POST /api/v1/webhooks/deliveries. Printed whole only when it is
     created or rotated; otherwise only its last four characters."""
+    from doorstep.channels.secrets import ensure_inbound_secret
+    from doorstep.db import utcnow
+
     st = state(ctx)
     db = open_database(st)
     with db.write() as session:

@@ -13,19 +13,20 @@ import threading
 import time
 from dataclasses import dataclass
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 
 from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
-from doorstep.db import utcnow
 from doorstep.errors import InvalidInput
-from doorstep.jobs import services as jobs
-from doorstep.jobs.models import JOB_STATUSES, Job
-from doorstep.jobs.worker import Handler, JobContext, JobView, make_worker
+from doorstep.jobs.statuses import JOB_STATUSES
+
+# The jobs layer (and with it every job kind's services) is imported inside the functions
+# that use it: loading the CLI stays cheap (cli/common.py).
+if TYPE_CHECKING:
+    from doorstep.jobs.worker import Handler, JobContext, JobView
 
 log = logging.getLogger("doorstep.worker")
 
@@ -101,6 +102,9 @@ def worker(
     again by a worker when their lease runs out). Several workers may run at once on
     PostgreSQL; on SQLite run one.
     """
+    from doorstep.db import utcnow
+    from doorstep.jobs.worker import make_worker
+
     st = state(ctx)
     db = open_database(st)
     ran: list[Ran] = []
@@ -135,6 +139,10 @@ def worker(
 
 def _report_once(db: Any, ran: list[Ran], total: int, json_out: bool) -> None:
     # What became of each job: done, back in the queue for a retry, or dead.
+    from sqlalchemy import select
+
+    from doorstep.jobs.models import Job
+
     with db.read() as session:
         now_status = dict(session.execute(select(Job.id, Job.status).where(Job.id.in_([r.id for r in ran]))).all())
     rows = [
@@ -179,6 +187,8 @@ def jobs_list(
     if ctx.invoked_subcommand is not None:
         return
     _check_status(status)
+    from doorstep.jobs import services as jobs
+
     st = state(ctx)
     db = open_database(st)
     with db.read() as session:
@@ -233,6 +243,8 @@ def _show(job: dict[str, Any]) -> None:
 @cli_errors
 def show(ctx: typer.Context, job_id: IdArg, json_out: JsonOpt = False) -> None:
     """One job: its payload, attempts, lease and last error."""
+    from doorstep.jobs import services as jobs
+
     db = open_database(state(ctx))
     with db.read() as session:
         job = jobs.job_dict(jobs.get_job(session, job_id=job_id, **_scope(session, ctx)))
@@ -243,6 +255,9 @@ def show(ctx: typer.Context, job_id: IdArg, json_out: JsonOpt = False) -> None:
 @cli_errors
 def retry(ctx: typer.Context, job_id: IdArg, json_out: JsonOpt = False) -> None:
     """Run a dead job again, now, with a fresh set of attempts (exit code 4 if it is not dead)."""
+    from doorstep.db import utcnow
+    from doorstep.jobs import services as jobs
+
     db = open_database(state(ctx))
     with db.write() as session:
         job = jobs.job_dict(jobs.retry(session, job_id=job_id, now=utcnow(), **_scope(session, ctx)))
@@ -257,6 +272,9 @@ def retry(ctx: typer.Context, job_id: IdArg, json_out: JsonOpt = False) -> None:
 @cli_errors
 def cancel(ctx: typer.Context, job_id: IdArg, json_out: JsonOpt = False) -> None:
     """Withdraw a queued job: it goes to the dead letters as cancelled (and can be retried)."""
+    from doorstep.db import utcnow
+    from doorstep.jobs import services as jobs
+
     db = open_database(state(ctx))
     with db.write() as session:
         job = jobs.job_dict(jobs.cancel(session, job_id=job_id, now=utcnow(), actor="cli", **_scope(session, ctx)))
