@@ -10,14 +10,19 @@ of the customers who raised a theme with everybody else's:
   "not hot" are cues in their own right, so they do count;
 * a topic cue ("?包装", "?support") counts when its clause reads negative, or
   when the whole comment is negative and the clause is not positive
-  ("培训讲师照着PPT念，没什么用" is a training complaint).
+  ("培训讲师照着PPT念，没什么用" is a training complaint);
+* a praise of the theme ("准时", "still hot") is no complaint but, negated in its
+  clause ("不及时", "wasn't hot", "never on time"), it is one.
 
 A short comment (at most two clauses) whose polarity words all praise, with no
 complaint, is not "negative" when the model puts it less than two neutral bands
 below the line: it is "neutral" ("界面简洁，容易上手" — the model leans against it only
 because "界面" and "容易" went with complaints in its training reviews). And a
 comment that names a complaint and praises nothing is "negative" whatever the
-model made of its other words ("送了一个多小时，饭都凉了").
+model made of its other words ("送了一个多小时，饭都凉了"). When such a short comment
+praises a theme ("Food arrived hot and on time", "准时送达，包装完好"), it is "positive":
+praise of the hand-over itself is a verdict, which the model, trained on film, product
+and tweet text where "hot" and "on time" carry no weight, cannot see.
 
 ``stage`` is the stage of the first theme, in taxonomy order, that the journey
 has: specific themes (slow pickup → picked_up) are listed before general ones
@@ -58,9 +63,23 @@ PRAISE_ONLY_BANDS = 2
 BELOW_THE_LINE = 0.01  # where a complaint that praises nothing lands when the model had it above the line
 
 
-def _praises_only(clause: Clause) -> bool:
-    """Whether the clause has polarity words and every one of them praises (none negative or negated)."""
+def _polarity(clause: Clause, hits: list[Hit]) -> tuple[int, int]:
+    """How many words of the clause praise and how many do not: the lexicons' polarity words
+    (:func:`~doorstep.insight.sentiment.lexicon_polarity`) and the taxonomy's praise of a theme
+    ("准时", "still hot"; negated, "不及时", it is no praise)."""
     praise, other = lexicon_polarity(clause)
+    for hit in hits:
+        if hit.praise:
+            if hit.negated:
+                other += 1
+            else:
+                praise += 1
+    return praise, other
+
+
+def _praises_only(clause: Clause, hits: list[Hit]) -> bool:
+    """Whether the clause has polarity words and every one of them praises (none negative or negated)."""
+    praise, other = _polarity(clause, hits)
     return praise > 0 and other == 0
 
 
@@ -69,6 +88,12 @@ class Hit:
     theme: int  # index into the taxonomy's themes
     topic: bool  # a topic word: counts only in a negative clause
     negated: bool
+    praise: bool = False  # a praise of the theme ("准时", "still hot"); negated, a complaint
+
+    @property
+    def complaint(self) -> bool:
+        """A plain cue that is not negated, or a praise that is ("不及时", "wasn't hot")."""
+        return not self.topic and self.negated == self.praise
 
 
 class CueMatcher:
@@ -81,21 +106,28 @@ class CueMatcher:
     """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
-        zh: dict[str, list[tuple[int, bool]]] = {}
-        en: dict[str, list[tuple[int, bool]]] = {}
+        zh: dict[str, list[tuple[int, bool, bool]]] = {}
+        en: dict[str, list[tuple[int, bool, bool]]] = {}
         for index, theme in enumerate(taxonomy.themes):
             for cue in (*theme.cues_zh, *theme.cues_en):
                 topic = theme.negative_only or cue.startswith(TOPIC_PREFIX)
                 phrase = " ".join(normalize(cue.removeprefix(TOPIC_PREFIX)).split())
                 if phrase:
                     table = zh if _HAN.search(phrase) else en
-                    table.setdefault(phrase, []).append((index, topic))
+                    table.setdefault(phrase, []).append((index, topic, False))
+            for praise in (*theme.praise_zh, *theme.praise_en):
+                phrase = " ".join(normalize(praise).split())
+                if phrase:
+                    table = zh if _HAN.search(phrase) else en
+                    table.setdefault(phrase, []).append((index, False, True))
             for look_alike in theme.exclude:
                 phrase = " ".join(normalize(look_alike).split())
                 if phrase:
                     (zh if _HAN.search(phrase) else en).setdefault(phrase, [])
-        self._zh = zh
-        self._en = en
+        # Hits are immutable: each phrase keeps its hits as found plain and as found negated,
+        # so a scan builds no objects (this runs for every clause of every comment).
+        self._zh = {phrase: _prototypes(targets) for phrase, targets in zh.items()}
+        self._en = {phrase: _prototypes(targets) for phrase, targets in en.items()}
         self._zh_re = re.compile(trie_pattern(zh)) if zh else None
         self._en_re = (
             re.compile(
@@ -112,17 +144,23 @@ class CueMatcher:
         out: list[Hit] = []
         if self._zh_re is not None and _HAN.search(text):
             for m in self._zh_re.finditer(text):
-                targets = self._zh[m.group(0)]
-                if targets:
-                    negated = zh_cue_negated(text, m.start())
-                    out.extend(Hit(theme, topic, negated) for theme, topic in targets)
+                plain, negated = self._zh[m.group(0)]
+                if plain:
+                    out.extend(negated if zh_cue_negated(text, m.start()) else plain)
         if self._en_re is not None and _LATIN.search(text):
             for m in self._en_re.finditer(text):
-                targets = self._en[" ".join(m.group(1).split())]
-                if targets:
-                    negated = en_cue_negated(text, m.start())
-                    out.extend(Hit(theme, topic, negated) for theme, topic in targets)
+                plain, negated = self._en[" ".join(m.group(1).split())]
+                if plain:
+                    out.extend(negated if en_cue_negated(text, m.start()) else plain)
         return out
+
+
+def _prototypes(targets: list[tuple[int, bool, bool]]) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
+    """A phrase's hits as found plain and as found negated."""
+    return (
+        tuple(Hit(theme, topic, False, praise) for theme, topic, praise in targets),
+        tuple(Hit(theme, topic, True, praise) for theme, topic, praise in targets),
+    )
 
 
 @dataclass(frozen=True)
@@ -145,8 +183,9 @@ def clause_feature_sets(matcher: CueMatcher, parts: list[Clause]) -> list[tuple[
         if not hits:
             out.append((features(clause), hits))
             continue
-        complaints = {h.theme for h in hits if not h.topic and not h.negated}
-        negated = {h.theme for h in hits if not h.topic and h.negated} - complaints
+        # The model's features are those it was trained with: plain cues only, praise apart.
+        complaints = {h.theme for h in hits if not h.topic and not h.praise and not h.negated}
+        negated = {h.theme for h in hits if not h.topic and not h.praise and h.negated} - complaints
         out.append((features(clause, complaints=len(complaints), negated_complaints=len(negated)), hits))
     return out
 
@@ -184,6 +223,7 @@ class Analyzer:
         sentiment = to_sentiment(model.logit(everything))
         negative_below, positive_from = model.thresholds.get(language or "default", model.thresholds["default"])
         praise_only = False
+        praised_theme = any(hit.praise and not hit.negated for _, hits in per_clause for hit in hits)
         if (
             sentiment < positive_from
             and (
@@ -195,13 +235,21 @@ class Analyzer:
         ):
             sentiment = max(sentiment, positive_from)
         elif (
-            negative_below - PRAISE_ONLY_BANDS * (positive_from - negative_below) <= sentiment < negative_below
+            negative_below - PRAISE_ONLY_BANDS * (positive_from - negative_below)
+            <= sentiment
+            < (lifted := positive_from if praised_theme else negative_below)
             and len(parts) <= PRAISE_ONLY_MAX_CLAUSES
             and self._praise_only(parts, per_clause)
         ):
-            sentiment = negative_below
+            # Praise of the hand-over itself ("Food arrived hot and on time", "准时送达，包装完好")
+            # is a verdict, not a mood: positive. Other praise only keeps it off "negative".
+            sentiment = lifted
             praise_only = True  # nor are its topic words complaints: "文档写得很清楚"
-        elif sentiment >= negative_below and COMPLAINT in everything and self._praises_nothing(parts):
+        elif (
+            sentiment >= negative_below
+            and (COMPLAINT in everything or any(h.praise and h.negated for _, hits in per_clause for h in hits))
+            and self._praises_nothing(parts, per_clause)
+        ):
             sentiment = negative_below - BELOW_THE_LINE
         label = model.label(sentiment, language)
         found: set[int] = set()
@@ -211,7 +259,7 @@ class Analyzer:
                 if hit.theme in found or (praise_only and hit.topic):
                     continue
                 if not hit.topic:
-                    if not hit.negated:
+                    if hit.complaint:
                         found.add(hit.theme)
                     continue
                 if topic_ok is None:
@@ -224,7 +272,7 @@ class Analyzer:
                     topic_ok = (
                         (clause_label == "negative" and clause_sentiment < 0)
                         or (label == "negative" and sentiment < 0 and clause_label != "positive")
-                    ) and not _praises_only(clause)
+                    ) and not _praises_only(clause, hits)
                 if topic_ok:
                     found.add(hit.theme)
         order = sorted(found)
@@ -248,9 +296,9 @@ class Analyzer:
         denied = False
         for _, hits in per_clause:
             for hit in hits:
-                if not hit.topic:
-                    if not hit.negated:
-                        return False
+                if hit.complaint:
+                    return False
+                if not hit.topic and not hit.praise:  # a denied complaint; a praise is no denial
                     denied = True
         for clause in parts:
             for value, negated, _ in polarity_words(clause):
@@ -261,12 +309,14 @@ class Analyzer:
         return denied
 
     @staticmethod
-    def _praises_nothing(parts: list[Clause]) -> bool:
+    def _praises_nothing(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
         """Whether no polarity word of the comment is positive and not negated. A comment that
         names a complaint ("凉了", "送了一个多小时", "took ages to prepare": the features hold
         "@complaint") and praises nothing, a reader calls negative whatever the model made of
         its other words; the counterpart of :meth:`_only_denied_complaints`."""
-        return not any(lexicon_polarity(clause)[0] for clause in parts)
+        return not any(
+            _polarity(clause, hits)[0] for clause, (_, hits) in zip(parts, per_clause, strict=True)
+        )
 
     @staticmethod
     def _praise_only(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
@@ -276,11 +326,11 @@ class Analyzer:
         "hour" meant something else in the training reviews)."""
         for _, hits in per_clause:
             for hit in hits:
-                if not hit.topic and not hit.negated:
+                if hit.complaint:
                     return False
         praised = False
-        for clause in parts:
-            praise, other = lexicon_polarity(clause)
+        for clause, (_, hits) in zip(parts, per_clause, strict=True):
+            praise, other = _polarity(clause, hits)
             if other:
                 return False
             praised = praised or praise > 0

@@ -26,7 +26,9 @@ import yaml
 from doorstep.errors import DoorstepError, ImportFailed, InvalidInput, Problem
 
 KEY_RE = re.compile(r"^[a-z0-9_]{1,64}$")
-FIELDS = ("key", "name_en", "name_zh", "stages", "cues_zh", "cues_en", "negative_only", "exclude")
+FIELDS = (
+    "key", "name_en", "name_zh", "stages", "cues_zh", "cues_en", "negative_only", "exclude", "praise_zh", "praise_en",
+)
 TOPIC_PREFIX = "?"  # a cue that counts only in a negative clause
 
 
@@ -40,6 +42,10 @@ class Theme:
     cues_en: tuple[str, ...]
     negative_only: bool = False  # every cue counts only when its clause is negative
     exclude: tuple[str, ...] = ()  # look-alikes that are not this theme ("凉皮", "cold brew")
+    # What a satisfied customer says of it ("准时", "still hot"): praise, and, negated ("不及时",
+    # "wasn't hot"), a complaint of the theme.
+    praise_zh: tuple[str, ...] = ()
+    praise_en: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,11 @@ def _theme(raw: Any, line: int | None, lines: dict[str, int], check: _Checker, s
     cues_zh = _strings(raw.get("cues_zh"), "cues_zh", lines.get("cues_zh", line), check)
     cues_en = _strings(raw.get("cues_en"), "cues_en", lines.get("cues_en", line), check)
     exclude = _strings(raw.get("exclude"), "exclude", lines.get("exclude", line), check)
+    praise_zh = _strings(raw.get("praise_zh"), "praise_zh", lines.get("praise_zh", line), check)
+    praise_en = _strings(raw.get("praise_en"), "praise_en", lines.get("praise_en", line), check)
+    for field, praise in (("praise_zh", praise_zh), ("praise_en", praise_en)):
+        if any(p.startswith(TOPIC_PREFIX) for p in praise):
+            check.add("praise has no topic words: remove the leading '?'", lines.get(field, line), field)
     negative_only = raw.get("negative_only", False)
     if not isinstance(negative_only, bool):
         check.add("must be true or false", lines.get("negative_only", line), "negative_only")
@@ -135,7 +146,7 @@ def _theme(raw: Any, line: int | None, lines: dict[str, int], check: _Checker, s
         check.add(f"theme '{key}' has no cues: give cues_zh and/or cues_en", line, "cues_zh")
     if len(check.problems) > before:
         return None
-    return Theme(key, name_en, name_zh, stages, cues_zh, cues_en, negative_only, exclude)
+    return Theme(key, name_en, name_zh, stages, cues_zh, cues_en, negative_only, exclude, praise_zh, praise_en)
 
 
 def _failed(problems: list[Problem], source: str) -> ImportFailed:
@@ -226,6 +237,10 @@ def taxonomy_to_json(taxonomy: Taxonomy) -> dict[str, Any]:
             item["negative_only"] = True
         if t.exclude:
             item["exclude"] = list(t.exclude)
+        if t.praise_zh:
+            item["praise_zh"] = list(t.praise_zh)
+        if t.praise_en:
+            item["praise_en"] = list(t.praise_en)
         themes.append(item)
     return {"themes": themes}
 
