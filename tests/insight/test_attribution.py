@@ -1,6 +1,6 @@
 """Stage attribution rules: picked, else text, else timing (largest relative overrun), else nothing."""
 
-from doorstep.insight.attribution import StageTiming, attribute, relative_overrun, worst_overrun
+from doorstep.insight.attribution import StageTiming, attribute, relative_overrun, stage_late, worst_overrun
 
 PREPARED, DISPATCHED, DELIVERED = 2, 3, 5
 
@@ -30,9 +30,36 @@ def test_text_wins_over_timing() -> None:
 
 def test_timing_takes_the_largest_relative_overrun() -> None:
     # prepared +10 min of 15 (+67%), dispatched +4 of 5 (+80%), delivered +15 of 20 (+75%)
-    assert attribute(picked_stage_id=None, text_stage_id=None, timings=timings(25, 9, 35)) == (DISPATCHED, "timing")
+    late = {"picked_stage_id": None, "text_stage_id": None, "lateness_minutes": 12.0}
+    assert attribute(**late, timings=timings(25, 9, 35)) == (DISPATCHED, "timing")
     # absolute minutes would have said "delivered"; relative says "prepared" here: +100% vs +25%
     assert worst_overrun(timings(30, 5, 25)) == PREPARED
+
+
+def test_an_on_time_delivery_is_explained_by_nothing() -> None:
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=timings(25, 9, 35), lateness_minutes=0.0) == (
+        None,
+        None,
+    )
+
+
+def test_without_a_promise_only_a_late_stage_is_blamed() -> None:
+    # Usual durations 15 / 5 / 20; late above 30 / 12 / 45 (targets, or unusually long).
+    def stages(prepared: float, dispatched: float, delivered: float) -> list[StageTiming]:
+        return [
+            StageTiming(PREPARED, prepared, 15.0, 30.0),
+            StageTiming(DISPATCHED, dispatched, 5.0, 12.0),
+            StageTiming(DELIVERED, delivered, 20.0, 45.0),
+        ]
+
+    # Every stage over its usual duration, none late: the customer's answer says nothing of a stage.
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(25, 9, 35)) == (None, None)
+    # Dispatch overran most relatively (+100%), but only delivery was late: delivery is blamed.
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(25, 10, 50)) == (DELIVERED, "timing")
+    # Two late stages: the relatively worst of them.
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(31, 13, 50)) == (DISPATCHED, "timing")
+    assert stage_late(StageTiming(1, 31.0, 15.0, 30.0)) and not stage_late(StageTiming(1, 30.0, 15.0, 30.0))
+    assert not stage_late(StageTiming(1, 99.0, 15.0, None)) and not stage_late(StageTiming(1, None, 15.0, 30.0))
 
 
 def test_no_overrun_no_attribution() -> None:

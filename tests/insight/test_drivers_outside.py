@@ -79,8 +79,9 @@ WORDS = {
 }  # fmt: skip
 
 
-def generate(seed: int = 11, jobs: int = 900) -> tuple[str, str]:
-    """(deliveries CSV, responses CSV) for `jobs` home repairs in the 60 days before 2026-03-01."""
+def generate(seed: int = 11, jobs: int = 900, *, promised: bool = True) -> tuple[str, str]:
+    """(deliveries CSV, responses CSV) for `jobs` home repairs in the 60 days before 2026-03-01
+    (``promised=False``: the promised_at column is left empty)."""
     rng = random.Random(seed)
     start = dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.UTC)
     deliveries, responses = io.StringIO(), io.StringIO()
@@ -100,9 +101,10 @@ def generate(seed: int = 11, jobs: int = 900) -> tuple[str, str]:
                 minutes = target + rng.uniform(120, 300)
             moment += dt.timedelta(minutes=minutes)
             times.append(moment)
-        promised = booked + dt.timedelta(minutes=sum(t for _, t in STAGES) + 60)
+        promised_at = booked + dt.timedelta(minutes=sum(t for _, t in STAGES) + 60)
         locale = "zh-CN" if rng.random() < 0.5 else "en"
-        d.writerow([f"R{job:04d}", f"cust-{job % 700}", locale, promised.isoformat(), times[-1].isoformat(),
+        d.writerow([f"R{job:04d}", f"cust-{job % 700}", locale, promised_at.isoformat() if promised else "",
+                    times[-1].isoformat(),
                     *(t.isoformat() for t in times), rng.choice(("上海", "Hangzhou", "苏州"))])  # fmt: skip
         if late_visit:
             problems.append(("late", "visit", 4.5))
@@ -200,3 +202,38 @@ def test_the_same_data_set_without_targets_or_taxonomy(database_url: str, tmp_pa
     assert worst["key"] == "visit" and worst["significant"]
     themes = [d for d in json.loads(run("drivers", "--json"))["drivers"] if d["kind"] == "theme"]
     assert themes[0]["key"] == "timeliness" and themes[0]["significant"]
+    # None of the journey's stages is one of the default theme's, yet it keeps its names.
+    assert (themes[0]["name"], themes[0]["name_zh"], themes[0]["stage"]) == ("Timeliness", "准时", None)
+
+
+def test_without_a_promise_only_late_stages_are_blamed(database_url: str, tmp_path: Path) -> None:
+    """No promised time, no targets, no taxonomy of its own: whether a delivery was late is
+    unknown, so an answer is blamed on a stage by its timing only when that stage was late
+    (unusually long). Before, every answer went to whichever stage ran most over its median,
+    and the stages that are never late collected the happy customers."""
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, ["--db", database_url, "--workspace", "repairs3", *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    deliveries, responses = generate(seed=13, promised=False)
+    (tmp_path / "jobs.csv").write_text(deliveries, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(responses, encoding="utf-8")
+    assert runner.invoke(app, ["--db", database_url, "workspace", "create", "repairs3"]).exit_code == 0
+    run("import", "deliveries", str(tmp_path / "jobs.csv"))
+    run("import", "responses", str(tmp_path / "answers.csv"))
+
+    picked: dict[str, int] = {}
+    for row in csv.DictReader(io.StringIO(responses)):
+        if row["stage"]:
+            picked[row["stage"]] = picked.get(row["stage"], 0) + 1
+    stages = {s["key"]: s for s in json.loads(run("stages", "--json"))["stages"]}
+    never_late = [k for k, s in stages.items() if not s["late"]]
+    assert never_late, stages
+    for key in never_late:  # the default taxonomy names none of these stages: picked answers only
+        assert stages[key]["attributed_responses"] == picked.get(key, 0), (key, stages[key])
+    assert stages["visit"]["attributed_responses"] >= picked["visit"] > 0
+    worst = min((s for s in stages.values() if s["nps_impact"] is not None), key=lambda s: s["nps_impact"])
+    assert worst["key"] == "visit", stages

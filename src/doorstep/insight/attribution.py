@@ -4,12 +4,15 @@ In order of trust:
 
 1. ``picked`` — the customer named the stage on the survey.
 2. ``text`` — the comment's themes point to a stage (each theme belongs to one in the taxonomy).
-3. ``timing`` — when the delivery came later than promised (or nothing was promised), the
-   stage of it that overran its baseline the most, *relatively* ((duration − baseline) /
-   baseline, so a 10-minute slip on a 5-minute step weighs more than on a 60-minute one),
-   and only if it overran at all. A delivery that arrived on time explains nothing by its
-   timing: its customer did not wait, whatever its steps did on the way, and blaming a
-   step for every on-time answer would drown the stages' NPS in noise.
+3. ``timing`` — when the delivery came later than promised, the stage of it that overran
+   its baseline the most, *relatively* ((duration − baseline) / baseline, so a 10-minute
+   slip on a 5-minute step weighs more than on a 60-minute one), and only if it overran at
+   all. A delivery that arrived on time explains nothing by its timing: its customer did
+   not wait, whatever its steps did on the way, and blaming a step for every on-time answer
+   would drown the stages' NPS in noise. When nothing was promised, "late" is the stages'
+   own: only a stage that was late (over its target, else unusually long) is blamed, the
+   relatively worst of them. Half of any delivery's steps run over their median; blaming
+   the worst of those for every answer spread the happy customers over all the stages.
 4. Nothing: the answer is not attributed (``None``); it still counts in every NPS.
 
 The baseline of a stage is its target duration; a stage without a target is measured
@@ -34,6 +37,16 @@ class StageTiming:
     stage_id: int
     duration_minutes: float | None
     baseline_minutes: float | None
+    late_over_minutes: float | None = None  # late above this: the target, else unusually long
+
+
+def stage_late(timing: StageTiming) -> bool:
+    """Whether the stage took longer than it may (its target, else its unusual duration)."""
+    return (
+        timing.duration_minutes is not None
+        and timing.late_over_minutes is not None
+        and timing.duration_minutes > timing.late_over_minutes
+    )
 
 
 def relative_overrun(timing: StageTiming) -> float | None:
@@ -64,14 +77,14 @@ def attribute(
     lateness_minutes: float | None = None,
 ) -> tuple[int | None, Method | None]:
     """(attributed stage id, method) for one answer, by the rules in the module docstring.
-    ``lateness_minutes`` is delivered − promised (None: no promise, so any overrun counts)."""
+    ``lateness_minutes`` is delivered − promised (None: no promise, so only a late stage counts)."""
     if picked_stage_id is not None:
         return picked_stage_id, "picked"
     if text_stage_id is not None:
         return text_stage_id, "text"
     if lateness_minutes is not None and lateness_minutes <= 0:
         return None, None
-    stage_id = worst_overrun(timings)
+    stage_id = worst_overrun(timings if lateness_minutes is not None else [t for t in timings if stage_late(t)])
     if stage_id is not None:
         return stage_id, "timing"
     return None, None

@@ -43,6 +43,9 @@ class ThemeLabel:
     name: str
     name_zh: str | None = None
     stage: str | None = None
+    # Listed with no mentions too. A theme of none of the journey's stages ("training" for a
+    # food journey) is listed only when an answer raised it, under its names all the same.
+    listed: bool = True
 
 
 def parse_segment(items: list[str] | None) -> dict[str, str] | None:
@@ -242,7 +245,8 @@ def drivers(
     empty = summarise(0, 0, 0)
     entries: list[dict[str, Any]] = []
     if kind in (None, "theme"):
-        for key in [*labels, *sorted(k for k in by_theme if k not in labels)]:
+        listed = [key for key, label in labels.items() if label.listed or key in by_theme]
+        for key in [*listed, *sorted(k for k in by_theme if k not in labels)]:
             label = labels.get(key, ThemeLabel(key))
             group = by_theme.get(key, empty)
             entries.append(

@@ -109,10 +109,9 @@ class StageOps:
         }
 
 
-def stage_baselines(*, session: Session, workspace: Workspace, unusual: bool = True) -> list[StageBaseline]:
-    """The journey's stages in order, each with its baseline (target, else usual duration) and,
-    unless ``unusual`` is False (timing attribution needs only the baseline: it runs with every
-    batch of answers), the duration above which a stage without a target is late."""
+def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBaseline]:
+    """The journey's stages in order, each with its baseline (target, else usual duration) and
+    the duration above which it is late (its target, else an unusually long one)."""
     result = []
     for stage in list_stages(session=session, workspace=workspace):
         baseline, source = stage.target_minutes, "target" if stage.target_minutes is not None else None
@@ -125,11 +124,7 @@ def stage_baselines(*, session: Session, workspace: Workspace, unusual: bool = T
                 .limit(BASELINE_WINDOW)
             )
             durations = sorted(float(v) for v in recent if v is not None)
-            if unusual:
-                baseline, late_over = usual_and_unusual(durations)
-            else:
-                median = quantile(durations, 0.5)
-                baseline, late_over = (None if median is None else daily.snap(median)), None
+            baseline, late_over = usual_and_unusual(durations)
             source = "median" if baseline is not None else None
         result.append(
             StageBaseline(

@@ -56,16 +56,21 @@ def theme_labels(workspace: Workspace, stage_keys: Sequence[str]) -> dict[str, T
     """The themes that matter to this journey, with their names and the stage each points to.
 
     The default taxonomy serves food and SaaS alike; a food journey has no use for
-    "training", so a theme is listed when one of its stages is in the journey, when it
-    names no stage (a general theme), or when the journey has no stages yet. Themes found
-    in stored answers are listed by :func:`doorstep.insight.drivers.drivers` anyway.
+    "training", so a theme is ``listed`` when one of its stages is in the journey, when it
+    names no stage (a general theme), or when the journey has no stages yet. The others are
+    returned too, for their names: :func:`doorstep.insight.drivers.drivers` lists a theme
+    that stored answers raised whatever its stages.
     """
     taxonomy = workspace_taxonomy(workspace)
     present = set(stage_keys)
     return {
-        t.key: ThemeLabel(t.name_en, t.name_zh, taxonomy.stage_for(t.key, stage_keys))
+        t.key: ThemeLabel(
+            t.name_en,
+            t.name_zh,
+            taxonomy.stage_for(t.key, stage_keys),
+            listed=not present or not t.stages or bool(present.intersection(t.stages)),
+        )
         for t in taxonomy.themes
-        if not present or not t.stages or present.intersection(t.stages)
     }
 
 
@@ -160,7 +165,7 @@ def _timings(
     session: Session, delivery_ids: set[int], baselines: list[StageBaseline]
 ) -> dict[int, tuple[float | None, list[StageTiming]]]:
     """Each delivery's lateness, and its stage durations against the stage baselines in journey order."""
-    baseline = {b.id: b.baseline_minutes for b in baselines}
+    baseline = {b.id: (b.baseline_minutes, b.late_over_minutes) for b in baselines}
     order = {b.id: i for i, b in enumerate(baselines)}
     out: dict[int, tuple[float | None, list[StageTiming]]] = {}
     d, e = table_of(Delivery), table_of(StageEvent)
@@ -180,7 +185,8 @@ def _timings(
             )
         ):
             if row.stage_id in baseline and row.delivery_id in out:
-                out[row.delivery_id][1].append(StageTiming(row.stage_id, row.duration_minutes, baseline[row.stage_id]))
+                usual, late_over = baseline[row.stage_id]
+                out[row.delivery_id][1].append(StageTiming(row.stage_id, row.duration_minutes, usual, late_over))
     for _, timings in out.values():
         timings.sort(key=lambda timing: order[timing.stage_id])
     return out
@@ -201,7 +207,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
         return result
     stages = list_stages(session=session, workspace=workspace)
     stage_ids = {s.key: s.id for s in stages}
-    baselines = stage_baselines(session=session, workspace=workspace, unusual=False) if stages else []
+    baselines = stage_baselines(session=session, workspace=workspace) if stages else []
     t = table_of(Response)
     for ids in chunks(sorted(set(response_ids))):
         # By primary key alone, the workspace checked here: with the workspace in the WHERE,
