@@ -37,7 +37,7 @@ its late deliveries are more than a day late.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 from doorstep.accounts.models import Workspace
 from doorstep.db import within
 from doorstep.deliveries import stage_daily as daily
-from doorstep.deliveries.models import Delivery, StageEvent
+from doorstep.deliveries.models import Delivery, Stage, StageEvent
 from doorstep.deliveries.services import list_stages
 from doorstep.insight.reads import Read, read_in_parallel
 from doorstep.insight.sampling import MIN_SAMPLE, SAMPLE_TARGET, joined_values, parse_joined, sampled
@@ -109,11 +109,14 @@ class StageOps:
         }
 
 
-def stage_baselines(*, session: Session, workspace: Workspace) -> list[StageBaseline]:
+def stage_baselines(
+    *, session: Session, workspace: Workspace, stages: Sequence[Stage] | None = None
+) -> list[StageBaseline]:
     """The journey's stages in order, each with its baseline (target, else usual duration) and
-    the duration above which it is late (its target, else an unusually long one)."""
+    the duration above which it is late (its target, else an unusually long one). ``stages``:
+    the journey's, when the caller has them already (each batch of answers does)."""
     result = []
-    for stage in list_stages(session=session, workspace=workspace):
+    for stage in stages if stages is not None else list_stages(session=session, workspace=workspace):
         baseline, source = stage.target_minutes, "target" if stage.target_minutes is not None else None
         late_over = baseline
         if baseline is None:

@@ -207,7 +207,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
         return result
     stages = list_stages(session=session, workspace=workspace)
     stage_ids = {s.key: s.id for s in stages}
-    baselines = stage_baselines(session=session, workspace=workspace) if stages else []
+    baselines = stage_baselines(session=session, workspace=workspace, stages=stages) if stages else []
     t = table_of(Response)
     for ids in chunks(sorted(set(response_ids))):
         # By primary key alone, the workspace checked here: with the workspace in the WHERE,
