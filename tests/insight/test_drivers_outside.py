@@ -237,3 +237,7 @@ def test_without_a_promise_only_late_stages_are_blamed(database_url: str, tmp_pa
     assert stages["visit"]["attributed_responses"] >= picked["visit"] > 0
     worst = min((s for s in stages.values() if s["nps_impact"] is not None), key=lambda s: s["nps_impact"])
     assert worst["key"] == "visit", stages
+    # Lateness needs a promise: the report says so instead of a table of zeros alone.
+    said = " ".join(run("lateness").split())
+    assert f"{len(list(csv.DictReader(io.StringIO(responses)))):,} answers are about deliveries without" in said
+    assert "import deliveries with promised_at and delivered_at to measure lateness" in said

@@ -63,9 +63,9 @@ def agrees(mine: dict, theirs: dict) -> None:
     assert {k: mine.get(k) for k in theirs} == theirs
 
 
-def shop(database, client=None, role: str = "exec") -> WorkspaceHandle:
+def shop(database, client=None, role: str = "exec", *, promised: bool = True) -> WorkspaceHandle:
     """A Shanghai shop with three stages and 32 answers in February 2026, a third of them angry;
-    ``client`` is signed in to it as ``role``."""
+    ``client`` is signed in to it as ``role``; ``promised=False``: no promised_at."""
     handle = make_workspace(database, "shop", name="Laowang 老王面馆", timezone="Asia/Shanghai", locale="en")
     deliveries, responses = io.StringIO(), io.StringIO()
     d = csv.writer(deliveries)
@@ -78,7 +78,8 @@ def shop(database, client=None, role: str = "exec") -> WorkspaceHandle:
         ordered = start + dt.timedelta(hours=21 * i)
         late = (i % 4) * 12  # minutes: 0, 12, 24, 36
         done = ordered + dt.timedelta(minutes=45 + late)
-        d.writerow([f"F-{i:03d}", f"c-{i}", (ordered + dt.timedelta(minutes=45)).isoformat(), done.isoformat(),
+        promise = (ordered + dt.timedelta(minutes=45)).isoformat() if promised else ""
+        d.writerow([f"F-{i:03d}", f"c-{i}", promise, done.isoformat(),
                     (ordered + dt.timedelta(minutes=15)).isoformat(),
                     (ordered + dt.timedelta(minutes=25 + late)).isoformat(), done.isoformat()])
         score, comment = COMMENTS[i % len(COMMENTS)]
@@ -249,6 +250,17 @@ def test_the_page_has_tables_for_people_and_tests(client, database):
     assert [b["responses"] for b in lateness["buckets"]] == [8, 0, 8, 8, 8]
     assert lateness["labels"] == ["On time", "0–5 min", "5–15 min", "15–30 min", "30+ min"]
     assert "Latest detractors, in their own words" in text
+
+
+def test_without_promised_times_the_lateness_panels_say_why(client, database):
+    shop(database, client, promised=False)
+    page = client.get("/w/shop", params={"lang": "en"})
+    assert metric(page.text, "lateness").startswith("No promised times")
+    assert "None of the 32 answers is about a delivery with both a promised and a delivery time" in page.text
+    assert "data-lateness" not in blocks(page.text)
+    zh = client.get("/w/shop", params={"lang": "zh-CN"}).text
+    assert metric(zh, "lateness").startswith("没有承诺送达时间")
+    assert "这 32 份回答对应的订单都没有同时带承诺时间和送达时间" in zh
 
 
 def test_unknown_workspace_is_a_404_page(client, database):

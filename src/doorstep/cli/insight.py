@@ -188,6 +188,14 @@ def lateness(ctx: typer.Context, since: Since = None, until: Until = None, json_
             fmt_nps(b.get("points_lost")), fmt_ci(b.get("points_lost_ci95")), _mark(b),
         )  # fmt: skip
     console.print(table)
+    if result["unknown"]:
+        measured = result["on_time"]["responses"] + result["late"]["responses"]
+        console.print(
+            f"{result['unknown']:,} answers are about deliveries without a promised or delivery time"
+            + ("" if measured else ": import deliveries with promised_at and delivered_at to measure lateness")
+            + ".",
+            highlight=False,
+        )
 
 
 @cli_errors

@@ -522,6 +522,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "insight.unit_days": {"en": "days", "zh-CN": "天"},
     "insight.col_lateness": {"en": "Late by", "zh-CN": "晚到时长"},
     "insight.col_lost": {"en": "Points lost", "zh-CN": "损失分数"},
+    "insight.lateness_no_promise_short": {
+        "en": "No promised times: these deliveries carry no promised_at, so lateness cannot be measured.",
+        "zh-CN": "没有承诺送达时间：这些订单没有 promised_at，无法衡量是否晚到。",
+    },
+    "insight.lateness_no_promise": {
+        "en": "None of the {count} answers is about a delivery with both a promised and a delivery time "
+        "(promised_at, delivered_at), so lateness cannot be measured here. Import the deliveries with "
+        "those two columns to see what lateness costs.",
+        "zh-CN": "这 {count} 份回答对应的订单都没有同时带承诺时间和送达时间（promised_at、delivered_at），"
+        "因此无法衡量晚到。导入订单时带上这两列，即可看到晚到的代价。",
+    },
     "insight.unknown_lateness": {
         "en": "{count} answers are about deliveries without a promised or delivery time.",
         "zh-CN": "另有 {count} 份回答对应的订单缺少承诺时间或送达时间。",
