@@ -110,6 +110,12 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("少了一瓶可乐", "missing_items"),
         ("退款到现在还没到账", "refund"),
         ("Refund still not processed after two weeks", "refund"),
+        # A service at the door (installations, repairs): no-shows and things that do not work.
+        ("约好的时间师傅没来", "timeliness"),
+        ("The driver never showed up", "timeliness"),
+        ("Still no connection days after the technician left", "stability"),
+        ("Internet stopped working after two days", "stability"),
+        ("装好了三天还不能上网", "stability"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
