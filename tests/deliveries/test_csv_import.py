@@ -157,3 +157,28 @@ def test_an_empty_journey_learns_stages_from_answers(database, clock) -> None:
     assert run(database, import_responses_csv, answers, clock()).created == 2
     with database.read() as s:
         assert list(s.scalars(select(Stage.key).order_by(Stage.position))) == ["packing", "riding"]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_semicolon_and_tab_separated_files_import_as_the_comma_file(database, clock, separator: str) -> None:
+    """Excel writes ';' where the decimal mark is a comma, and a copy from a spreadsheet is tab-separated:
+    the separator is read off the header line, and quoted fields keep their separators."""
+    import csv
+
+    rows = list(csv.reader(io.StringIO(DELIVERIES)))
+    rows[1][-1] = "east; gate 3"  # a cell holding the separator, quoted by the writer
+    text = io.StringIO()
+    csv.writer(text, delimiter=separator, lineterminator="\n").writerows(rows)
+    result = run(database, import_deliveries_csv, "\ufeff" + text.getvalue(), clock())
+    assert (result.created, result.updated) == (3, 0)
+    with database.read() as s:
+        d = s.scalar(select(Delivery).where(Delivery.external_id == "A1"))
+        assert d.attributes == {"team": "north", "region": "east; gate 3"}
+        assert d.delivered_at.isoformat() == "2026-03-01T04:40:00+00:00"
+    assert counts(database)["StageEvent"] == 7
+
+
+def test_a_header_without_any_separator_is_one_column(database, clock) -> None:
+    with pytest.raises(ImportFailed) as err:
+        run(database, import_deliveries_csv, "external_id customer_id\nA1 c1\n", clock())
+    assert {p.field for p in err.value.problems} == {"external_id", "customer_id"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -42,13 +43,29 @@ def count_rows(path: Path) -> int:
         return max(sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 20), b"")) - 1, 0)
 
 
+def header_delimiter(line: str) -> str:
+    """The separator of a CSV file, read off its header line: a comma, else a tab or a semicolon
+    (what Excel writes where the decimal mark is a comma), so such a file imports as it is
+    instead of failing as one column named 'external_id;customer_id;…'."""
+    if "," in line:
+        return ","
+    counts = {sep: line.count(sep) for sep in ("\t", ";")}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
 class _Rows:
     """Reads a CSV into (line number, row dict) batches, turning decoding trouble into problems."""
 
     def __init__(self, stream: IO[str], encoding: str, source: str) -> None:
-        self.reader = csv.reader(stream)
         self.encoding = encoding
         self.source = source
+        try:
+            first = stream.readline()
+        except UnicodeDecodeError:
+            raise ImportFailed([self._decode_problem(1)], source=source) from None
+        self.delimiter = header_delimiter(first)
+        self.reader = csv.reader(itertools.chain([first], stream) if first else stream, delimiter=self.delimiter)
         try:
             header = next(self.reader)
         except StopIteration:
