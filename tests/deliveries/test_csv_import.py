@@ -182,3 +182,16 @@ def test_a_header_without_any_separator_is_one_column(database, clock) -> None:
     with pytest.raises(ImportFailed) as err:
         run(database, import_deliveries_csv, "external_id customer_id\nA1 c1\n", clock())
     assert {p.field for p in err.value.problems} == {"external_id", "customer_id"}
+
+
+def test_a_stage_stamped_before_the_previous_one_is_untimed_not_negative(database, clock) -> None:
+    text = (
+        "external_id,customer_id,delivered_at,stage.ordered,stage.prepared,stage.delivered\n"
+        "B1,c1,2026-03-01T12:40:00,2026-03-01T12:00:00,2026-03-01T12:50:00,2026-03-01T12:40:00\n"
+    )
+    assert run(database, import_deliveries_csv, text, clock()).created == 1
+    with database.read() as s:
+        durations = dict(
+            s.execute(select(Stage.key, StageEvent.duration_minutes).join(Stage, Stage.id == StageEvent.stage_id)).all()
+        )
+    assert durations == {"ordered": None, "prepared": 50.0, "delivered": None}

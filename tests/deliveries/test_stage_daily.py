@@ -120,7 +120,7 @@ def test_periods_split_into_whole_local_days_and_raw_edges() -> None:
 
 def records(seed: int, zone: str, n: int = 160, prefix: str = "D") -> list[DeliveryRecord]:
     """Deliveries over 2026-03-05 … 03-12 local time (Los Angeles springs forward on the 8th),
-    with skipped stages, out-of-order times (negative durations), durations exactly on a
+    with skipped stages, out-of-order times (left untimed), durations exactly on a
     target, and completions exactly at local midnight."""
     rng = random.Random(seed)
     days = daily.LocalDays(zone)
@@ -299,13 +299,17 @@ def test_stale_cells_fall_back_to_the_scan_and_heal_on_the_next_write(database: 
     with database.write() as s:  # a write to one of those days recounts that day's cells
         ws = workspace_of(s, slug)
         t = table_of(StageDaily)
-        day = s.execute(select(t.c.day).where(t.c.stage_id == stage_id).order_by(t.c.day)).scalars().first()
+        # A timed event, moved three minutes within its day: its duration lands in another bin
+        # of the histogram, so the cell changes (an untimed one, stamped before its previous
+        # stage, or a move within one bin changes no count, and no cell is read).
+        days = daily.LocalDays(zone)
+        touch = next(r for r in recs if "prepared" in r.stages and r.stages["prepared"] > r.stages["ordered"]
+                     and days.of(r.stages["prepared"] + dt.timedelta(minutes=3)) == days.of(r.stages["prepared"]))
+        day = days.of(touch.stages["prepared"])
         s.execute(update(t).where(t.c.stage_id == stage_id, t.c.day == day).values(timed=t.c.timed + 3))
-        touch = next(r for r in recs if "prepared" in r.stages
-                     and daily.LocalDays(zone).of(r.stages["prepared"]) == day)
         ingest_deliveries(session=s, workspace=ws, records=[DeliveryRecord(
             touch.external_id, touch.customer_id,
-            stages={"prepared": touch.stages["prepared"] + dt.timedelta(seconds=1)})], now=NOW)
+            stages={"prepared": touch.stages["prepared"] + dt.timedelta(minutes=3)})], now=NOW)
         cell = s.execute(select(t.c.late_over, t.c.timed).where(t.c.stage_id == stage_id, t.c.day == day)).one()
         assert cell.late_over == 12
         assert daily.computed_cells(s, workspace_id=ws.id, timezone=zone)[(stage_id, day)]["timed"] == cell.timed

@@ -381,14 +381,18 @@ def _current_events(
 def stage_durations(order: Sequence[int], times: dict[int, dt.datetime]) -> dict[int, float | None]:
     """Minutes each completed stage took, from the completion of the previous completed stage
     in journey order (a skipped stage is bridged). The first completed stage has no duration:
-    nothing before it is timed (the promise is when it should *end*, not when it started)."""
+    nothing before it is timed (the promise is when it should *end*, not when it started).
+    Nor has a stage stamped before the previous one (a clock set wrong, a stage recorded
+    late by hand): a negative duration would drag its stage's median and overruns below
+    anything that happened, so it is left untimed rather than refused with the whole file."""
     durations: dict[int, float | None] = {}
     previous: dt.datetime | None = None
     for stage_id in order:
         at = times.get(stage_id)
         if at is None:
             continue
-        durations[stage_id] = _minutes_between(previous, at)
+        minutes = _minutes_between(previous, at)
+        durations[stage_id] = None if minutes is not None and minutes < 0 else minutes
         previous = at
     return durations
 
