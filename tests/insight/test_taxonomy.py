@@ -116,6 +116,8 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("Still no connection days after the technician left", "stability"),
         ("Internet stopped working after two days", "stability"),
         ("装好了三天还不能上网", "stability"),
+        ("Support ticket still open after a week, nobody answered", "support_response"),
+        ("骑手很凶还送晚了", "courier_manner"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
