@@ -134,3 +134,31 @@ def test_a_topic_praised_in_its_clause_is_no_complaint(comment: str) -> None:
 
     result = Analyzer(default_taxonomy()).analyze(comment)
     assert "packaging" not in result.themes and result.label != "negative", result
+
+
+@pytest.mark.parametrize(
+    ("comment", "themes"),
+    [
+        ("The driver was late", ("timeliness",)),
+        ("骑手送晚了", ("timeliness",)),
+        ("骑手把汤洒了", ("spillage",)),
+        ("The driver was terrible and the food was cold", ("temperature", "courier_manner")),
+        ("骑手很凶还送晚了", ("courier_manner", "timeliness")),
+        ("骑手太差了", ("courier_manner",)),
+        ("Support was slow to answer", ("support_response", "timeliness")),  # support is no mere subject
+    ],
+)
+def test_the_courier_as_the_subject_of_another_complaint_is_no_manner_complaint(comment: str, themes: tuple) -> None:
+    from doorstep.insight.analysis import Analyzer
+
+    assert Analyzer(default_taxonomy()).analyze(comment).themes == themes
+
+
+def test_subject_topics_is_checked_and_kept() -> None:
+    text = "themes:\n  - key: rider\n    cues_en: ['?rider']\n    subject_topics: sometimes\n"
+    with pytest.raises(ImportFailed) as info:
+        load_taxonomy(text)
+    assert {(p.line, p.field) for p in info.value.problems} == {(4, "subject_topics")}
+    taxonomy = load_taxonomy(text.replace("sometimes", "true"))
+    assert taxonomy.themes[0].subject_topics
+    assert taxonomy_from_json(taxonomy_to_json(taxonomy)) == taxonomy

@@ -77,6 +77,23 @@ def _polarity(clause: Clause, hits: list[Hit]) -> tuple[int, int]:
     return praise, other
 
 
+def _subject_only(clause: Clause, hits: list[Hit]) -> bool:
+    """Whether the clause complains of something (a plain cue) and has no negative word of its
+    own beside it. English cues are no lexicon words ("late", "cold" are left to the taxonomy);
+    Chinese ones often are ("晚了", "洒了"), so only Chinese negative words beyond the number of
+    complaints count as the clause's own."""
+    complaints = sum(1 for h in hits if h.complaint)
+    if not complaints:
+        return False
+    chinese = 0
+    for value, negated, english in polarity_words(clause):
+        if value < 0 and not negated:
+            if english:
+                return False
+            chinese += 1
+    return chinese <= complaints
+
+
 def _praises_only(clause: Clause, hits: list[Hit]) -> bool:
     """Whether the clause has polarity words and every one of them praises (none negative or negated)."""
     praise, other = _polarity(clause, hits)
@@ -206,6 +223,7 @@ class Analyzer:
         self.matcher = CueMatcher(taxonomy)
         self._keys = tuple(theme.key for theme in taxonomy.themes)
         self._stage_of = tuple(taxonomy.stage_for(key, self.journey_stage_keys) for key in self._keys)
+        self._subject_topics = tuple(theme.subject_topics for theme in taxonomy.themes)
 
     def analyze(self, text: str | None) -> TextAnalysis:
         """Language, sentiment, label, complaint themes and their stage for one comment."""
@@ -255,9 +273,17 @@ class Analyzer:
         found: set[int] = set()
         for clause, (feats, hits) in zip(parts, per_clause, strict=True):
             topic_ok: bool | None = None
+            subject_only: bool | None = None
             for hit in hits:
                 if hit.theme in found or (praise_only and hit.topic):
                     continue
+                if hit.topic and self._subject_topics[hit.theme]:
+                    # "The driver was late", "骑手把汤洒了": the lateness or the spill is the
+                    # complaint, the courier only its subject (taxonomy ``subject_topics``).
+                    if subject_only is None:
+                        subject_only = _subject_only(clause, hits)
+                    if subject_only:
+                        continue
                 if not hit.topic:
                     if hit.complaint:
                         found.add(hit.theme)

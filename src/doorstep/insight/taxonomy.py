@@ -28,6 +28,7 @@ from doorstep.errors import DoorstepError, ImportFailed, InvalidInput, Problem
 KEY_RE = re.compile(r"^[a-z0-9_]{1,64}$")
 FIELDS = (
     "key", "name_en", "name_zh", "stages", "cues_zh", "cues_en", "negative_only", "exclude", "praise_zh", "praise_en",
+    "subject_topics",
 )
 TOPIC_PREFIX = "?"  # a cue that counts only in a negative clause
 
@@ -46,6 +47,10 @@ class Theme:
     # "wasn't hot"), a complaint of the theme.
     praise_zh: tuple[str, ...] = ()
     praise_en: tuple[str, ...] = ()
+    # Its topic words are often only the subject of another complaint ("the driver was late"
+    # is about timeliness, not the driver's manner): they count only in a clause with no other
+    # complaint, or with a negative word of its own ("the driver was rude and late").
+    subject_topics: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,11 +147,17 @@ def _theme(raw: Any, line: int | None, lines: dict[str, int], check: _Checker, s
     if not isinstance(negative_only, bool):
         check.add("must be true or false", lines.get("negative_only", line), "negative_only")
         negative_only = False
+    subject_topics = raw.get("subject_topics", False)
+    if not isinstance(subject_topics, bool):
+        check.add("must be true or false", lines.get("subject_topics", line), "subject_topics")
+        subject_topics = False
     if not cues_zh and not cues_en:
         check.add(f"theme '{key}' has no cues: give cues_zh and/or cues_en", line, "cues_zh")
     if len(check.problems) > before:
         return None
-    return Theme(key, name_en, name_zh, stages, cues_zh, cues_en, negative_only, exclude, praise_zh, praise_en)
+    return Theme(
+        key, name_en, name_zh, stages, cues_zh, cues_en, negative_only, exclude, praise_zh, praise_en, subject_topics
+    )
 
 
 def _failed(problems: list[Problem], source: str) -> ImportFailed:
@@ -241,6 +252,8 @@ def taxonomy_to_json(taxonomy: Taxonomy) -> dict[str, Any]:
             item["praise_zh"] = list(t.praise_zh)
         if t.praise_en:
             item["praise_en"] = list(t.praise_en)
+        if t.subject_topics:
+            item["subject_topics"] = True
         themes.append(item)
     return {"themes": themes}
 
