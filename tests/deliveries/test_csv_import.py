@@ -195,3 +195,31 @@ def test_a_stage_stamped_before_the_previous_one_is_untimed_not_negative(databas
             s.execute(select(Stage.key, StageEvent.duration_minutes).join(Stage, Stage.id == StageEvent.stage_id)).all()
         )
     assert durations == {"ordered": None, "prepared": 50.0, "delivered": None}
+
+
+def test_an_answers_stage_may_be_named_as_the_survey_showed_it(database, clock) -> None:
+    from doorstep.deliveries.services import update_stage
+
+    run(database, import_deliveries_csv, DELIVERIES, clock())
+    with database.write() as session:
+        ws = ensure_workspace(session=session, slug="default", timezone="Asia/Shanghai")
+        update_stage(session=session, workspace=ws, key="delivered", name="Handed over", name_zh="已送达")
+        update_stage(session=session, workspace=ws, key="prepared", name="Handed over")  # shared: names neither
+    answers = (
+        "delivery_external_id,score,stage,responded_at\n"
+        "A1,3,已送达,2026-03-01T13:00:00\n"
+        "A2,4,DELIVERED,2026-03-01T13:00:00\n"
+        "A3,5, Ordered ,2026-03-01T13:00:00\n"
+    )
+    assert run(database, import_responses_csv, answers, clock()).created == 3
+    with database.read() as s:
+        picked = s.execute(
+            select(Delivery.external_id, Stage.key)
+            .join(Response, Response.delivery_id == Delivery.id)
+            .join(Stage, Stage.id == Response.stage_id)
+        ).all()
+    assert sorted(picked) == [("A1", "delivered"), ("A2", "delivered"), ("A3", "ordered")]
+    with pytest.raises(ImportFailed) as err:
+        run(database, import_responses_csv, "delivery_external_id,score,stage,responded_at\n"
+            "A1,3,Handed over,2026-03-02T13:00:00\n", clock())  # fmt: skip
+    assert err.value.problems[0].field == "stage" and "ordered, prepared, delivered" in err.value.problems[0].message

@@ -36,6 +36,21 @@ def ensure_journey(*, session: Session, workspace: Workspace) -> Journey:
     return journey
 
 
+def stage_aliases(stages: Sequence[Stage]) -> dict[str, str]:
+    """Stage keys by what else names them, casefolded: the key in another case, the English
+    and the Chinese name. A name two stages share names neither."""
+    aliases: dict[str, str] = {}
+    shared: set[str] = set()
+    for stage in stages:
+        for alias in {stage.key.casefold(), stage.name.strip().casefold(), (stage.name_zh or "").strip().casefold()}:
+            if not alias:
+                continue
+            if aliases.get(alias, stage.key) != stage.key:
+                shared.add(alias)
+            aliases[alias] = stage.key
+    return {alias: key for alias, key in aliases.items() if alias not in shared}
+
+
 def list_stages(*, session: Session, workspace: Workspace) -> list[Stage]:
     journey = ensure_journey(session=session, workspace=workspace)
     return list(session.scalars(select(Stage).where(Stage.journey_id == journey.id).order_by(Stage.position)))

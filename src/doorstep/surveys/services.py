@@ -25,7 +25,7 @@ from doorstep.cases.services import ResponseFacts, open_cases
 from doorstep.db import one_of, table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
-from doorstep.deliveries.services import add_stage, list_stages
+from doorstep.deliveries.services import add_stage, list_stages, stage_aliases
 from doorstep.errors import Conflict, DoorstepError, Gone, InvalidInput, NotFound, Problem
 from doorstep.insight.language import detect_language
 from doorstep.insight.services import analyze_responses
@@ -602,7 +602,14 @@ def ingest_responses(
             )
         )
     }
-    stages = {s.key: s.id for s in list_stages(session=session, workspace=workspace)}
+    journey = list_stages(session=session, workspace=workspace)
+    stages = {s.key: s.id for s in journey}
+    # A survey tool's export often carries the stage as it was shown ("Delivered", "已送达"):
+    # names in either language, and keys in any case, are read as the stage they name.
+    aliases = stage_aliases(journey)
+    for r in records:
+        if r.stage and r.stage not in stages and (alias := aliases.get(r.stage.casefold())) is not None:
+            r.stage = alias
     if not stages and not dry_run:
         # A journey nobody described yet learns its stages from the answers, as it would
         # from a deliveries file's stage columns.
