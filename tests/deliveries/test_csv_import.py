@@ -223,3 +223,14 @@ def test_an_answers_stage_may_be_named_as_the_survey_showed_it(database, clock) 
         run(database, import_responses_csv, "delivery_external_id,score,stage,responded_at\n"
             "A1,3,Handed over,2026-03-02T13:00:00\n", clock())  # fmt: skip
     assert err.value.problems[0].field == "stage" and "ordered, prepared, delivered" in err.value.problems[0].message
+
+
+def test_a_stage_column_may_name_the_stage_in_another_case(database, clock) -> None:
+    run(database, import_deliveries_csv, DELIVERIES, clock())
+    update = "external_id,customer_id,delivered_at,stage.Delivered\nA3,c3,2026-03-01T12:50:00,2026-03-01T12:50:00\n"
+    assert run(database, import_deliveries_csv, update, clock()).updated == 1
+    with database.read() as s:
+        assert s.scalar(select(Delivery.status).where(Delivery.external_id == "A3")) == "delivered"
+        assert [k for (k,) in s.execute(select(Stage.key).order_by(Stage.position))] == [
+            "ordered", "prepared", "delivered"
+        ]  # no stage "Delivered" learnt beside "delivered"

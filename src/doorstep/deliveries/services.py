@@ -177,7 +177,12 @@ def resolve_stages(
 ) -> dict[str, int]:
     """Stage ids by key. An empty journey learns its stages from the input, in column order;
     a journey that has stages refuses unknown ones (most often a typo)."""
-    existing = {s.key: s.id for s in list_stages(session=session, workspace=workspace)}
+    journey = list_stages(session=session, workspace=workspace)
+    existing = {s.key: s.id for s in journey}
+    aliases = stage_aliases(journey)  # "stage.Delivered", "stage.已送达": as the answers' stage column
+    for key in keys_in_order:
+        if key not in existing and (alias := aliases.get(key.casefold())) is not None:
+            existing[key] = existing[alias]
     unknown = [k for k in keys_in_order if k not in existing]
     if not unknown:
         return existing
