@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 from doorstep.errors import InvalidInput
@@ -36,10 +37,36 @@ def parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"'{value[:40]}' is not an ISO 8601 date-time (e.g. 2026-03-01T12:30:00+08:00)") from None
+        parsed = _spreadsheet_instant(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return to_utc(parsed)
+
+
+# What a spreadsheet shows when nobody asked it for ISO 8601: year first, so never ambiguous
+# ("2026/3/1 12:30", "2026.03.01", "2026年3月1日 12:30:05"). Day-first and month-first dates
+# ("01/03/2026") are not read: the same text is the 1st of March or the 3rd of January.
+_SPREADSHEET = re.compile(
+    r"(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
+)
+
+
+def _spreadsheet_instant(value: str) -> dt.datetime:
+    match = _SPREADSHEET.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError
+        year, month, day, hour, minute, second, fraction = match.groups()
+        return dt.datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int((fraction or "0").ljust(6, "0")),
+        )  # fmt: skip
+    except ValueError:
+        raise ValueError(
+            f"'{value[:40]}' is not an ISO 8601 date-time (e.g. 2026-03-01T12:30:00+08:00; "
+            "2026/3/1 12:30 is read too, day-first or month-first dates are not)"
+        ) from None
 
 
 def to_utc(value: dt.datetime) -> dt.datetime:
