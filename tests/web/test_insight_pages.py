@@ -415,3 +415,42 @@ def test_empty_fields_of_the_form_are_no_filter(client, database):
     page = explore(client, theme="", stage="", score_min="", score_max="", language="", sentiment="", q="",
                    since="", until="", page="")
     assert metric(page.text, "total") == f"{ANSWERS} comments"
+
+
+def test_what_no_theme_covers_is_grouped_into_topics_with_escaped_examples(client, database):
+    handle = shop(database, client)
+    extra = io.StringIO()
+    d = csv.writer(extra)
+    d.writerow(["external_id", "customer_id", "delivered_at"])
+    r = io.StringIO()
+    a = csv.writer(r)
+    a.writerow(["delivery_external_id", "score", "comment", "responded_at"])
+    words = ["The VAT number on the invoice email is wrong", "Invoice email shows an old VAT number",
+             "VAT number in the invoice email is outdated",
+             "发票邮件里没有税号", "发票邮件还是没有税号", "税号没写在发票邮件里"]
+    for i, text in enumerate(words):
+        d.writerow([f"V-{i}", f"v-{i}", "2026-02-20T12:00:00"])
+        a.writerow([f"V-{i}", 3, text, "2026-02-20T13:00:00"])
+    with database.write() as session:
+        ws = get_workspace(session=session, slug=handle.slug)
+        import_deliveries_csv(session=session, workspace=ws, stream=io.StringIO(extra.getvalue()),
+                              now=dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+        import_responses_csv(session=session, workspace=ws, stream=io.StringIO(r.getvalue()),
+                             now=dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+    page = client.get("/w/shop", params={"lang": "en"}).text
+    section = page[page.index('id="topics"'):page.index('id="comments"')]
+    topics = re.findall(r'<li class="topic" data-topic="\d+">(.*?)</ul>\s*</li>', section, flags=re.S)
+    terms = [re.findall(r'<span class="chip">([^<]*)</span>', topic) for topic in topics]
+    assert any({"invoice", "vat"} <= set(t) for t in terms), terms
+    assert any("税号" in t or "发票" in t for group in terms for t in group), terms
+    # The angry "<script>" answers fit no theme either: shown as text, never as markup.
+    assert "<script>alert" not in section and "&lt;script&gt;" in section
+    assert 'href="/w/shop/verbatims?q=' in section and "score_max=6" in section
+    zh = client.get("/w/shop", params={"lang": "zh-CN"}).text
+    assert "差评里没有主题覆盖的话题" in zh and "条留言" in zh
+
+
+def test_no_topic_without_unhappy_comments_says_so(client, database):
+    shop(database, client)
+    page = client.get("/w/shop", params={"lang": "en", "since": "2026-02-01", "until": "2026-02-02"}).text
+    assert "Every unhappy comment of this period fits a theme" in page

@@ -33,9 +33,9 @@ from doorstep.frontline.services import notes_for_brief
 from doorstep.insight.clustering import emerging_topics
 from doorstep.insight.models import ResponseTheme
 from doorstep.insight.ops import lateness_unit, stage_ops
-from doorstep.insight.services import driver_report
+from doorstep.insight.services import driver_report, unthemed_complaints
 from doorstep.insight.verbatims import VerbatimFilter, search_responses
-from doorstep.stats import DETRACTOR_MAX, NpsSummary, compare_nps, round1, summarise
+from doorstep.stats import NpsSummary, compare_nps, round1, summarise
 from doorstep.surveys.metrics import nps_summary, trend
 from doorstep.surveys.models import Response
 
@@ -385,29 +385,17 @@ def _ops(session: Session, workspace: Workspace, period: Period) -> dict[str, An
     }
 
 
-def _unthemed_comments(session: Session, workspace: Workspace, period: Period) -> list[str]:
-    themed = select(ResponseTheme.response_id).where(
-        ResponseTheme.workspace_id == workspace.id, *within(ResponseTheme.responded_at, period.since, period.until)
-    )
-    return list(
-        session.scalars(
-            select(Response.comment)
-            .where(Response.workspace_id == workspace.id, Response.kind == "nps", Response.comment.is_not(None),
-                   Response.score <= DETRACTOR_MAX,  # what unhappy customers raise that no theme covers
-                   Response.id.not_in(themed), *within(Response.responded_at, period.since, period.until))
-            .order_by(Response.responded_at.desc())
-            .limit(MAX_COMMENTS)
-        )
-    )
-
-
 def _changes(
     session: Session, workspace: Workspace, period: Period, report: dict[str, Any], previous: dict[str, Any]
 ) -> dict[str, Any]:
     """New emerging topics (unhappy customers' comments that no theme covers, and that were not
     a topic last period) and drivers that cost more than last period."""
-    now_topics = emerging_topics([c for c in _unthemed_comments(session, workspace, period) if c.strip()])
-    then_topics = emerging_topics([c for c in _unthemed_comments(session, workspace, period.previous()) if c.strip()])
+    def unthemed(p: Period) -> list[str]:
+        return unthemed_complaints(session=session, workspace=workspace, since=p.since, until=p.until,
+                                   limit=MAX_COMMENTS)  # fmt: skip
+
+    now_topics = emerging_topics(unthemed(period))
+    then_topics = emerging_topics(unthemed(period.previous()))
     known = {term for topic in then_topics for term in topic.terms[:3]}
     new_topics = [
         {"terms": list(t.terms[:5]), "size": t.size, "examples": list(t.examples[:2])}

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
-from doorstep.db import one_of, table_of
+from doorstep.db import one_of, table_of, within
 from doorstep.deliveries.models import Delivery, StageEvent
 from doorstep.deliveries.services import list_stages, stage_durations
 from doorstep.deliveries.stage_daily import rebuild as rebuild_stage_daily
@@ -31,6 +31,7 @@ from doorstep.insight.attribution import StageTiming, attribute
 from doorstep.insight.drivers import ThemeLabel, drivers
 from doorstep.insight.models import ResponseTheme
 from doorstep.insight.ops import StageBaseline, stage_baselines
+from doorstep.stats import DETRACTOR_MAX
 from doorstep.surveys.models import Response
 
 if TYPE_CHECKING:
@@ -352,3 +353,28 @@ def reanalyze(*, session: Session, workspace: Workspace, batch_size: int = 5000)
             analyze_responses(session=session, workspace=workspace, response_ids=ids[start : start + batch_size])
         )
     return {"deliveries_retimed": timings_changed, **result.as_dict()}
+
+
+def unthemed_complaints(
+    *, session: Session, workspace: Workspace, since: dt.datetime | None, until: dt.datetime | None, limit: int
+) -> list[str]:
+    """The comments of unhappy customers (0–6) in [since, until) that no theme covers, newest
+    first, at most ``limit``: what :func:`doorstep.insight.clustering.emerging_topics` groups,
+    so that a complaint nobody wrote a theme for does not vanish into "other"."""
+    themed = select(ResponseTheme.response_id).where(
+        ResponseTheme.workspace_id == workspace.id, *within(ResponseTheme.responded_at, since, until)
+    )
+    comments = session.scalars(
+        select(Response.comment)
+        .where(
+            Response.workspace_id == workspace.id,
+            Response.kind == "nps",
+            Response.comment.is_not(None),
+            Response.score <= DETRACTOR_MAX,
+            Response.id.not_in(themed),
+            *within(Response.responded_at, since, until),
+        )
+        .order_by(Response.responded_at.desc())
+        .limit(limit)
+    )
+    return [c for c in comments if c and c.strip()]

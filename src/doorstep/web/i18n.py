@@ -522,6 +522,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "insight.unit_days": {"en": "days", "zh-CN": "天"},
     "insight.col_lateness": {"en": "Late by", "zh-CN": "晚到时长"},
     "insight.col_lost": {"en": "Points lost", "zh-CN": "损失分数"},
+    "insight.topics_title": {
+        "en": "What unhappy customers raise that no theme covers",
+        "zh-CN": "差评里没有主题覆盖的话题",
+    },
+    "insight.topics_note": {
+        "en": "The newest {count} comments of detractors (0–6) that fit no theme, grouped by the words they "
+        "share. A topic that keeps coming back deserves a theme of its own (doorstep taxonomy set): then it "
+        "is counted among the drivers.",
+        "zh-CN": "最近 {count} 条未归入任何主题的贬损者（0–6 分）留言，按共同用词归类。反复出现的话题值得在分类体系里"
+        "新增一个主题（doorstep taxonomy set），之后它会计入驱动因素。",
+    },
+    "insight.topic_size": {"en": "{count} comments", "zh-CN": "{count} 条留言"},
+    "insight.topic_read": {"en": "Read them", "zh-CN": "查看留言"},
+    "insight.no_topics": {
+        "en": "Every unhappy comment of this period fits a theme, or too few share their words to make a topic.",
+        "zh-CN": "本时段的差评留言都已归入主题，或用词相近的留言太少，不足以成为话题。",
+    },
     "insight.lateness_no_promise_short": {
         "en": "No promised times: these deliveries carry no promised_at, so lateness cannot be measured.",
         "zh-CN": "没有承诺送达时间：这些订单没有 promised_at，无法衡量是否晚到。",
