@@ -40,8 +40,9 @@ def csv_text(rows: list[list[str]]) -> io.StringIO:
 
 
 def seed(database: Database, slug: str, now: dt.datetime,
-         plan: list[tuple[dt.datetime, int, str]] | None = None, *, prefix: str = "D") -> None:
-    """Stages, deliveries and answers (default: the two weeks above) and one note."""
+         plan: list[tuple[dt.datetime, int, str]] | None = None, *, prefix: str = "D", promised: bool = True) -> None:
+    """Stages, deliveries and answers (default: the two weeks above) and one note
+    (``promised=False``: the deliveries carry no promised time)."""
     if plan is None:
         plan = answers(WEEK - dt.timedelta(days=7), 14, 4, 2) + answers(WEEK, 10, 5, 15)
     with database.write() as s:
@@ -55,7 +56,8 @@ def seed(database: Database, slug: str, now: dt.datetime,
         for i, (at, score, comment) in enumerate(plan):
             done = at - dt.timedelta(minutes=30)
             late = 25 if score <= 6 else -5
-            deliveries.append([f"{prefix}{i}", f"c{prefix}{i}", (done - dt.timedelta(minutes=late)).isoformat(),
+            promise = (done - dt.timedelta(minutes=late)).isoformat() if promised else ""
+            deliveries.append([f"{prefix}{i}", f"c{prefix}{i}", promise,
                                done.isoformat(), (done - dt.timedelta(minutes=25)).isoformat(), done.isoformat(),
                                "east" if score <= 6 else f"t{i % 3}"])
             responses.append([f"{prefix}{i}", str(score), comment, "delivered" if score <= 6 else "",

@@ -104,6 +104,22 @@ def test_a_period_without_data_says_so_plainly(database, workspace, clock) -> No
     assert "期间没有客户回答" in zh
 
 
+def test_without_promised_times_the_operations_still_show_the_late_stages(database, workspace, clock) -> None:
+    seed(database, "default", clock(), promised=False)
+    with database.read() as s:
+        ws = get_workspace(session=s, slug="default")
+        period = choose_period(ws, "week", now=clock())
+        content, html = preview(session=s, workspace=ws, period=period, now=clock(), base_url=BASE)
+    ops = content["ops"]
+    assert (ops["completed"], ops["deliveries"], ops["on_time_rate"]) == (30, 0, None)
+    assert [s["key"] for s in ops["worst_stages"]] and all(s["late"] for s in ops["worst_stages"])
+    for text in (html, render_markdown(content, base_url=BASE)):
+        assert "30 deliveries completed; none has a promised time, so there is no on-time rate." in text
+        assert "No delivery was completed this period." not in text
+    zh = render_markdown({**content, "locale": "zh-CN"}, base_url=BASE)
+    assert "本期完成 30 单；都没有承诺送达时间" in zh
+
+
 def test_periods_follow_the_workspaces_timezone(database, clock) -> None:
     """One answer late on Sunday 1 March UTC is Monday morning in Shanghai (next week) and
     Sunday noon in Los Angeles (this week); one late on Sunday 22 February is the other way round."""

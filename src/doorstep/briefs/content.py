@@ -367,8 +367,16 @@ def _ops(session: Session, workspace: Workspace, period: Period) -> dict[str, An
         .order_by(Delivery.lateness_minutes.desc(), Delivery.id)
         .limit(WORST_DELIVERIES)
     ).all()
+    # Deliveries completed in the period, promised or not: without promised times there is
+    # no on-time rate, but the stages still say where the hand-over ran late.
+    completed = session.scalar(
+        select(func.count()).where(
+            Delivery.workspace_id == workspace.id, *within(Delivery.delivered_at, period.since, period.until)
+        )
+    )
     return {
         **on_time(period),
+        "completed": int(completed or 0),
         "previous": on_time(period.previous()),
         "unit": lateness_unit(session=session, workspace=workspace),
         "stages": stages,
