@@ -1,6 +1,13 @@
 """Stage attribution rules: picked, else text, else timing (largest relative overrun), else nothing."""
 
-from doorstep.insight.attribution import StageTiming, attribute, relative_overrun, stage_late, worst_overrun
+from doorstep.insight.attribution import (
+    StageTiming,
+    attribute,
+    relative_overrun,
+    slower_than_usual,
+    stage_late,
+    worst_overrun,
+)
 
 PREPARED, DISPATCHED, DELIVERED = 2, 3, 5
 
@@ -43,7 +50,7 @@ def test_an_on_time_delivery_is_explained_by_nothing() -> None:
     )
 
 
-def test_without_a_promise_only_a_late_stage_is_blamed() -> None:
+def test_without_a_promise_the_usual_is_the_promise() -> None:
     # Usual durations 15 / 5 / 20; late above 30 / 12 / 45 (targets, or unusually long).
     def stages(prepared: float, dispatched: float, delivered: float) -> list[StageTiming]:
         return [
@@ -52,14 +59,19 @@ def test_without_a_promise_only_a_late_stage_is_blamed() -> None:
             StageTiming(DELIVERED, delivered, 20.0, 45.0),
         ]
 
-    # Every stage over its usual duration, none late: the customer's answer says nothing of a stage.
-    assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(25, 9, 35)) == (None, None)
+    # No stage late, and quicker in all than usual (36 of 40 minutes): nothing to blame,
+    # though dispatch ran over its usual 5 minutes.
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(20, 6, 10)) == (None, None)
+    # No stage late, but slower in all than usual (69 of 40): the usual is the promise, and the
+    # relatively worst overrun is blamed, as for a late delivery (dispatch, +80%).
+    assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(25, 9, 35)) == (DISPATCHED, "timing")
     # Dispatch overran most relatively (+100%), but only delivery was late: delivery is blamed.
     assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(25, 10, 50)) == (DELIVERED, "timing")
     # Two late stages: the relatively worst of them.
     assert attribute(picked_stage_id=None, text_stage_id=None, timings=stages(31, 13, 50)) == (DISPATCHED, "timing")
     assert stage_late(StageTiming(1, 31.0, 15.0, 30.0)) and not stage_late(StageTiming(1, 30.0, 15.0, 30.0))
     assert not stage_late(StageTiming(1, 99.0, 15.0, None)) and not stage_late(StageTiming(1, None, 15.0, 30.0))
+    assert not slower_than_usual([]) and not slower_than_usual([StageTiming(1, None, 15.0, 30.0)])
 
 
 def test_no_overrun_no_attribution() -> None:

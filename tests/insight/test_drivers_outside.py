@@ -206,11 +206,13 @@ def test_the_same_data_set_without_targets_or_taxonomy(database_url: str, tmp_pa
     assert (themes[0]["name"], themes[0]["name_zh"], themes[0]["stage"]) == ("Timeliness", "准时", None)
 
 
-def test_without_a_promise_only_late_stages_are_blamed(database_url: str, tmp_path: Path) -> None:
-    """No promised time, no targets, no taxonomy of its own: whether a delivery was late is
-    unknown, so an answer is blamed on a stage by its timing only when that stage was late
-    (unusually long). Before, every answer went to whichever stage ran most over its median,
-    and the stages that are never late collected the happy customers."""
+def test_without_a_promise_or_a_picked_stage_the_usual_is_the_promise(database_url: str, tmp_path: Path) -> None:
+    """No promised time, no targets, no taxonomy of its own, no stage picked by any customer:
+    only the timing can say which step went wrong, and the late visits (2-5 hours over) sit
+    inside the visits' own spread, so no stage is ever "unusually long". A delivery slower in
+    all than its stages usually take blames its relatively worst overrun; a quicker one
+    explains nothing. (Blaming only unusually long stages found nothing here; blaming every
+    answer's worst overrun spread the quick deliveries' happy customers over every stage.)"""
     runner = CliRunner()
 
     def run(*args: str) -> str:
@@ -219,25 +221,24 @@ def test_without_a_promise_only_late_stages_are_blamed(database_url: str, tmp_pa
         return result.stdout
 
     deliveries, responses = generate(seed=13, promised=False)
+    rows = list(csv.DictReader(io.StringIO(responses)))
+    unpicked = io.StringIO()
+    writer = csv.DictWriter(unpicked, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows({**row, "stage": ""} for row in rows)
     (tmp_path / "jobs.csv").write_text(deliveries, encoding="utf-8")
-    (tmp_path / "answers.csv").write_text(responses, encoding="utf-8")
+    (tmp_path / "answers.csv").write_text(unpicked.getvalue(), encoding="utf-8")
     assert runner.invoke(app, ["--db", database_url, "workspace", "create", "repairs3"]).exit_code == 0
     run("import", "deliveries", str(tmp_path / "jobs.csv"))
     run("import", "responses", str(tmp_path / "answers.csv"))
 
-    picked: dict[str, int] = {}
-    for row in csv.DictReader(io.StringIO(responses)):
-        if row["stage"]:
-            picked[row["stage"]] = picked.get(row["stage"], 0) + 1
-    stages = {s["key"]: s for s in json.loads(run("stages", "--json"))["stages"]}
-    never_late = [k for k, s in stages.items() if not s["late"]]
-    assert never_late, stages
-    for key in never_late:  # the default taxonomy names none of these stages: picked answers only
-        assert stages[key]["attributed_responses"] == picked.get(key, 0), (key, stages[key])
-    assert stages["visit"]["attributed_responses"] >= picked["visit"] > 0
+    report = json.loads(run("stages", "--json"))
+    stages = {s["key"]: s for s in report["stages"]}
+    assert not any(s["late"] for s in stages.values()), stages
     worst = min((s for s in stages.values() if s["nps_impact"] is not None), key=lambda s: s["nps_impact"])
-    assert worst["key"] == "visit", stages
+    assert worst["key"] == "visit" and worst["significant"] and worst["nps"] < -50, stages
+    assert report["unattributed_responses"] > 0.2 * len(rows), report["unattributed_responses"]
     # Lateness needs a promise: the report says so instead of a table of zeros alone.
     said = " ".join(run("lateness").split())
-    assert f"{len(list(csv.DictReader(io.StringIO(responses)))):,} answers are about deliveries without" in said
+    assert f"{len(rows):,} answers are about deliveries without" in said
     assert "import deliveries with promised_at and delivered_at to measure lateness" in said

@@ -9,10 +9,13 @@ In order of trust:
    slip on a 5-minute step weighs more than on a 60-minute one), and only if it overran at
    all. A delivery that arrived on time explains nothing by its timing: its customer did
    not wait, whatever its steps did on the way, and blaming a step for every on-time answer
-   would drown the stages' NPS in noise. When nothing was promised, "late" is the stages'
-   own: only a stage that was late (over its target, else unusually long) is blamed, the
-   relatively worst of them. Half of any delivery's steps run over their median; blaming
-   the worst of those for every answer spread the happy customers over all the stages.
+   would drown the stages' NPS in noise. When nothing was promised, the usual is the
+   promise: a delivery with a late stage (over its target, else unusually long) blames the
+   relatively worst of its late stages; else one that took longer in all than its stages
+   usually take together blames its relatively worst overrun, as a late one would; a
+   delivery quicker than usual is explained by nothing. (Blaming every answer's worst
+   overrun spread the happy customers of quick deliveries over all the stages; blaming
+   only late stages found nothing where a step's delays stay inside its usual spread.)
 4. Nothing: the answer is not attributed (``None``); it still counts in every NPS.
 
 The baseline of a stage is its target duration; a stage without a target is measured
@@ -56,6 +59,12 @@ def relative_overrun(timing: StageTiming) -> float | None:
     return (timing.duration_minutes - timing.baseline_minutes) / timing.baseline_minutes
 
 
+def slower_than_usual(timings: Iterable[StageTiming]) -> bool:
+    """Whether the timed stages took longer together than their baselines add up to."""
+    known = [t for t in timings if t.duration_minutes is not None and t.baseline_minutes is not None]
+    return bool(known) and sum(t.duration_minutes or 0.0 for t in known) > sum(t.baseline_minutes or 0.0 for t in known)
+
+
 def worst_overrun(timings: Iterable[StageTiming]) -> int | None:
     """The stage that overran the most, relatively; None if none overran. Ties go to the
     earlier stage in the given order (a late start delays everything after it)."""
@@ -77,14 +86,21 @@ def attribute(
     lateness_minutes: float | None = None,
 ) -> tuple[int | None, Method | None]:
     """(attributed stage id, method) for one answer, by the rules in the module docstring.
-    ``lateness_minutes`` is delivered − promised (None: no promise, so only a late stage counts)."""
+    ``lateness_minutes`` is delivered − promised (None: no promise, so the usual is the promise)."""
     if picked_stage_id is not None:
         return picked_stage_id, "picked"
     if text_stage_id is not None:
         return text_stage_id, "text"
     if lateness_minutes is not None and lateness_minutes <= 0:
         return None, None
-    stage_id = worst_overrun(timings if lateness_minutes is not None else [t for t in timings if stage_late(t)])
+    if lateness_minutes is None:
+        timings = list(timings)  # read more than once below
+        late = [t for t in timings if stage_late(t)]
+        if late:
+            timings = late
+        elif not slower_than_usual(timings):
+            return None, None
+    stage_id = worst_overrun(timings)
     if stage_id is not None:
         return stage_id, "timing"
     return None, None
