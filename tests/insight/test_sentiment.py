@@ -56,6 +56,12 @@ def test_english_lexicon_has_inflections_and_no_topic_words() -> None:
     assert lexicon["helped"] == lexicon["help"] > 0
     assert lexicon["hated"] == -3.2  # VADER's own entry wins over the stem's
     assert "support" not in lexicon  # a topic in feedback ("support never answered"), not praise
+    assert "excel" not in lexicon  # a spreadsheet in feedback, not "to excel" (VADER +2.0)
+
+
+def test_a_product_name_is_no_praise(analyzer: Analyzer) -> None:
+    # Read as positive (+0.84) while VADER's "excel" +2.0 counted as praise.
+    assert analyzer.analyze("We still can't export reports to Excel").label != "positive"
 
 
 def test_negated_praise_is_its_own_feature() -> None:

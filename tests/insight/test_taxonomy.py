@@ -118,6 +118,14 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("装好了三天还不能上网", "stability"),
         ("Support ticket still open after a week, nobody answered", "support_response"),
         ("骑手很凶还送晚了", "courier_manner"),
+        # B2B software, as customers write it:
+        ("The integration with Salesforce keeps breaking", "stability"),
+        ("The migration lost some of our historical data", "stability"),
+        ("数据迁移出了问题，丢了一部分历史数据", "stability"),
+        ("Support ticket took 5 days to get a first reply", "timeliness"),
+        ("客服三天才回复", "timeliness"),
+        ("快递五天才到", "timeliness"),
+        ("实施周期太长，超出预期两个月", "timeliness"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
@@ -162,3 +170,9 @@ def test_subject_topics_is_checked_and_kept() -> None:
     taxonomy = load_taxonomy(text.replace("sometimes", "true"))
     assert taxonomy.themes[0].subject_topics
     assert taxonomy_from_json(taxonomy_to_json(taxonomy)) == taxonomy
+
+
+def test_just_now_is_no_late_arrival() -> None:
+    from doorstep.insight.analysis import Analyzer
+
+    assert Analyzer(default_taxonomy()).analyze("刚才到家，饭还是热的").themes == ()

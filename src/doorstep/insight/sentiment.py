@@ -48,9 +48,10 @@ EN_LEXICON_FILE = "data/lexicon_en.tsv"
 LEXICON_BUCKETS = (-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
 NEGATION_SCALAR = -0.74  # VADER's own damping when a negator flips a word
 _LATIN = re.compile("[a-z]")
-# VADER words that are a topic in customer feedback, not a verdict: "support never answered my
-# ticket" must not read as praise because VADER rates the verb "support" +1.7.
-EN_TOPIC_WORDS = frozenset(["support", "supports", "supported", "supporting"])
+# VADER words that are a topic or a name in customer feedback, not a verdict: "support never
+# answered my ticket" must not read as praise because VADER rates the verb "support" +1.7, nor
+# "we still can't export to Excel" because it rates "excel" +2.0.
+EN_TOPIC_WORDS = frozenset(["support", "supports", "supported", "supporting", "excel", "amazon"])
 COMPLAINT = "@complaint"
 NEGATED_COMPLAINT = "@negated_complaint"
 COMPLAINT_VALENCE = -2.0  # "汤洒了" reads like a clearly negative word
