@@ -121,3 +121,11 @@ def test_trie_pattern_finds_what_the_longest_first_alternation_finds() -> None:
     for text in ("不好吃，很差，差评", "好好吃好不好", "a.b a+b ab", "没有"):
         expected = [(m.start(), m.group(0)) for m in alternation.finditer(text)]
         assert [(m.start(), m.group(0)) for m in trie.finditer(text)] == expected, text
+
+
+def test_a_word_of_the_complaint_itself_is_no_praise(analyzer: Analyzer) -> None:
+    # VADER rates "promised" +1.5: inside "longer than promised" it praised, and the complaint
+    # read neutral (+0.22). Outside a complaint it still counts.
+    assert analyzer.analyze("Implementation took three months longer than promised").label == "negative"
+    assert analyzer.analyze("Arrived as promised, thanks").label == "positive"
+    assert analyzer.analyze("Took longer than promised but the driver was lovely").label != "negative"

@@ -46,6 +46,7 @@ from doorstep.insight.sentiment import (
     polarity_words,
     to_sentiment,
     trie_pattern,
+    vader_lexicon,
 )
 from doorstep.insight.taxonomy import TOPIC_PREFIX, Taxonomy
 from doorstep.insight.text import ZH_NEGATOR_CHARS, Clause, clauses, en_cue_negated, normalize, zh_cue_negated
@@ -155,6 +156,16 @@ class CueMatcher:
             if en
             else None
         )
+
+    def complaint_words(self, text: str) -> frozenset[str]:
+        """The words of the English complaint phrases found (not negated) in one clause."""
+        words: set[str] = set()
+        if self._en_re is not None:
+            for m in self._en_re.finditer(text):
+                plain, _ = self._en[" ".join(m.group(1).split())]
+                if any(not h.topic and not h.praise for h in plain) and not en_cue_negated(text, m.start()):
+                    words.update(m.group(0).split())
+        return frozenset(words)
 
     def hits(self, text: str) -> list[Hit]:
         """Cues found in one clause's normalised text, with whether each is negated."""
@@ -334,15 +345,25 @@ class Analyzer:
                     return False
         return denied
 
-    @staticmethod
-    def _praises_nothing(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
+    def _praises_nothing(self, parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
         """Whether no polarity word of the comment is positive and not negated. A comment that
         names a complaint ("凉了", "送了一个多小时", "took ages to prepare": the features hold
         "@complaint") and praises nothing, a reader calls negative whatever the model made of
-        its other words; the counterpart of :meth:`_only_denied_complaints`."""
-        return not any(
-            _polarity(clause, hits)[0] for clause, (_, hits) in zip(parts, per_clause, strict=True)
-        )
+        its other words; the counterpart of :meth:`_only_denied_complaints`. A word of the
+        complaint itself is no praise: VADER's "promised" (+1.5) in "longer than promised"."""
+        for clause, (_, hits) in zip(parts, per_clause, strict=True):
+            if not _polarity(clause, hits)[0]:
+                continue
+            covered = self.matcher.complaint_words(clause.text) if clause.text.isascii() else frozenset()
+            if not covered:
+                return False
+            english = vader_lexicon()
+            if any(h.praise and not h.negated for h in hits) or any(
+                not negated and english.get(word, 0.0) > 0 and word not in covered
+                for word, negated in zip(clause.words, clause.negated, strict=True)
+            ):
+                return False
+        return True
 
     @staticmethod
     def _praise_only(parts: list[Clause], per_clause: list[tuple[set[str], list[Hit]]]) -> bool:
