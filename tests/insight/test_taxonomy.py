@@ -126,6 +126,9 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("客服三天才回复", "timeliness"),
         ("快递五天才到", "timeliness"),
         ("实施周期太长，超出预期两个月", "timeliness"),
+        ("Billing is confusing and we were charged twice", "pricing"),
+        ("Too many clicks to do simple things", "usability"),
+        ("报表导出功能不好用", "usability"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
