@@ -22,6 +22,7 @@ def analyzer() -> Analyzer:
         "准时送达，包装完好",
         "送得很快，还是热乎的",
         "响应很快",
+        "Rider called me before arriving, very considerate",  # was negative, with a courier complaint
     ],
 )
 def test_praise_of_the_hand_over_is_positive_and_no_complaint(analyzer: Analyzer, comment: str) -> None:

@@ -129,6 +129,14 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("Billing is confusing and we were charged twice", "pricing"),
         ("Too many clicks to do simple things", "usability"),
         ("报表导出功能不好用", "usability"),
+        # Food delivery in English, as customers write it:
+        ("Driver was friendly but couldn't find the entrance", "handover"),
+        ("The estimated time kept changing", "tracking"),
+        ("Portion sizes have gotten smaller", "portion"),
+        ("Took over an hour for a 10 minute drive", "timeliness"),
+        ("Restaurant took forever to prepare the order", "preparation"),
+        ("No cutlery even though I asked for it", "missing_items"),
+        ("没有餐具", "missing_items"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
@@ -156,6 +164,8 @@ def test_a_topic_praised_in_its_clause_is_no_complaint(comment: str) -> None:
         ("The driver was terrible and the food was cold", ("temperature", "courier_manner")),
         ("骑手很凶还送晚了", ("courier_manner", "timeliness")),
         ("骑手太差了", ("courier_manner",)),
+        ("Courier left the food at the wrong door", ("handover",)),  # "wrong" is the complaint's own word
+        ("I had to wait outside in the rain for the driver", ("timeliness",)),
         ("Support was slow to answer", ("support_response", "timeliness")),  # support is no mere subject
     ],
 )

@@ -78,20 +78,23 @@ def _polarity(clause: Clause, hits: list[Hit]) -> tuple[int, int]:
     return praise, other
 
 
-def _subject_only(clause: Clause, hits: list[Hit]) -> bool:
+def _subject_only(clause: Clause, hits: list[Hit], matcher: CueMatcher) -> bool:
     """Whether the clause complains of something (a plain cue) and has no negative word of its
-    own beside it. English cues are no lexicon words ("late", "cold" are left to the taxonomy);
-    Chinese ones often are ("晚了", "洒了"), so only Chinese negative words beyond the number of
-    complaints count as the clause's own."""
+    own beside it. An English word of the complaint phrase is not its own ("wrong" in "the
+    courier left it at the wrong door"); Chinese cues are often lexicon words themselves
+    ("晚了", "洒了"), so only Chinese negative words beyond the number of complaints count."""
     complaints = sum(1 for h in hits if h.complaint)
     if not complaints:
         return False
-    chinese = 0
-    for value, negated, english in polarity_words(clause):
-        if value < 0 and not negated:
-            if english:
-                return False
-            chinese += 1
+    if _LATIN.search(clause.text):
+        english = vader_lexicon()
+        covered = matcher.complaint_words(clause.text)
+        if any(
+            not negated and english.get(word, 0.0) < 0 and word not in covered
+            for word, negated in zip(clause.words, clause.negated, strict=True)
+        ):
+            return False
+    chinese = sum(1 for value, negated, en in polarity_words(clause) if value < 0 and not negated and not en)
     return chinese <= complaints
 
 
@@ -292,7 +295,7 @@ class Analyzer:
                     # "The driver was late", "骑手把汤洒了": the lateness or the spill is the
                     # complaint, the courier only its subject (taxonomy ``subject_topics``).
                     if subject_only is None:
-                        subject_only = _subject_only(clause, hits)
+                        subject_only = _subject_only(clause, hits, self.matcher)
                     if subject_only:
                         continue
                 if not hit.topic:
