@@ -137,6 +137,11 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("Restaurant took forever to prepare the order", "preparation"),
         ("No cutlery even though I asked for it", "missing_items"),
         ("没有餐具", "missing_items"),
+        # The demo's own B2B detractors that fell into "no theme":
+        ("Very disappointed. Renewal price jumped a lot. Please escalate.", "pricing"),
+        ("Opened a ticket, heard nothing for a week.", "support_response"),
+        ("go-live当天系统down了", "stability"),
+        ("Ugh. Go-live date kept moving. Really not acceptable.", "timeliness"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
