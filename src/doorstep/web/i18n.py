@@ -1193,7 +1193,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "brief.ops_no_promise": {
         "en": "{count} deliveries completed; none has a promised time, so there is no on-time rate. "
         "The stages below are late against their targets, or their usual durations.",
-        "zh-CN": "本期完成 {count} 单；都没有承诺送达时间，因此没有准时率。下列环节的晚到按其目标时长（或通常时长）计算。",
+        "zh-CN": "本期完成 {count} 单；都没有承诺送达时间，因此没有准时率。"
+        "下列环节的晚到按其目标时长（或通常时长）计算。",
     },
     "brief.ops_none": {"en": "No delivery was completed this period.", "zh-CN": "本期没有完成的配送。"},
     "brief.col_stage": {"en": "Stage", "zh-CN": "环节"},
