@@ -36,7 +36,7 @@ bench: $(STAMP)
 	@set -e; for script in bench/bench_*.py; do name=$$(basename $$script .py); echo "== $$name"; $(PY) -m bench.$$name; done
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
 
 clean:
