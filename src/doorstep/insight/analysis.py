@@ -86,14 +86,8 @@ def _subject_only(clause: Clause, hits: list[Hit], matcher: CueMatcher) -> bool:
     complaints = sum(1 for h in hits if h.complaint)
     if not complaints:
         return False
-    if _LATIN.search(clause.text):
-        english = vader_lexicon()
-        covered = matcher.complaint_words(clause.text)
-        if any(
-            not negated and english.get(word, 0.0) < 0 and word not in covered
-            for word, negated in zip(clause.words, clause.negated, strict=True)
-        ):
-            return False
+    if _LATIN.search(clause.text) and any(v < 0 for v in matcher.own_english_valences(clause)):
+        return False
     chinese = sum(1 for value, negated, en in polarity_words(clause) if value < 0 and not negated and not en)
     return chinese <= complaints
 
@@ -160,15 +154,22 @@ class CueMatcher:
             else None
         )
 
-    def complaint_words(self, text: str) -> frozenset[str]:
-        """The words of the English complaint phrases found (not negated) in one clause."""
-        words: set[str] = set()
+    def own_english_valences(self, clause: Clause) -> list[float]:
+        """VADER valences of the clause's English words that are not negated and not part of a
+        complaint phrase found in it: "promised" in "longer than promised" or "wrong" in "the
+        wrong door" belong to the complaint, not to the clause."""
+        covered: set[str] = set()
         if self._en_re is not None:
-            for m in self._en_re.finditer(text):
+            for m in self._en_re.finditer(clause.text):
                 plain, _ = self._en[" ".join(m.group(1).split())]
-                if any(not h.topic and not h.praise for h in plain) and not en_cue_negated(text, m.start()):
-                    words.update(m.group(0).split())
-        return frozenset(words)
+                if any(not h.topic and not h.praise for h in plain) and not en_cue_negated(clause.text, m.start()):
+                    covered.update(m.group(0).split())
+        english = vader_lexicon()
+        return [
+            english[word]
+            for word, negated in zip(clause.words, clause.negated, strict=True)
+            if not negated and word in english and word not in covered
+        ]
 
     def hits(self, text: str) -> list[Hit]:
         """Cues found in one clause's normalised text, with whether each is negated."""
@@ -357,14 +358,9 @@ class Analyzer:
         for clause, (_, hits) in zip(parts, per_clause, strict=True):
             if not _polarity(clause, hits)[0]:
                 continue
-            covered = self.matcher.complaint_words(clause.text) if clause.text.isascii() else frozenset()
-            if not covered:
+            if not clause.text.isascii() or any(h.praise and not h.negated for h in hits):
                 return False
-            english = vader_lexicon()
-            if any(h.praise and not h.negated for h in hits) or any(
-                not negated and english.get(word, 0.0) > 0 and word not in covered
-                for word, negated in zip(clause.words, clause.negated, strict=True)
-            ):
+            if any(v > 0 for v in self.matcher.own_english_valences(clause)):
                 return False
         return True
 
