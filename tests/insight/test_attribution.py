@@ -89,3 +89,28 @@ def test_unknown_or_zero_baseline_is_ignored() -> None:
 
 def test_ties_go_to_the_earlier_stage() -> None:
     assert worst_overrun([StageTiming(7, 20.0, 10.0), StageTiming(8, 40.0, 20.0)]) == 7
+
+
+def test_a_complaint_about_time_in_general_lets_the_timing_name_the_step() -> None:
+    # "Arrived three days late" points to the last stage only for want of anything better:
+    # when the delivery came late and its dispatch overran most, dispatch is to blame …
+    late = {"picked_stage_id": None, "text_stage_id": DELIVERED, "text_by_timing": True}
+    assert attribute(**late, timings=timings(25, 9, 35), lateness_minutes=12.0) == (DISPATCHED, "timing")
+    # … and when the timing blames nothing (on time, or no overrun), the text's stage stands.
+    assert attribute(**late, timings=timings(25, 9, 35), lateness_minutes=0.0) == (DELIVERED, "text")
+    assert attribute(**late, timings=timings(10, 4, 15), lateness_minutes=None) == (DELIVERED, "text")
+    # A specific complaint ("the box was crushed") keeps its own stage whatever the timing.
+    specific = {**late, "text_by_timing": False}
+    assert attribute(**specific, timings=timings(25, 9, 35), lateness_minutes=12.0) == (DELIVERED, "text")
+
+
+def test_the_analysis_says_when_its_stage_comes_only_from_time_in_general() -> None:
+    from doorstep.insight.analysis import Analyzer
+    from doorstep.insight.taxonomy import default_taxonomy
+
+    analyzer = Analyzer(default_taxonomy(), ["collected", "sorted", "delivered"])
+    general = analyzer.analyze("Arrived three days late, stuck at the depot")
+    assert general.stage == "delivered" and general.stage_by_timing
+    both = analyzer.analyze("Three days late and the box was crushed")
+    assert set(both.themes) == {"timeliness", "packaging"}
+    assert both.stage == "delivered" and not both.stage_by_timing

@@ -142,6 +142,17 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("Opened a ticket, heard nothing for a week.", "support_response"),
         ("go-live当天系统down了", "stability"),
         ("Ugh. Go-live date kept moving. Really not acceptable.", "timeliness"),
+        # A parcel carrier: held on the way, damaged in transit.
+        ("包裹在分拣中心卡了三天，一直没动", "timeliness"),
+        ("在转运中心放了一周，客服也说不清楚", "timeliness"),
+        ("My parcel sat at the sorting centre for three days with no explanation.", "timeliness"),
+        ("It took almost a week, the hub in the north seems to be a black hole.", "timeliness"),
+        ("Parcel stuck at the depot since Monday", "timeliness"),
+        ("东西摔坏了，明显是暴力运输", "packaging"),
+        ("收到的时候外包装湿透了", "packaging"),
+        ("The package was ripped open on one side.", "packaging"),
+        ("My laptop stand was bent, the outer box looked like it had been stood on.", "packaging"),
+        ("Delivery was alright, the app is confusing though.", "usability"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
@@ -190,7 +201,24 @@ def test_subject_topics_is_checked_and_kept() -> None:
     assert taxonomy_from_json(taxonomy_to_json(taxonomy)) == taxonomy
 
 
+def test_help_that_bent_over_backwards_is_no_damage() -> None:
+    from doorstep.insight.analysis import Analyzer
+
+    assert "packaging" not in Analyzer(default_taxonomy()).analyze("The driver bent over backwards to find us").themes
+
+
 def test_just_now_is_no_late_arrival() -> None:
     from doorstep.insight.analysis import Analyzer
 
     assert Analyzer(default_taxonomy()).analyze("刚才到家，饭还是热的").themes == ()
+
+
+def test_stage_by_timing_is_checked_and_kept() -> None:
+    text = "themes:\n  - key: slow\n    cues_en: [late]\n    stage_by_timing: often\n"
+    with pytest.raises(ImportFailed) as info:
+        load_taxonomy(text)
+    assert {(p.line, p.field) for p in info.value.problems} == {(4, "stage_by_timing")}
+    taxonomy = load_taxonomy(text.replace("often", "true"))
+    assert taxonomy.themes[0].stage_by_timing
+    assert taxonomy_from_json(taxonomy_to_json(taxonomy)) == taxonomy
+    assert default_taxonomy().by_key["timeliness"].stage_by_timing

@@ -26,7 +26,10 @@ and tweet text where "hot" and "on time" carry no weight, cannot see.
 
 ``stage`` is the stage of the first theme, in taxonomy order, that the journey
 has: specific themes (slow pickup → picked_up) are listed before general ones
-(timeliness → delivered), so the most specific evidence wins.
+(timeliness → delivered), so the most specific evidence wins. A theme marked
+``stage_by_timing`` (a complaint about time in general) gives its stage only when no
+other theme gives one, and says so (``stage_by_timing``): the delivery's timing,
+which knows which step ran late, then goes first.
 """
 
 from __future__ import annotations
@@ -202,6 +205,9 @@ class TextAnalysis:
     label: str  # "positive" | "neutral" | "negative"
     themes: tuple[str, ...]  # taxonomy keys of the complaints found, in taxonomy order
     stage: str | None  # the stage those themes point to in the journey, or None
+    # The stage comes only from complaints about time in general (Theme.stage_by_timing):
+    # the delivery's timing names the step when it can.
+    stage_by_timing: bool = False
 
 
 EMPTY = TextAnalysis(language=None, sentiment=0.0, label="neutral", themes=(), stage=None)
@@ -239,6 +245,7 @@ class Analyzer:
         self._keys = tuple(theme.key for theme in taxonomy.themes)
         self._stage_of = tuple(taxonomy.stage_for(key, self.journey_stage_keys) for key in self._keys)
         self._subject_topics = tuple(theme.subject_topics for theme in taxonomy.themes)
+        self._by_timing = tuple(theme.stage_by_timing for theme in taxonomy.themes)
 
     def analyze(self, text: str | None) -> TextAnalysis:
         """Language, sentiment, label, complaint themes and their stage for one comment."""
@@ -317,13 +324,17 @@ class Analyzer:
                 if topic_ok:
                     found.add(hit.theme)
         order = sorted(found)
-        stage = next((self._stage_of[i] for i in order if self._stage_of[i] is not None), None)
+        staged = [i for i in order if self._stage_of[i] is not None]
+        named = [i for i in staged if not self._by_timing[i]]  # time in general names no step
+        by_timing = not named and bool(staged)
+        stage = self._stage_of[(named or staged)[0]] if staged else None
         return TextAnalysis(
             language=language,
             sentiment=round(sentiment, 4),
             label=label,
             themes=tuple(self._keys[i] for i in order),
             stage=stage,
+            stage_by_timing=by_timing,
         )
 
     @staticmethod

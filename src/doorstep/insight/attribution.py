@@ -4,6 +4,10 @@ In order of trust:
 
 1. ``picked`` — the customer named the stage on the survey.
 2. ``text`` — the comment's themes point to a stage (each theme belongs to one in the taxonomy).
+   A complaint about time in general ("arrived three days late", "太慢了": a theme marked
+   ``stage_by_timing``) names no step: the timing below goes first, and the theme's stage
+   is the fallback when the timing blames none. A parcel held three days at the sorting
+   hub whose customer writes "three days late" is the hub's, not the doorstep's.
 3. ``timing`` — when the delivery came later than promised, the stage of it that overran
    its baseline the most, *relatively* ((duration − baseline) / baseline, so a 10-minute
    slip on a 5-minute step weighs more than on a 60-minute one), and only if it overran at
@@ -84,23 +88,33 @@ def attribute(
     text_stage_id: int | None,
     timings: Iterable[StageTiming] = (),
     lateness_minutes: float | None = None,
+    text_by_timing: bool = False,
 ) -> tuple[int | None, Method | None]:
     """(attributed stage id, method) for one answer, by the rules in the module docstring.
-    ``lateness_minutes`` is delivered − promised (None: no promise, so the usual is the promise)."""
+    ``lateness_minutes`` is delivered − promised (None: no promise, so the usual is the promise).
+    ``text_by_timing``: the text's stage comes from a complaint about time in general ("three
+    days late"), which names no step — the timing's stage goes first, the text's is the fallback."""
     if picked_stage_id is not None:
         return picked_stage_id, "picked"
+    if text_stage_id is not None and not text_by_timing:
+        return text_stage_id, "text"
+    stage_id = timing_stage(timings, lateness_minutes)
+    if stage_id is not None:
+        return stage_id, "timing"
     if text_stage_id is not None:
         return text_stage_id, "text"
+    return None, None
+
+
+def timing_stage(timings: Iterable[StageTiming], lateness_minutes: float | None) -> int | None:
+    """The stage the delivery's timing blames (rule 3 of the module docstring), or None."""
     if lateness_minutes is not None and lateness_minutes <= 0:
-        return None, None
+        return None
     if lateness_minutes is None:
         timings = list(timings)  # read more than once below
         late = [t for t in timings if stage_late(t)]
         if late:
             timings = late
         elif not slower_than_usual(timings):
-            return None, None
-    stage_id = worst_overrun(timings)
-    if stage_id is not None:
-        return stage_id, "timing"
-    return None, None
+            return None
+    return worst_overrun(timings)

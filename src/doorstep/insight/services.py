@@ -233,7 +233,12 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
         needs_timing = {
             r.delivery_id
             for r in rows
-            if r.stage_id is None and (r.id not in analyses or stage_ids.get(analyses[r.id].stage or "") is None)
+            if r.stage_id is None
+            and (
+                r.id not in analyses
+                or analyses[r.id].stage_by_timing
+                or stage_ids.get(analyses[r.id].stage or "") is None
+            )
         }
         timings = _timings(session, needs_timing, baselines) if needs_timing else {}
         updates: list[dict[str, Any]] = []
@@ -247,6 +252,7 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
                 text_stage_id=text_stage,
                 timings=stage_timings,
                 lateness_minutes=lateness,
+                text_by_timing=found is not None and found.stage_by_timing,
             )
             keys = list(dict.fromkeys(found.themes)) if found is not None else []
             values = {

@@ -28,7 +28,7 @@ from doorstep.errors import DoorstepError, ImportFailed, InvalidInput, Problem
 KEY_RE = re.compile(r"^[a-z0-9_]{1,64}$")
 FIELDS = (
     "key", "name_en", "name_zh", "stages", "cues_zh", "cues_en", "negative_only", "exclude", "praise_zh", "praise_en",
-    "subject_topics",
+    "subject_topics", "stage_by_timing",
 )
 TOPIC_PREFIX = "?"  # a cue that counts only in a negative clause
 
@@ -51,6 +51,10 @@ class Theme:
     # is about timeliness, not the driver's manner): they count only in a clause with no other
     # complaint, or with a negative word of its own ("the driver was rude and late").
     subject_topics: bool = False
+    # A complaint about time in general ("arrived three days late", "太慢了") names no step:
+    # the answer goes to the step the delivery's timing blames, and to the theme's own stage
+    # only when its timing blames none (doorstep.insight.attribution).
+    stage_by_timing: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,12 +155,17 @@ def _theme(raw: Any, line: int | None, lines: dict[str, int], check: _Checker, s
     if not isinstance(subject_topics, bool):
         check.add("must be true or false", lines.get("subject_topics", line), "subject_topics")
         subject_topics = False
+    stage_by_timing = raw.get("stage_by_timing", False)
+    if not isinstance(stage_by_timing, bool):
+        check.add("must be true or false", lines.get("stage_by_timing", line), "stage_by_timing")
+        stage_by_timing = False
     if not cues_zh and not cues_en:
         check.add(f"theme '{key}' has no cues: give cues_zh and/or cues_en", line, "cues_zh")
     if len(check.problems) > before:
         return None
     return Theme(
-        key, name_en, name_zh, stages, cues_zh, cues_en, negative_only, exclude, praise_zh, praise_en, subject_topics
+        key, name_en, name_zh, stages, cues_zh, cues_en, negative_only, exclude, praise_zh, praise_en, subject_topics,
+        stage_by_timing,
     )
 
 
@@ -254,6 +263,8 @@ def taxonomy_to_json(taxonomy: Taxonomy) -> dict[str, Any]:
             item["praise_en"] = list(t.praise_en)
         if t.subject_topics:
             item["subject_topics"] = True
+        if t.stage_by_timing:
+            item["stage_by_timing"] = True
         themes.append(item)
     return {"themes": themes}
 
