@@ -32,6 +32,16 @@ PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL")
 ON_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True)
+def _cli_speaks_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI speaks the language of --lang, DOORSTEP_LANG or the locale (LC_ALL, LC_MESSAGES,
+    LANG): the tests that read its English must not turn Chinese on a developer's zh_CN shell.
+    A test that wants Chinese asks for it (--lang zh-CN, or LANG=zh_CN.UTF-8 in its env)."""
+    for name in ("DOORSTEP_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # English, and still UTF-8 for the tests' subprocesses
+
+
 class FakeClock:
     """The seam for time: tests move it instead of sleeping."""
 

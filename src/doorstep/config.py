@@ -7,6 +7,8 @@ the tests), so a test can build its own without touching ``os.environ``.
 from __future__ import annotations
 
 import ipaddress
+import os
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -32,6 +34,23 @@ def parse_rate(text: str) -> tuple[int, float] | None:
 def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """``"10.0.0.1, 172.16.0.0/12"`` → the networks whose X-Forwarded-For header is believed."""
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+# The locale variables, strongest first, as POSIX reads them for LC_MESSAGES.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> str:
+    """The CLI's language from the POSIX locale: "zh-CN" for a locale starting with ``zh``
+    (zh_CN.UTF-8, zh_TW, zh_HK.Big5: Simplified is our only Chinese), else "en" (C, POSIX,
+    en_US, de_DE, unset). The first variable that is set and not empty decides, as for gettext.
+    Cheap on purpose: the CLI asks only when neither --lang nor DOORSTEP_LANG chose."""
+    env = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return "zh-CN" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 class Settings(BaseSettings):
@@ -108,6 +127,12 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed.",
     )
+    # --- the command line -------------------------------------------------------------
+    lang: Literal["en", "zh-CN"] | None = Field(
+        default=None,
+        description="Language of the CLI's tables and messages, en or zh-CN (--lang wins); "
+        "unset: the locale (LC_ALL, LC_MESSAGES, LANG). --json output is the same in both.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -129,6 +154,17 @@ class Settings(BaseSettings):
     @classmethod
     def _check_proxies(cls, value: str) -> str:
         proxy_networks(value)
+        return value
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _language_tag(cls, value: object) -> object:
+        # People write zh, zh_CN or zh-cn as their shell's locale spells it: one language.
+        if isinstance(value, str):
+            tag = value.strip().replace("_", "-").lower()
+            if tag == "":
+                return None
+            return {"en": "en", "zh": "zh-CN", "zh-cn": "zh-CN"}.get(tag, value)
         return value
 
     @field_validator("base_url")

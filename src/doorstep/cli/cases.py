@@ -14,7 +14,7 @@ from rich.table import Table
 
 from doorstep.cases.priority import PRIORITIES
 from doorstep.cases.workflow import STATES
-from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, open_database, print_json, say, state, workspace_for
 from doorstep.errors import InvalidInput
 from doorstep.timeutil import parse_period
 
@@ -65,8 +65,10 @@ def cases(
     if json_out:
         print_json({"cases": page.cases, "total": page.total})
         return
-    table = Table("id", "delivery", "score", "status", "priority", "owner", "contact due", "resolve due", "breached",
-                  title=f"Cases — {st.workspace} ({page.total:,} in all)")
+    table = Table(say("col.id"), say("col.delivery"), say("cases.col_score"), say("col.status"),
+                  say("cases.col_priority"), say("col.owner"), say("cases.col_contact_due"),
+                  say("cases.col_resolve_due"), say("cases.col_breached"),
+                  title=say("cases.title", workspace=st.workspace, count=f"{page.total:,}"))
     for c in page.cases:
         table.add_row(str(c["id"]), escape(c["delivery_external_id"]), str(c["score"]), c["status"], c["priority"],
                       escape(c["owner"] or "—"), c["first_contact_due"][:16], c["resolution_due"][:16],
@@ -88,28 +90,29 @@ def escalate(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(summary)
         return
-    console.print(f"escalated {summary['escalated']}, closed unverified {summary['closed_unverified']}, "
-                  f"breached now {summary['breached_now']}")
+    console.print(say("cases.escalated", escalated=summary["escalated"], closed=summary["closed_unverified"],
+                      breached=summary["breached_now"]))
 
 
 def _show(detail: dict[str, Any]) -> None:
-    console.print(f"[bold]Case {detail['id']}[/] — {escape(detail['delivery_external_id'])}: score "
-                  f"{detail['score']}, {detail['status']} (version {detail['version']}), "
-                  f"{detail['priority']} priority, "
-                  f"owner {escape(detail['owner'] or '—')}", highlight=False)
+    console.print(say("case.heading", id=detail["id"], delivery=escape(detail["delivery_external_id"]),
+                      score=detail["score"], status=detail["status"], version=detail["version"],
+                      priority=detail["priority"], owner=escape(detail["owner"] or "—")), highlight=False)
     if detail["comment"]:
         console.print(f"  “{escape(detail['comment'])}”", highlight=False)
-    console.print(f"  contact due {detail['first_contact_due'][:16]}, resolve due {detail['resolution_due'][:16]}"
-                  + (f"  BREACHED: {', '.join(detail['breached'])}" if detail["breached"] else ""), highlight=False)
-    table = Table("at", "who", "what", "note", title="Timeline")
+    console.print(say("case.due", contact=detail["first_contact_due"][:16], resolve=detail["resolution_due"][:16])
+                  + (say("case.breached", clocks=", ".join(detail["breached"])) if detail["breached"] else ""),
+                  highlight=False)
+    table = Table(say("col.at"), say("case.col_who"), say("case.col_what"), say("case.col_note"),
+                  title=say("case.timeline"))
     for e in detail["timeline"]:
         what = f"{e['kind']} {e['from'] or ''}→{e['to']}" if e["to"] else e["kind"]
         table.add_row(e["at"][:16], escape(e["actor"]), what, escape(e["note"] or ""))
     console.print(table)
     if detail["resurvey_url"]:
-        console.print(f"  re-survey: {detail['resurvey_url']} (from {(detail['resurvey']['send_after'] or '')[:16]})",
-                      highlight=False)
-    console.print(f"  can move to: {', '.join(detail['allowed']) or 'nothing'}", highlight=False)
+        console.print(say("case.resurvey", url=detail["resurvey_url"],
+                          send_after=(detail["resurvey"]["send_after"] or "")[:16]), highlight=False)
+    console.print(say("case.can_move_to", states=", ".join(detail["allowed"]) or say("case.nothing")), highlight=False)
 
 
 @case_app.command("show")
@@ -176,7 +179,7 @@ def note(
     with db.write() as session:
         add_note(session=session, workspace=workspace_for(session, st), case_id=case_id, actor=actor, note=text,
                  now=utcnow())
-    console.print(f"Note added to case {case_id}.")
+    console.print(say("case.noted", id=case_id))
 
 
 @case_app.command("assign")
@@ -201,7 +204,7 @@ def assign(
                            owner=owner, queue=queue, note=note)
         handle = case_detail(session=session, workspace=workspace, case_id=case.id, now=utcnow(),
                              base_url=st.settings.base_url)["owner"]
-    console.print(f"Case {case_id} now belongs to {escape(handle or '—')}.")
+    console.print(say("case.assigned", id=case_id, owner=escape(handle or "—")))
 
 
 @cli_errors
@@ -228,9 +231,11 @@ def loop(
         print_json(result)
         return
     groups = result["groups"] if by else [{"key": st.workspace, **result}]
-    table = Table(by or "workspace", "opened", "contact in SLA", "resolve in SLA", "median h to contact",
-                  "median h to resolve", "breached now", "recovered / verified", "recovery 95% CI",
-                  title=f"Closed loop — {st.workspace}" + (" (business hours)" if result["business_hours"] else ""))
+    table = Table(by or say("col.workspace"), say("loop.col_opened"), say("loop.col_contact_in_sla"),
+                  say("loop.col_resolve_in_sla"), say("loop.col_hours_to_contact"), say("loop.col_hours_to_resolve"),
+                  say("loop.col_breached_now"), say("loop.col_recovered"), say("loop.col_recovery_ci"),
+                  title=say("loop.title_business_hours" if result["business_hours"] else "loop.title",
+                            workspace=st.workspace))
 
     def pct(v: float | None) -> str:
         return "—" if v is None else f"{v:.1f}%"

@@ -1,4 +1,4 @@
-"""What every command shares: global options, the database, errors, JSON output.
+"""What every command shares: global options, the database, errors, JSON output, the language.
 
 Start-up stays cheap: the CLI modules import only typer, rich and the light parts of
 doorstep at load time; the services (SQLAlchemy, the models, pydantic settings, the
@@ -12,6 +12,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -19,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from doorstep.cli import messages
 from doorstep.errors import DoorstepError, NotReady
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ class State:
 
     db_url: str | None
     workspace: str
+    lang: str | None = None  # --lang, already checked ("en" or "zh-CN")
 
     @functools.cached_property
     def settings(self) -> Settings:
@@ -48,11 +51,48 @@ class State:
 
         return Settings(database_url=self.db_url) if self.db_url else Settings()
 
+    @functools.cached_property
+    def language(self) -> str:
+        """--lang, else DOORSTEP_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), else English.
+        Decided on the first message, not at start-up: --help and a typo never read the settings."""
+        if self.lang:
+            return self.lang
+        from doorstep.config import locale_language
+
+        return self.settings.lang or locale_language()
+
+    def say(self, key: str, /, **kwargs: object) -> str:
+        """The message ``key`` (doorstep.cli.messages) in this command's language."""
+        return messages.t(self.language, key, **kwargs)
+
+    def local_name(self, entry: dict[str, Any]) -> str:
+        """A stage's or theme's display name in this command's language: its ``name_zh`` in
+        Chinese when it has one, else its ``name``."""
+        if self.language == "zh-CN" and entry.get("name_zh"):
+            return str(entry["name_zh"])
+        return str(entry["name"])
+
 
 def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     assert isinstance(obj, State), "the root callback sets the state"
     return obj
+
+
+# The running command's State, for the helpers handed no context (a table, an error message).
+_running: ContextVar[State | None] = ContextVar("doorstep_cli_state", default=None)
+
+
+def begin(st: State) -> State:
+    """Make ``st`` the running command's State (the root callback, once per command)."""
+    _running.set(st)
+    return st
+
+
+def say(key: str, /, **kwargs: object) -> str:
+    """:meth:`State.say` of the running command; English outside a command (a function called directly)."""
+    st = _running.get()
+    return st.say(key, **kwargs) if st is not None else messages.t(messages.DEFAULT_LANGUAGE, key, **kwargs)
 
 
 def open_database(st: State) -> Database:
@@ -90,7 +130,7 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except DoorstepError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err.print(say("error", message=escape(str(exc))), highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -46,6 +47,18 @@ def _minutes(value: float | None) -> str:
     return "—" if value is None else f"{value:+,.1f}"
 
 
+def _bucket(key: str, say: Callable[..., str]) -> str:
+    """A lateness bucket's label ("on_time", "5–15 min", "2+ d") in the command's language."""
+    if key == "on_time":
+        return say("lateness.on_time")
+    span, _, unit = key.rpartition(" ")
+    if unit == "min":
+        return say("lateness.minutes", range=span)
+    if unit == "d":
+        return say("lateness.days", range=span)
+    return key.replace("_", " ")
+
+
 @cli_errors
 def stages(
     ctx: typer.Context,
@@ -70,16 +83,18 @@ def stages(
     if json_out:
         print_json(result)
         return
+    say = st.say
     table = Table(
-        "stage", "deliveries", "late", "late %", "median overrun", "p90 overrun", "answers", "NPS", "95% interval",
-        "impact", "", title=f"Stages — {st.workspace} (overrun in minutes; * significant, ~ fewer than 30 answers)",
+        say("col.stage"), say("stages.col_deliveries"), say("stages.col_late"), say("stages.col_late_rate"),
+        say("stages.col_median_overrun"), say("stages.col_p90_overrun"), say("col.answers"), "NPS", say("col.ci95"),
+        say("col.impact"), "", title=say("stages.title", workspace=st.workspace),
     )  # fmt: skip
     for s in result["stages"]:
         rate = "—" if s["late_rate"] is None else f"{100 * s['late_rate']:.1f}%"
         table.add_row(
-            escape(s["name"]), f"{s['deliveries']:,}", f"{s['late']:,}", rate, _minutes(s["median_overrun_minutes"]),
-            _minutes(s["p90_overrun_minutes"]), f"{s['attributed_responses']:,}", fmt_nps(s["nps"]), fmt_ci(s["ci95"]),
-            fmt_nps(s["nps_impact"]), _mark(s),
+            escape(st.local_name(s)), f"{s['deliveries']:,}", f"{s['late']:,}", rate,
+            _minutes(s["median_overrun_minutes"]), _minutes(s["p90_overrun_minutes"]),
+            f"{s['attributed_responses']:,}", fmt_nps(s["nps"]), fmt_ci(s["ci95"]), fmt_nps(s["nps_impact"]), _mark(s),
         )  # fmt: skip
     console.print(table)
 
@@ -116,16 +131,19 @@ def drivers(
     if json_out:
         print_json(result)
         return
-    scope = st.workspace + (f" where {', '.join(where)}" if where else "")
+    say = st.say
+    scope = say("drivers.scope_where", workspace=st.workspace, segments=", ".join(where)) if where else st.workspace
     table = Table(
-        "kind", "driver", "mentions", "NPS", "95% interval", "impact", "impact 95%", "",
-        title=f"Drivers — {scope}: NPS {fmt_nps(result['nps'])} {fmt_ci(result['ci95'])} "
-        f"over {result['responses']:,} answers (* significant, ~ fewer than 30)",
+        say("col.kind"), say("drivers.col_driver"), say("drivers.col_mentions"), "NPS", say("col.ci95"),
+        say("col.impact"), say("drivers.col_impact_ci95"), "",
+        title=say("drivers.title", scope=scope, nps=fmt_nps(result["nps"]), ci=fmt_ci(result["ci95"]),
+                  count=f"{result['responses']:,}"),
     )  # fmt: skip
+    kinds = {"theme": say("col.theme"), "stage": say("col.stage")}
     for d in result["drivers"]:
         table.add_row(
-            d["kind"], escape(d["name"]), f"{d['mentions']:,}", fmt_nps(d["nps"]), fmt_ci(d["ci95"]),
-            fmt_nps(d["nps_impact"]), fmt_ci(d["impact_ci95"]), _mark(d),
+            kinds.get(d["kind"], d["kind"]), escape(st.local_name(d)), f"{d['mentions']:,}", fmt_nps(d["nps"]),
+            fmt_ci(d["ci95"]), fmt_nps(d["nps_impact"]), fmt_ci(d["impact_ci95"]), _mark(d),
         )  # fmt: skip
     console.print(table)
 
@@ -153,11 +171,14 @@ def trend(
     if json_out:
         print_json(result)
         return
-    table = Table("from", "NPS", "95% interval", "answers", "change", "", title=f"NPS by {every} — {st.workspace}")
+    say = st.say
+    title = say("trend.title_month", workspace=st.workspace) if every == "month" else \
+        say("trend.title_week", workspace=st.workspace)
+    table = Table(say("col.from"), "NPS", say("col.ci95"), say("col.answers"), say("col.change"), "", title=title)
     for p in result["points"]:
         change = p["change"]
         table.add_row(
-            p["start"] + (" (partial)" if p["partial"] else ""),
+            say("trend.partial", start=p["start"]) if p["partial"] else p["start"],
             fmt_nps(p["nps"]),
             fmt_ci(p["ci95"]),
             f"{p['responses']:,}",
@@ -181,19 +202,20 @@ def lateness(ctx: typer.Context, since: Since = None, until: Until = None, json_
     if json_out:
         print_json(result)
         return
-    table = Table("late by", "answers", "NPS", "95% interval", "points lost", "95% interval", "", title="Lateness")
+    say = st.say
+    table = Table(say("lateness.col_late_by"), say("col.answers"), "NPS", say("col.ci95"),
+                  say("lateness.col_points_lost"), say("col.ci95"), "", title=say("lateness.title"))
     for b in result["buckets"]:
         table.add_row(
-            b["key"].replace("_", " "), f"{b['responses']:,}", fmt_nps(b["nps"]), fmt_ci(b["ci95"]),
+            _bucket(b["key"], say), f"{b['responses']:,}", fmt_nps(b["nps"]), fmt_ci(b["ci95"]),
             fmt_nps(b.get("points_lost")), fmt_ci(b.get("points_lost_ci95")), _mark(b),
         )  # fmt: skip
     console.print(table)
     if result["unknown"]:
         measured = result["on_time"]["responses"] + result["late"]["responses"]
+        count = f"{result['unknown']:,}"
         console.print(
-            f"{result['unknown']:,} answers are about deliveries without a promised or delivery time"
-            + ("" if measured else ": import deliveries with promised_at and delivered_at to measure lateness")
-            + ".",
+            say("lateness.unknown", count=count) if measured else say("lateness.unknown_all", count=count),
             highlight=False,
         )
 
@@ -211,11 +233,15 @@ def reanalyze(ctx: typer.Context, json_out: JsonOut = False) -> None:
     if json_out:
         print_json(result)
         return
-    methods = ", ".join(f"{n:,} by {m}" for m, n in result["attributed"].items()) or "none"
+    say = st.say
+    names = {"picked": say("reanalyze.method_picked"), "text": say("reanalyze.method_text"),
+             "timing": say("reanalyze.method_timing")}
+    methods = say("list.sep").join(say("reanalyze.by_method", count=f"{n:,}", method=names.get(m, m))
+                                   for m, n in result["attributed"].items())
     console.print(
-        f"{result['analysed']:,} answers analysed ({result['commented']:,} with a comment, "
-        f"{result['themed']:,} with a theme); attributed: {methods}; "
-        f"{result['deliveries_retimed']:,} deliveries retimed.",
+        say("reanalyze.done", analysed=f"{result['analysed']:,}", commented=f"{result['commented']:,}",
+            themed=f"{result['themed']:,}", methods=methods or say("reanalyze.none"),
+            retimed=f"{result['deliveries_retimed']:,}"),
         highlight=False,
     )
 
@@ -233,7 +259,10 @@ def taxonomy_show(ctx: typer.Context, json_out: JsonOut = False) -> None:
     if json_out:
         print_json(document)
         return
-    table = Table("theme", "name", "名称", "stages", "cues", title=f"Taxonomy — {st.workspace} ({document['source']})")
+    say = st.say
+    table = Table(say("col.theme"), say("taxonomy.col_name_en"), say("taxonomy.col_name_zh"),
+                  say("taxonomy.col_stages"), say("taxonomy.col_cues"),
+                  title=say("taxonomy.title", workspace=st.workspace, source=document["source"]))
     for theme in document["themes"]:
         words = [*theme["cues_zh"], *theme["cues_en"]]
         table.add_row(
@@ -272,11 +301,11 @@ def taxonomy_set(
     if json_out:
         print_json(summary)
         return
-    console.print(f"Taxonomy of {st.workspace}: {themes} themes.", highlight=False)
+    console.print(st.say("taxonomy.saved", workspace=st.workspace, count=themes), highlight=False)
     if result is not None:
-        console.print(f"{result['analysed']:,} answers re-analysed.", highlight=False)
+        console.print(st.say("taxonomy.reanalysed", count=f"{result['analysed']:,}"), highlight=False)
     else:
-        console.print("Run `doorstep reanalyze` to apply it to the answers already stored.", highlight=False)
+        console.print(st.say("taxonomy.run_reanalyze"), highlight=False)
 
 
 def _stage_dict(stage: Any) -> dict[str, Any]:
@@ -302,9 +331,11 @@ def journey_show(ctx: typer.Context, json_out: JsonOut = False) -> None:
     if json_out:
         print_json({"stages": stages_})
         return
-    table = Table("#", "stage", "name", "名称", "target (min)", title=f"Journey — {st.workspace}")
+    say = st.say
+    table = Table("#", say("col.stage"), say("taxonomy.col_name_en"), say("taxonomy.col_name_zh"),
+                  say("journey.col_target"), title=say("journey.title", workspace=st.workspace))
     for s in stages_:
-        target = "— (usual duration)" if s["target_minutes"] is None else f"{s['target_minutes']:g}"
+        target = say("journey.usual_duration") if s["target_minutes"] is None else f"{s['target_minutes']:g}"
         table.add_row(str(s["position"]), escape(s["key"]), escape(s["name"]), escape(s["name_zh"] or ""), target)
     console.print(table)
 
@@ -341,4 +372,4 @@ def journey_set(
     if json_out:
         print_json(result)
     else:
-        console.print(f"Stage {escape(key)}: target {result['target_minutes'] or '—'} min.", highlight=False)
+        console.print(st.say("journey.saved", key=escape(key), target=result["target_minutes"] or "—"), highlight=False)

@@ -20,7 +20,8 @@ from doorstep.cli import customers as customers_cmd
 from doorstep.cli import demo as demo_cmd
 from doorstep.cli import exports as exports_cmd
 from doorstep.cli import mail as mail_cmd
-from doorstep.cli.common import State
+from doorstep.cli.common import State, begin
+from doorstep.cli.messages import language_tag
 
 app = typer.Typer(
     name="doorstep",
@@ -36,6 +37,15 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _language(value: str | None) -> str | None:
+    if value is None:
+        return None
+    chosen = language_tag(value)
+    if chosen is None:  # both languages: the person's own is exactly what we could not tell
+        raise typer.BadParameter(f"{value!r} is not a language we speak: use en or zh-CN（请用 en 或 zh-CN）")
+    return chosen
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -44,11 +54,17 @@ def root(
         typer.Option("--db", help="Database URL (else DOORSTEP_DATABASE_URL, else sqlite:///./doorstep.db)."),
     ] = None,
     workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace slug.")] = "default",
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", callback=_language, metavar="en|zh-CN",
+                     help="Language of tables and messages (else DOORSTEP_LANG, else the locale: LC_ALL, "
+                          "LC_MESSAGES, LANG). --json output is the same in every language."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    ctx.obj = State(db_url=db, workspace=workspace)
+    ctx.obj = begin(State(db_url=db, workspace=workspace, lang=lang))
 
 
 setup.register(app)
@@ -70,11 +86,11 @@ exports_cmd.register(app)
 alerts_cmd.register(app)
 mail_cmd.register(app)
 
-GLOBAL_OPTIONS = ("--db", "--workspace", "-w")
+GLOBAL_OPTIONS = ("--db", "--workspace", "-w", "--lang")
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:
-    """Let --db and --workspace stand anywhere (``doorstep nps --json --workspace food``),
+    """Let --db, --workspace and --lang stand anywhere (``doorstep nps --json --workspace food``),
     as people type them, by moving them before the sub-command where Click expects them."""
     front: list[str] = []
     rest: list[str] = []

@@ -58,18 +58,19 @@ def nps(
         print_json(result)
         return
     groups = result["groups"] if by else [{"key": st.workspace, **result}]
+    say = st.say
     table = Table(
-        by or "workspace",
+        by or say("col.workspace"),
         "NPS",
-        "95% interval",
-        "responses",
-        "promoters",
-        "passives",
-        "detractors",
-        *(["impact"] if by else []),
-        *(["previous", "change", "95% interval"] if compare else []),
+        say("col.ci95"),
+        say("nps.col_responses"),
+        say("nps.col_promoters"),
+        say("nps.col_passives"),
+        say("nps.col_detractors"),
+        *([say("col.impact")] if by else []),
+        *([say("nps.col_previous"), say("col.change"), say("col.ci95")] if compare else []),
         "",
-        title=f"NPS — {st.workspace} (* significant, ~ fewer than 30 answers)",
+        title=say("nps.title", workspace=st.workspace),
     )
     for g in groups:
         change = g.get("change")
