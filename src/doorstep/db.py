@@ -105,11 +105,21 @@ def to_json(value: Any) -> str:
     """What a JSON column stores. Refused, on both engines, as InvalidInput: NaN and the
     infinities (not JSON: PostgreSQL rejects them, SQLite would hand back null) and the NUL
     character (PostgreSQL's json cannot take it out again: every later query of the column
-    would fail)."""
+    would fail).
+
+    Non-ASCII text is stored as itself, not as \\uXXXX escapes: SQLite before 3.45 matches a
+    JSON path against a key's raw text, so an attribute named "区域" stored escaped could not
+    be found by ``json_extract`` (a segment by it came out as one group of "—"). A lone
+    surrogate, which UTF-8 cannot hold, keeps its escape."""
     try:
-        text = json.dumps(value, allow_nan=False)
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
     except ValueError:
         raise InvalidInput("numbers must be finite (no NaN or Infinity)") from None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(value, allow_nan=False)
     if "\\u0000" in text and _has_nul(value):
         raise InvalidInput("text may not contain the NUL character (\\u0000)")
     return text

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -490,3 +491,43 @@ def test_every_person_keeps_the_note_answer_e_mails_on(empty_db: Database) -> No
         after = snapshot(conn, columns)
     assert after["users"] == before["users"]
     assert after["login_sessions"][:1] == before["login_sessions"]
+
+
+def test_attributes_stored_with_escaped_keys_can_be_segmented_after_the_upgrade(empty_db: Database) -> None:
+    # Before 0014 JSON was written with \uXXXX escapes, and SQLite (< 3.45) matched a JSON path
+    # against the raw key: a segment by "区域" found nothing. Data made by the app, its
+    # attributes then rewritten the way the old code stored them, migrated from 0013 to head.
+    from doorstep.accounts.services import ensure_workspace
+    from doorstep.deliveries.csv_import import import_deliveries_csv, import_responses_csv
+    from doorstep.surveys.metrics import nps_by
+
+    upgrade(empty_db.engine)
+    deliveries = (
+        "external_id,customer_id,delivered_at,区域,city\n"
+        "A1,c1,2026-02-09T10:00:00+00:00,华东,上海\nA2,c2,2026-02-09T11:00:00+00:00,华南,广州\n"
+    )
+    answers = (
+        "delivery_external_id,score,responded_at,渠道\n"
+        "A1,3,2026-02-09T12:00:00+00:00,短信\nA2,10,2026-02-09T12:30:00+00:00,微信\n"
+    )
+    with empty_db.write() as s:
+        ws = ensure_workspace(session=s, slug="acme", name="Acme")
+        import_deliveries_csv(session=s, workspace=ws, stream=io.StringIO(deliveries), now=T0)
+        import_responses_csv(session=s, workspace=ws, stream=io.StringIO(answers), now=T0)
+    with empty_db.engine.begin() as conn:
+        for table in ("customers", "deliveries", "responses"):
+            for row_id, raw in conn.execute(text(f"SELECT id, attributes FROM {table}")).all():
+                value = raw if isinstance(raw, dict) else json.loads(raw)
+                conn.execute(text(f"UPDATE {table} SET attributes = :a WHERE id = :id"),
+                             {"a": json.dumps(value), "id": row_id})  # ensure_ascii, as before
+        escaped = conn.execute(text("SELECT attributes FROM deliveries ORDER BY id")).scalars().first()
+        assert "\\u533a" in (escaped if isinstance(escaped, str) else json.dumps(escaped))
+    migrate(empty_db, "0013", down=True)
+    migrate(empty_db, "head")
+
+    with empty_db.read() as s:
+        ws = s.scalars(select(Workspace).where(Workspace.slug == "acme")).one()
+        by_region = {g["key"]: g["responses"] for g in nps_by(session=s, workspace=ws, by="区域")["groups"]}
+        by_channel = {g["key"]: g["responses"] for g in nps_by(session=s, workspace=ws, by="渠道")["groups"]}
+        cities = {g["key"] for g in nps_by(session=s, workspace=ws, by="city")["groups"]}
+    assert by_region == {"华东": 1, "华南": 1} and by_channel == {"短信": 1, "微信": 1} and cities == {"上海", "广州"}

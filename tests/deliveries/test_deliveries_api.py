@@ -168,3 +168,12 @@ def test_an_error_echoing_unencodable_input_is_still_sent(client, workspace) -> 
     assert r.json()["detail"][0]["loc"][-1] == "external_id"
     r = client.post("/api/v1/deliveries", content=b'{"external_id": 1e400, "customer_id": "c"}', headers=headers)
     assert r.status_code == 422 and r.json()["detail"][0]["input"] == "inf"
+
+
+def test_json_columns_keep_chinese_as_itself_and_a_lone_surrogate_escaped() -> None:
+    # SQLite before 3.45 matches a JSON path against the raw key: "区域" stored as \u533a\u57df
+    # could not be found, and a segment by it was one group of "—" (migration 0014).
+    from doorstep.db import to_json
+
+    assert to_json({"区域": "华东"}) == '{"区域": "华东"}'
+    assert to_json({"note": "\ud800"}) == '{"note": "\\ud800"}'  # UTF-8 cannot hold it: escaped
