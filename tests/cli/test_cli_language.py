@@ -30,6 +30,16 @@ REPORTS = [
     (("trend", "--every", "month"), ("每月 NPS", "起始")),
     (("cases",), ("工单", "负责人", "优先级")),
     (("loop",), ("闭环", "工作区")),
+    (("jobs",), ("后台任务", "合计", "最新的在前")),
+    (("user", "list"), ("人员", "用户名", "可登录")),
+    (("audit",), ("审计日志", "操作人")),
+    (("workspace", "list"), ("标识", "时区")),
+    (("links", "list"), ("开放链接", "标签")),
+    (("webhooks", "list"), ("Webhook 订阅", "密钥")),
+    (("briefs", "list"), ("简报", "周期", "还没有存储的简报")),
+    (("alerts",), ("没有预警",)),
+    (("taxonomy", "show"), ("主题分类", "线索词", "中文名")),
+    (("journey", "show"), ("旅程阶段", "目标（分钟）")),
 ]
 
 
@@ -59,7 +69,7 @@ def doorstep(*args: str, db: str, env: dict[str, str] | None = None) -> CliRun:
     return proc
 
 
-@pytest.mark.parametrize(("args", "words"), REPORTS, ids=[a[0] for a, _ in REPORTS])
+@pytest.mark.parametrize(("args", "words"), REPORTS, ids=[" ".join(a) for a, _ in REPORTS])
 def test_reports_in_chinese_by_option_and_by_locale(db: str, args: tuple[str, ...], words: tuple[str, ...]) -> None:
     by_option = doorstep(*args, "--lang", "zh-CN", db=db).stdout
     by_locale = doorstep(*args, db=db, env=ZH_LOCALE).stdout
@@ -70,12 +80,24 @@ def test_reports_in_chinese_by_option_and_by_locale(db: str, args: tuple[str, ..
     assert by_locale == by_option
 
 
-@pytest.mark.parametrize("args", [a for a, _ in REPORTS] + [("taxonomy", "show"), ("journey", "show"),
-                                                          ("jobs",), ("alerts",), ("audit",), ("briefs", "list")])
+@pytest.mark.parametrize("args", [a for a, _ in REPORTS], ids=[" ".join(a) for a, _ in REPORTS])
 def test_json_is_the_same_in_every_language(db: str, args: tuple[str, ...]) -> None:
     english = doorstep(*args, "--json", db=db).stdout
     assert doorstep(*args, "--json", "--lang", "zh-CN", db=db).stdout == english
     assert doorstep(*args, "--json", db=db, env=ZH_LOCALE).stdout == english
+
+
+def test_analyze_and_files_written(db: str, tmp_path: Path) -> None:
+    comments = tmp_path / "c.csv"
+    comments.write_text("comment\n送得太慢了，饭都凉了\nGreat, on time\n", encoding="utf-8")
+    table = doorstep("analyze", str(comments), "-c", "comment", "--lang", "zh-CN", db=db).stdout
+    assert all(word in table for word in ("已分析 2 行", "情感", "负面", "正面", "前 2 行")), table
+    english = doorstep("analyze", str(comments), "-c", "comment", "--json", db=db).stdout
+    assert doorstep("analyze", str(comments), "-c", "comment", "--json", "--lang", "zh-CN", db=db).stdout == english
+    link = doorstep("links", "create", "--label", "收据", "--lang", "zh-CN", db=db).stdout
+    assert "开放链接 1（收据）：" in link and "打印二维码：" in link
+    qr = doorstep("qr", "--link", "1", "--out", str(tmp_path / "q.svg"), "--lang", "zh-CN", db=db).stdout
+    assert qr.startswith("已写入 ") and "字节" in qr
 
 
 def test_the_option_beats_the_setting_which_beats_the_locale(db: str) -> None:

@@ -32,10 +32,13 @@ def asked_for() -> set[str]:
     ids = set()
     for tree in trees():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            if isinstance(node, ast.Call) and node.args:
                 name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-                if name == "say" and isinstance(node.args[0].value, str):
-                    ids.add(node.args[0].value)
+                first = node.args[0]
+                # say("a.b") or say("a.b" if … else "a.c")
+                options = [first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]
+                if name == "say":
+                    ids.update(o.value for o in options if isinstance(o, ast.Constant) and isinstance(o.value, str))
     return ids
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, open_database, print_json, say, state, workspace_for
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
@@ -26,10 +26,11 @@ def _figure(alert: dict[str, Any]) -> str:
     ev = alert["evidence"]
     if alert["kind"] == "theme_surge":
         share = ev.get("share") or {}
-        return f"{share.get('before')}% → {share.get('after')}% ({ev['current'].get('mentions')} mentions)"
+        return say("alerts.share", before=share.get("before"), after=share.get("after"),
+                   mentions=ev["current"].get("mentions"))
     b, c = ev["baseline"], ev["current"]
-    return (f"{b.get('nps')} {b.get('ci95')} → {c.get('nps')} {c.get('ci95')} "
-            f"(n {b.get('responses')} → {c.get('responses')})")
+    return say("alerts.nps", before=b.get("nps"), before_ci=b.get("ci95"), after=c.get("nps"), after_ci=c.get("ci95"),
+               before_n=b.get("responses"), after_n=c.get("responses"))
 
 
 def _p(alert: dict[str, Any]) -> str:
@@ -39,11 +40,14 @@ def _p(alert: dict[str, Any]) -> str:
 
 def _table(rows: list[dict[str, Any]], title: str) -> Table:
     table = Table(title=title)
-    for column in ("id", "raised", "kind", "subject", "evidence", "p", "acknowledged"):
+    for column in (say("col.id"), say("alerts.col_raised"), say("col.kind"), say("alerts.col_subject"),
+                   say("alerts.col_evidence"), "p", say("alerts.col_acknowledged")):
         table.add_column(column)
+    kinds = {"nps_drop": say("alerts.kind_nps_drop"), "theme_surge": say("alerts.kind_theme_surge")}
     for a in rows:
-        table.add_row(str(a["id"]), a["raised_at"][:16], a["kind"], escape(f"{a['subject_kind']} {a['subject']}"),
-                      escape(_figure(a)), _p(a), (a["acknowledged_at"] or "")[:16])
+        table.add_row(str(a["id"]), a["raised_at"][:16], kinds.get(a["kind"], a["kind"]),
+                      escape(f"{a['subject_kind']} {a['subject']}"), escape(_figure(a)), _p(a),
+                      (a["acknowledged_at"] or "")[:16])
     return table
 
 
@@ -70,9 +74,9 @@ def list_(
         print_json({"alerts": shown, "total": total})
         return
     if not shown:
-        console.print("No alerts.")
+        console.print(say("alerts.none"))
         return
-    console.print(_table(shown, f"Alerts ({total})"))
+    console.print(_table(shown, say("alerts.title", count=total)))
 
 
 @alerts_app.command("check")
@@ -92,9 +96,9 @@ def check(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         print_json({"raised": shown})
         return
     if not shown:
-        console.print("No new alerts.")
+        console.print(say("alerts.none_new"))
         return
-    console.print(_table(shown, f"New alerts ({len(shown)})"))
+    console.print(_table(shown, say("alerts.title_new", count=len(shown))))
 
 
 @alerts_app.command("ack")
@@ -114,4 +118,4 @@ def ack(ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="The al
     if json_out:
         print_json(shown)
         return
-    console.print(f"Alert {shown['id']} acknowledged at {shown['acknowledged_at'][:16]}.")
+    console.print(say("alerts.acknowledged", id=shown["id"], at=shown["acknowledged_at"][:16]))

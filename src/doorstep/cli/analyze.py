@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from doorstep.cli.common import State, cli_errors, console, err, open_database, state
+from doorstep.cli.common import State, cli_errors, console, err, open_database, say, state
 from doorstep.errors import InvalidInput
 
 # The text analysis and the database layer are imported inside the functions that use
@@ -163,7 +163,7 @@ def analyze(
     row = 0
     with open_csv(file, encoding) as stream:
         progress = Progress(
-            TextColumn("analysing"),
+            TextColumn(say("analyze.progress")),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -203,17 +203,21 @@ def _print_tables(
 ) -> None:
     from doorstep.insight.clustering import emerging_topics
 
-    summary = Table("label", "rows", title=f"{total:,} rows analysed")
+    names = {"negative": say("analyze.label_negative"), "neutral": say("analyze.label_neutral"),
+             "positive": say("analyze.label_positive")}
+    summary = Table(say("analyze.col_label"), say("col.rows"), title=say("analyze.summary_title", count=f"{total:,}"))
     for label in ("negative", "neutral", "positive"):
-        summary.add_row(label, f"{labels[label]:,}")
+        summary.add_row(names[label], f"{labels[label]:,}")
     console.print(summary)
     if themes:
-        table = Table("theme", "name", "rows", title="Themes (complaints)")
+        table = Table(say("col.theme"), say("col.name"), say("col.rows"), title=say("analyze.themes_title"))
         for key, count in themes.most_common():
             theme = taxonomy.by_key[key]
             table.add_row(key, escape(f"{theme.name_en} / {theme.name_zh}"), f"{count:,}")
         console.print(table)
-    rows = Table("row", "text", "lang", "sentiment", "label", "themes", "stage", title=f"First {len(shown)} rows")
+    rows = Table(say("analyze.col_row"), say("analyze.col_text"), say("analyze.col_lang"), say("analyze.col_sentiment"),
+                 say("analyze.col_label"), say("analyze.col_themes"), say("col.stage"),
+                 title=say("analyze.rows_title", count=len(shown)))
     for number, text, r in shown:
         clipped = text if len(text) <= 60 else text[:59] + "…"
         rows.add_row(
@@ -221,14 +225,15 @@ def _print_tables(
             escape(clipped),
             r.language or "—",
             f"{r.sentiment:+.2f}",
-            r.label,
+            names.get(r.label, r.label),
             escape(", ".join(r.themes)) or "—",
             r.stage or "—",
         )
     console.print(rows)
     topics = emerging_topics(unthemed)
     if topics:
-        table = Table("terms", "comments", "examples", title="Emerging topics (comments that fit no theme)")
+        table = Table(say("analyze.col_terms"), say("analyze.col_comments"), say("analyze.col_examples"),
+                      title=say("analyze.topics_title"))
         for topic in topics:
             table.add_row(escape(", ".join(topic.terms)), f"{topic.size:,}", escape("\n".join(topic.examples)))
         console.print(table)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from doorstep.accounts.audit_actions import ACTIONS
-from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, open_database, print_json, say, state, workspace_for
 from doorstep.errors import InvalidInput
 from doorstep.timeutil import parse_period
 
@@ -53,10 +53,10 @@ def audit(
     if json_out:
         print_json({"entries": found})
         return
-    table = Table(title=f"Audit log · {escape(st.workspace)}")
-    for column in ("at", "action"):
+    table = Table(title=say("audit.title", workspace=escape(st.workspace)))
+    for column in (say("col.at"), say("audit.col_action")):
         table.add_column(column, no_wrap=True)
-    for column in ("actor", "target", "details", "client"):
+    for column in (say("audit.col_actor"), say("audit.col_target"), say("audit.col_details"), say("audit.col_client")):
         table.add_column(column)
     for e in found:
         details = json.dumps(e["details"], ensure_ascii=False) if e["details"] else ""

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.cli.common import cli_errors, console, err, fmt_nps, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, err, fmt_nps, open_database, print_json, say, state, workspace_for
 from doorstep.errors import InvalidInput
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
@@ -45,7 +45,7 @@ def _write(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}", field="--out") from None
-    err.print(f"wrote {escape(str(out))}", highlight=False)
+    err.print(say("wrote", path=escape(str(out))), highlight=False)
 
 
 @cli_errors
@@ -81,7 +81,7 @@ def brief(
     now = utcnow()
     content: dict[str, Any]
     brief_id: int | None = None
-    with err.status("gathering the brief…"):
+    with err.status(say("brief.gathering")):
         if publish:
             with db.write() as session:
                 workspace = workspace_for(session, st)
@@ -92,8 +92,9 @@ def brief(
                 sent = publish_brief(session=session, workspace=workspace, brief=stored, now=now,
                                      base_url=st.settings.base_url)
                 content, html, brief_id = stored.content, stored.html, stored.id
-            err.print(f"brief {brief_id}: {'made' if made else 'already stored'}, "
-                      f"{'published now' if sent else 'already published'}", highlight=False)
+            err.print(say("brief.outcome", id=brief_id, made=say("brief.made") if made else say("brief.already_stored"),
+                          published=say("brief.published_now") if sent else say("brief.already_published")),
+                      highlight=False)
         else:
             with db.read() as session:
                 workspace = workspace_for(session, st)
@@ -134,10 +135,12 @@ def list_command(
     if json_out:
         print_json(result)
         return
-    table = Table("id", "period", "from", "to", "NPS", "answers", "published", title=f"Briefs — {st.workspace}")
+    table = Table(say("col.id"), say("briefs.col_period"), say("col.from"), say("briefs.col_to"), "NPS",
+                  say("col.answers"), say("briefs.col_published"), title=say("briefs.title", workspace=st.workspace))
+    periods = {"week": say("briefs.week"), "month": say("briefs.month")}
     for b in result["briefs"]:
-        table.add_row(str(b["id"]), b["period"], b["period_start"], b["period_end"], fmt_nps(b["nps"]),
-                      f"{b['responses'] or 0:,}", escape(b["published_at"] or "—"))
+        table.add_row(str(b["id"]), periods.get(b["period"], b["period"]), b["period_start"], b["period_end"],
+                      fmt_nps(b["nps"]), f"{b['responses'] or 0:,}", escape(b["published_at"] or "—"))
     console.print(table)
     if not result["briefs"]:
-        console.print("No brief stored yet: `doorstep brief --publish` makes one.", highlight=False)
+        console.print(say("briefs.none"), highlight=False)

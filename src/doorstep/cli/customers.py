@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from doorstep.cli.audit import cli_actor
-from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, err, open_database, print_json, say, state, workspace_for
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
@@ -45,8 +45,8 @@ def export(
         print_json(data)
         return
     out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    err.print(f"wrote {escape(str(out))}: {len(data['deliveries'])} deliveries, {len(data['responses'])} answers, "
-              f"{len(data['cases'])} cases", highlight=False)
+    err.print(say("customer.exported", path=escape(str(out)), deliveries=len(data["deliveries"]),
+                  answers=len(data["responses"]), cases=len(data["cases"])), highlight=False)
 
 
 @customer_app.command("erase")
@@ -61,7 +61,7 @@ def erase(
     notifications about them. Scores, times, stages and themes stay, so NPS and case counts
     do not change. Cannot be undone: needs --yes."""
     if not yes:
-        err.print("[bold red]error:[/] erasing cannot be undone: add --yes to go ahead", highlight=False)
+        err.print(say("error", message=say("customer.erase_needs_yes")), highlight=False)
         raise typer.Exit(2)
     from doorstep.accounts import audit
     from doorstep.db import utcnow
@@ -78,6 +78,6 @@ def erase(
     if json_out:
         print_json(result.as_dict())
         return
-    console.print(f"erased customer {escape(external_id)}: {result.comments_removed} comments, "
-                  f"{result.notes_removed} frontline notes, {result.jobs_scrubbed} notifications; "
-                  f"{result.responses} answers and {result.cases} cases still count", highlight=False)
+    console.print(say("customer.erased", id=escape(external_id), comments=result.comments_removed,
+                      notes=result.notes_removed, jobs=result.jobs_scrubbed, answers=result.responses,
+                      cases=result.cases), highlight=False)

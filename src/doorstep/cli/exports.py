@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from doorstep.cli.audit import cli_actor
-from doorstep.cli.common import cli_errors, err, open_database, state, workspace_for
+from doorstep.cli.common import cli_errors, err, open_database, say, state, workspace_for
 from doorstep.timeutil import parse_period
 
 # The services are imported inside the command: loading the CLI stays cheap (cli/common.py).
@@ -54,7 +54,7 @@ def responses(
             write_csv(sys.stdout, RESPONSE_COLUMNS, rows)
             return
         with out.open("w", encoding="utf-8", newline="") as stream, Progress(
-            TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+            TextColumn(say("export.progress")), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
             transient=True,
         ) as progress:
             task = progress.add_task("rows", total=total)
@@ -65,4 +65,4 @@ def responses(
                     yield row
 
             write_csv(stream, RESPONSE_COLUMNS, counted())
-    err.print(f"wrote {total} answers to {escape(str(out))}", highlight=False)
+    err.print(say("export.wrote", count=total, path=escape(str(out))), highlight=False)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, err, open_database, print_json, say, state, workspace_for
 
 # The importer and the database layer are imported inside the functions that use them:
 # loading the CLI stays cheap (cli/common.py).
@@ -45,7 +46,7 @@ def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: boo
     with open_csv(file, encoding) as stream:
         total = count_rows(file)
         with Progress(
-            TextColumn(f"importing {kind}"),
+            TextColumn(say("import.progress_deliveries" if kind == "deliveries" else "import.progress_responses")),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -72,9 +73,21 @@ def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: boo
     if json_out:
         print_json(summary)
     else:
-        details = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.as_dict().items())
-        console.print(f"{file.name}: {details}", highlight=False)
+        console.print(say("import.summary", file=file.name, details=_counts(result.as_dict())), highlight=False)
     return summary
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """"3 created, 0 updated, …" in the command's language (a count we have no words for: its key)."""
+    words: dict[str, Callable[[str], str]] = {
+        "created": lambda n: say("import.created", count=n),
+        "updated": lambda n: say("import.updated", count=n),
+        "unchanged": lambda n: say("import.unchanged", count=n),
+        "invitations": lambda n: say("import.invitations", count=n),
+        "cases_opened": lambda n: say("import.cases_opened", count=n),
+    }
+    return say("list.sep").join(words[key](f"{value:,}") if key in words else f"{value:,} {key.replace('_', ' ')}"
+                                for key, value in counts.items())
 
 
 def _refresh_statistics(db: Database, tables: tuple[str, ...]) -> None:
@@ -83,11 +96,11 @@ def _refresh_statistics(db: Database, tables: tuple[str, ...]) -> None:
     The rows are committed already; a failure here only costs speed, so it warns."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    with err.status("updating the database's statistics after a bulk load …"):
+    with err.status(say("import.statistics")):
         try:
             db.refresh_statistics(tables)
         except SQLAlchemyError as exc:
-            err.print(f"warning: statistics not refreshed ({type(exc).__name__}); run VACUUM ANALYZE / ANALYZE later")
+            err.print(say("import.statistics_failed", error=type(exc).__name__))
 
 
 @app.command()

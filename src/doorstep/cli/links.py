@@ -15,7 +15,7 @@ from rich.table import Table
 
 from doorstep.channels.qr import DEFAULT_SCALE, MAX_SCALE, format_for, render
 from doorstep.cli.audit import cli_actor
-from doorstep.cli.common import State, cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.cli.common import State, cli_errors, console, open_database, print_json, say, state, workspace_for
 from doorstep.errors import Gone, InvalidInput
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
@@ -78,8 +78,10 @@ def create(
     if json_out:
         print_json(data)
         return
-    console.print(f"open link {info.id} ({escape(info.label)}): {data['url']}", highlight=False, soft_wrap=True)
-    console.print(f"  print it: doorstep qr --link {info.id} --out link-{info.id}.png", highlight=False)
+    console.print(say("link.created", id=info.id, label=escape(info.label), url=data["url"]), highlight=False,
+                  soft_wrap=True)
+    console.print(say("link.print_it", command=f"doorstep qr --link {info.id} --out link-{info.id}.png"),
+                  highlight=False)
 
 
 @links_app.command("list")
@@ -96,11 +98,12 @@ def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json({"links": [_as_dict(info, _base(st)) for info in links]})
         return
-    table = Table("id", "label", "delivery", "answers", "state", "url", title=f"Open links — {st.workspace}")
+    table = Table(say("col.id"), say("links.col_label"), say("col.delivery"), say("col.answers"),
+                  say("links.col_state"), say("links.col_url"), title=say("links.title", workspace=st.workspace))
     for info in links:
-        table.add_row(str(info.id), escape(info.label), escape(info.delivery_external_id or "any"),
-                      str(info.responses), "active" if info.active else f"revoked {info.revoked_at:%Y-%m-%d}",
-                      info.url(_base(st)))
+        shown = say("links.active") if info.active else say("links.revoked_on", date=f"{info.revoked_at:%Y-%m-%d}")
+        table.add_row(str(info.id), escape(info.label), escape(info.delivery_external_id or say("links.any")),
+                      str(info.responses), shown, info.url(_base(st)))
     console.print(table)
 
 
@@ -126,7 +129,7 @@ def revoke(
     if json_out:
         print_json(_as_dict(info, _base(st)))
         return
-    console.print(f"open link {info.id} ({escape(info.label)}) revoked", highlight=False)
+    console.print(say("link.revoked", id=info.id, label=escape(info.label)), highlight=False)
 
 
 @cli_errors
@@ -179,4 +182,5 @@ def qr(
     if json_out:
         print_json({"file": str(out), "format": kind, "url": url, "bytes": len(content)})
         return
-    console.print(f"wrote {escape(str(out))} ({kind}, {len(content):,} bytes): {url}", highlight=False, soft_wrap=True)
+    console.print(say("qr.wrote", path=escape(str(out)), kind=kind, bytes=f"{len(content):,}", url=url),
+                  highlight=False, soft_wrap=True)

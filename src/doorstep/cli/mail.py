@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 
 from doorstep.cli.audit import cli_actor
-from doorstep.cli.common import State, cli_errors, console, err, open_database, print_json, state
+from doorstep.cli.common import State, cli_errors, console, err, open_database, print_json, say, state
 from doorstep.errors import DoorstepError, InvalidInput
 
 # The e-mail channel (smtplib included) and the database layer are imported inside the functions that use
@@ -138,23 +138,21 @@ def test(
         if json_out:
             print_json({"ok": False, "step": step, "error": reason, **summary})
         else:
-            err.print(f"[bold red]error:[/] {escape(reason)}", highlight=False, soft_wrap=True)
+            err.print(say("error", message=escape(reason)), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     lifted, unknown = _lift_after_test(state(ctx))
     if json_out:
         print_json({"ok": True, "message_id": msg_id, **summary,
                     "resumed": lifted.as_dict() if lifted is not None else None})
         return
-    login = f" as {summary['username']}" if summary["username"] else " without login"
-    console.print(f"Sent: the SMTP server {escape(summary['server'])} ({settings.smtp_security}{escape(login)}) "
-                  f"accepted a test e-mail to {escape(to)}, Message-ID {escape(msg_id)}. Check that it arrived "
-                  "(and not in spam).", highlight=False, soft_wrap=True)
+    login = say("mail.as_user", username=summary["username"]) if summary["username"] else say("mail.without_login")
+    console.print(say("mail.sent", server=escape(summary["server"]), security=settings.smtp_security,
+                      login=escape(login), to=escape(to), message_id=escape(msg_id)), highlight=False, soft_wrap=True)
     if lifted is not None:
-        console.print(f"E-mail was paused since {lifted.paused_at:%Y-%m-%d %H:%M} UTC ({escape(lifted.step)}); "
-                      "it is resumed: the worker sends the waiting e-mails now.", highlight=False, soft_wrap=True)
+        console.print(say("mail.lifted_after_test", since=f"{lifted.paused_at:%Y-%m-%d %H:%M}",
+                          step=escape(lifted.step)), highlight=False, soft_wrap=True)
     if unknown:
-        err.print(f"[yellow]note:[/] could not check whether e-mail is paused: {escape(unknown)}",
-                  highlight=False, soft_wrap=True)
+        err.print(say("mail.note_unknown", reason=escape(unknown)), highlight=False, soft_wrap=True)
 
 
 def _database_exists(st: State) -> bool:
@@ -192,18 +190,16 @@ def _lift_after_test(st: State) -> tuple[email_pause.Pause | None, str | None]:
 
 def _show_pause(pause: email_pause.Pause | None, waiting: int) -> None:
     if pause is None:
-        console.print(f"E-mail is not paused ({waiting:,} e-mail job(s) queued).", highlight=False)
+        console.print(say("mail.not_paused", count=f"{waiting:,}"), highlight=False)
         return
     server = pause.server
-    user = f" as {server.get('username')}" if server.get("username") else ""
-    console.print(f"[bold red]E-mail is PAUSED[/] since {pause.paused_at:%Y-%m-%d %H:%M:%S} UTC, at the "
-                  f"{escape(pause.step)} step, with {escape(str(server.get('host')))}:{server.get('port')} "
-                  f"({escape(str(server.get('security')))}{escape(user)}); last failure "
-                  f"{pause.failed_at:%Y-%m-%d %H:%M:%S} UTC.", highlight=False, soft_wrap=True)
+    user = say("mail.as_user", username=server.get("username")) if server.get("username") else ""
+    console.print(say("mail.paused", since=f"{pause.paused_at:%Y-%m-%d %H:%M:%S}", step=escape(pause.step),
+                      host=escape(str(server.get("host"))), port=server.get("port"),
+                      security=escape(str(server.get("security"))), user=escape(user),
+                      failed=f"{pause.failed_at:%Y-%m-%d %H:%M:%S}"), highlight=False, soft_wrap=True)
     console.print(f"  {escape(pause.error)}", highlight=False, soft_wrap=True)
-    console.print(f"{waiting:,} e-mail job(s) wait, none uses up its attempts. Fix DOORSTEP_SMTP_* and restart the "
-                  "worker (it resumes by itself with new settings), or once it is fixed elsewhere (the provider "
-                  "unlocked the account): `doorstep email resume`.", highlight=False, soft_wrap=True)
+    console.print(say("mail.paused_waiting", count=f"{waiting:,}"), highlight=False, soft_wrap=True)
 
 
 @email_app.command("status")
@@ -249,9 +245,8 @@ def resume(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", 
                     "waiting": waiting})
         return
     if lifted is None:
-        console.print("E-mail was not paused; nothing to do.", highlight=False)
+        console.print(say("mail.nothing_to_resume"), highlight=False)
         return
-    console.print(f"E-mail resumed (it was paused since {lifted.paused_at:%Y-%m-%d %H:%M} UTC at the "
-                  f"{escape(lifted.step)} step): the worker sends the {waiting:,} waiting e-mail job(s) now. If the "
-                  "server refuses again, e-mail pauses again after one attempt.", highlight=False, soft_wrap=True)
+    console.print(say("mail.resumed", since=f"{lifted.paused_at:%Y-%m-%d %H:%M}", step=escape(lifted.step),
+                      count=f"{waiting:,}"), highlight=False, soft_wrap=True)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, open_database, print_json, say, state, workspace_for
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
@@ -32,7 +32,7 @@ def backup(
     if json_out:
         print_json(report.as_dict())
     else:
-        console.print(f"Backed up {sum(report.tables.values()):,} rows to {file}", highlight=False)
+        console.print(say("backup.done", rows=f"{sum(report.tables.values()):,}", file=file), highlight=False)
 
 
 @cli_errors
@@ -49,8 +49,12 @@ def restore(
     if json_out:
         print_json(report.as_dict())
     else:
-        upgraded = f", upgraded from schema {report.from_revision}" if report.from_revision != report.revision else ""
-        console.print(f"Restored {sum(report.tables.values()):,} rows from {file}{upgraded}", highlight=False)
+        rows = f"{sum(report.tables.values()):,}"
+        if report.from_revision != report.revision:
+            done = say("restore.done_upgraded", rows=rows, file=file, revision=report.from_revision)
+        else:
+            done = say("restore.done", rows=rows, file=file)
+        console.print(done, highlight=False)
 
 
 @cli_errors
@@ -74,11 +78,11 @@ def rebuild_stage_daily(
     if json_out:
         print_json({"workspace": st.workspace, "checked_only": check, **result.as_dict()})
     elif check:
-        console.print(f"{result.differences:,} of {result.cells:,} day cells differ from the stage events.",
+        console.print(say("stage_daily.checked", differences=f"{result.differences:,}", cells=f"{result.cells:,}"),
                       highlight=False)
     else:
-        console.print(f"Rebuilt {result.cells:,} day cells of {result.stages} stages from {result.events:,} stage "
-                      f"events ({result.differences:,} were out of date).", highlight=False)
+        console.print(say("stage_daily.rebuilt", cells=f"{result.cells:,}", stages=result.stages,
+                          events=f"{result.events:,}", differences=f"{result.differences:,}"), highlight=False)
     if check and result.differences:
         raise typer.Exit(1)
 

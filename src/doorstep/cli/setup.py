@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state
+from doorstep.cli.common import cli_errors, console, err, open_database, print_json, say, state
 from doorstep.errors import InvalidInput
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
@@ -48,9 +48,7 @@ def init(
             if json_out:
                 print_json({"workspace": st.workspace, "created": False, "api_key": None})
             else:
-                console.print(
-                    f"Workspace [bold]{st.workspace}[/] already exists; make another key with: doorstep key create"
-                )
+                console.print(say("init.exists", workspace=st.workspace))
             return
         workspace = create_workspace(
             session=session, slug=st.workspace, name=st.workspace.capitalize(), timezone=timezone, locale=locale
@@ -59,8 +57,8 @@ def init(
     if json_out:
         print_json({"workspace": st.workspace, "created": True, "api_key": secret})
         return
-    console.print(f"Database ready; workspace [bold]{st.workspace}[/] created ({timezone}, {locale}).")
-    console.print("API key (shown only now — store it safely):")
+    console.print(say("init.created", workspace=st.workspace, timezone=timezone, locale=locale))
+    console.print(say("init.key"))
     console.print(secret, highlight=False, soft_wrap=True)
 
 
@@ -80,7 +78,7 @@ def workspace_create(
         workspace = create_workspace(session=session, slug=slug, name=name, timezone=timezone, locale=locale)
         _key, secret = issue_api_key(session=session, workspace=workspace, name="created-with-workspace",
                                      role="admin")
-    console.print(f"Workspace [bold]{slug}[/] created. API key (shown only now):")
+    console.print(say("workspace.created", workspace=slug))
     console.print(secret, highlight=False, soft_wrap=True)
 
 
@@ -102,7 +100,8 @@ def workspace_list(
     if json_out:
         print_json({"workspaces": rows})
         return
-    table = Table("slug", "name", "timezone", "locale")
+    table = Table(say("workspace.col_slug"), say("col.name"), say("workspace.col_timezone"),
+                  say("workspace.col_locale"))
     for r in rows:
         table.add_row(r["slug"], r["name"], r["timezone"], r["locale"])
     console.print(table)
@@ -122,7 +121,7 @@ def key_create(
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
         key, secret = issue_api_key(session=session, workspace=workspace, name=name, role=role)
-    err.print(f"Key {key.prefix} ({role}) for {st.workspace}; the secret is shown only now:")
+    err.print(say("key.created", prefix=key.prefix, role=role, workspace=st.workspace))
     console.print(secret, highlight=False, soft_wrap=True)
 
 
@@ -136,7 +135,7 @@ def key_revoke(ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="T
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
         revoke_api_key(session=session, workspace=workspace, prefix=prefix)
-    console.print(f"Key {prefix} revoked.")
+    console.print(say("key.revoked", prefix=prefix))
 
 
 @cli_errors
@@ -161,9 +160,7 @@ def run_server(settings: object, *, host: str | None = None, port: int | None = 
     port = port or settings.port
     if settings.base_url == Settings.model_fields["base_url"].default and (host, port) != ("127.0.0.1", 8000):
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
-    with_worker = " with its jobs worker" if worker else ""
-    console.print(f"Doorstep is serving{with_worker} on [bold]http://{host}:{port}/[/]  (Ctrl+C to stop)",
-                  highlight=False)
+    console.print(say("serve.serving_worker" if worker else "serve.serving", host=host, port=port), highlight=False)
     serve(create_app(settings, worker=worker), host=host, port=port)
 
 
@@ -203,7 +200,8 @@ def workspace_settings_cmd(
     if json_out:
         print_json(current.model_dump())
         return
-    table = Table("setting", "value", "meaning", title=f"Settings — {st.workspace}")
+    table = Table(say("settings.col_setting"), say("settings.col_value"), say("settings.col_meaning"),
+                  title=say("settings.title", workspace=st.workspace))
     for name, field in WorkspaceSettings.model_fields.items():
         table.add_row(name, str(getattr(current, name)), field.description or "")
     console.print(table)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from doorstep.cli.common import cli_errors, console, open_database, print_json, state
+from doorstep.cli.common import cli_errors, console, open_database, print_json, say, state
 from doorstep.errors import InvalidInput
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
@@ -36,8 +36,8 @@ def _read_password(from_stdin: bool) -> str:
         if not password:
             raise InvalidInput("no password on standard input", field="--password-stdin")
         return password
-    first = typer.prompt("Password", hide_input=True)
-    second = typer.prompt("Password again", hide_input=True)
+    first = typer.prompt(say("user.password"), hide_input=True)
+    second = typer.prompt(say("user.password_again"), hide_input=True)
     if first != second:
         raise InvalidInput("the two passwords differ", field="password")
     return str(first)
@@ -73,7 +73,7 @@ def user_add(
     if json_out:
         print_json(row)
         return
-    console.print(f"[bold]{row['handle']}[/] ({role}) can now sign in to [bold]{st.workspace}[/].", highlight=False)
+    console.print(say("user.added", handle=row["handle"], role=role, workspace=st.workspace), highlight=False)
 
 
 @cli_errors
@@ -100,10 +100,12 @@ def user_list(
     if json_out:
         print_json({"workspace": st.workspace, "users": rows})
         return
-    table = Table("handle", "role", "name", "e-mail", "active", "login", title=f"People — {st.workspace}")
+    table = Table(say("users.col_handle"), say("users.col_role"), say("users.col_name"), say("users.col_email"),
+                  say("users.col_active"), say("users.col_login"), title=say("users.title", workspace=st.workspace))
+    yes, no = say("yes"), say("no")
     for r in rows:
         table.add_row(str(r["handle"]), str(r["role"]), str(r["name"] or ""), str(r["email"] or ""),
-                      "yes" if r["active"] else "no", "yes" if r["login"] else "no")
+                      yes if r["active"] else no, yes if r["login"] else no)
     console.print(table)
 
 
@@ -140,15 +142,15 @@ def user_edit(
         print_json(row)
         return
     if not change.changed:
-        console.print(f"{handle}: the name and e-mail were already so; nothing changed.", highlight=False,
-                      markup=False)
+        console.print(say("user.unchanged", handle=handle), highlight=False, markup=False)
         return
-    console.print(f"{handle}: {' and '.join(change.changed)} saved (name: {row['name'] or '—'}, "
-                  f"e-mail: {row['email'] or '—'}).", highlight=False, markup=False)
+    fields = {"name": say("user.field_name"), "email": say("user.field_email")}
+    changed = say("user.and").join(fields.get(f, f) for f in change.changed)
+    console.print(say("user.saved", handle=handle, changed=changed, name=row["name"] or "—", email=row["email"] or "—"),
+                  highlight=False, markup=False)
     if change.links_spent:
-        console.print(f"{change.links_spent} link(s) sent to the old address no longer work"
-                      + ("; send the invitation again from /admin/people." if row["invitation_to_resend"] else "."),
-                      highlight=False)
+        console.print(say("user.links_spent_resend" if row["invitation_to_resend"] else "user.links_spent",
+                          count=change.links_spent), highlight=False)
 
 
 @cli_errors
@@ -167,7 +169,7 @@ def user_role(
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
         people.set_role(session, workspace=workspace, handle=handle, role=role, now=utcnow())
-    console.print(f"{handle} is now {role} in {st.workspace}.", highlight=False)
+    console.print(say("user.role_set", handle=handle, role=role, workspace=st.workspace), highlight=False)
 
 
 @cli_errors
@@ -182,7 +184,7 @@ def user_deactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(he
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
         people.deactivate(session, workspace=workspace, handle=handle, now=utcnow())
-    console.print(f"{handle} can no longer sign in to {st.workspace}.", highlight=False)
+    console.print(say("user.deactivated", handle=handle, workspace=st.workspace), highlight=False)
 
 
 @cli_errors
@@ -197,7 +199,7 @@ def user_reactivate(ctx: typer.Context, handle: Annotated[str, typer.Argument(he
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
         people.reactivate(session, workspace=workspace, handle=handle, now=utcnow())
-    console.print(f"{handle} can sign in to {st.workspace} again.", highlight=False)
+    console.print(say("user.reactivated", handle=handle, workspace=st.workspace), highlight=False)
 
 
 @cli_errors
@@ -219,7 +221,7 @@ def user_password(
     with db.write() as session:
         workspace = get_workspace(session=session, slug=st.workspace)
         people.set_password(session, workspace=workspace, handle=handle, password=password, now=utcnow())
-    console.print(f"New password set for {handle}; their open sessions have ended.", highlight=False)
+    console.print(say("user.password_set", handle=handle), highlight=False)
 
 
 @cli_errors
@@ -254,5 +256,6 @@ def user_prefs(
     if json_out:
         print_json(shown)
         return
-    console.print(f"{handle}: language {shown['language']}; e-mails about answered notes "
-                  f"{'on' if shown['note_emails'] else 'off'}.", highlight=False)
+    console.print(say("user.prefs", handle=handle,
+                      language=say("user.browser") if shown["language"] == "browser" else shown["language"],
+                      state=say("on") if shown["note_emails"] else say("off")), highlight=False)

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from doorstep.channels.webhook_kinds import EVENTS, FORMATS
 from doorstep.cli.audit import cli_actor
-from doorstep.cli.common import cli_errors, console, err, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, err, open_database, print_json, say, state, workspace_for
 
 # The services are imported inside each command: loading the CLI stays cheap (cli/common.py).
 
@@ -63,9 +63,10 @@ def add(
     if json_out:
         print_json(shown)
         return
-    console.print(f"Subscription {shown['id']}: {shown['format']} → {escape(shown['url'])} for "
-                  f"{', '.join(shown['events'])}" + (f" (secret {shown['secret_last4']})" if shown["secret_last4"]
-                                                     else ""), highlight=False)
+    added = {"id": shown["id"], "format": shown["format"], "url": escape(shown["url"]),
+             "events": ", ".join(shown["events"])}
+    console.print(say("webhook.added_secret", **added, last4=shown["secret_last4"]) if shown["secret_last4"]
+                  else say("webhook.added", **added), highlight=False)
 
 
 @webhooks_app.command("list")
@@ -82,10 +83,12 @@ def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json({"subscriptions": subs})
         return
-    table = Table("id", "name", "format", "url", "events", "active", "secret", title=f"Webhooks — {st.workspace}")
+    table = Table(say("col.id"), say("col.name"), say("webhooks.col_format"), say("webhooks.col_url"),
+                  say("webhooks.col_events"), say("webhooks.col_active"), say("webhooks.col_secret"),
+                  title=say("webhooks.title", workspace=st.workspace))
     for s in subs:
         table.add_row(str(s["id"]), escape(s["name"]), s["format"], escape(s["url"]), ", ".join(s["events"]),
-                      "yes" if s["active"] else "paused", s["secret_last4"] or "—")
+                      say("yes") if s["active"] else say("webhooks.paused"), s["secret_last4"] or "—")
     console.print(table)
 
 
@@ -103,7 +106,7 @@ def remove(ctx: typer.Context, subscription_id: IdArg) -> None:
         webhooks.delete_subscription(session=session, workspace=workspace, subscription_id=subscription_id)
         audit.record(session, action="deleted", actor_kind="cli", actor=cli_actor(), workspace_id=workspace.id,
                      target=f"webhook_subscription:{subscription_id}")
-    console.print(f"Subscription {subscription_id} removed.")
+    console.print(say("webhook.removed", id=subscription_id))
 
 
 def _set_active(ctx: typer.Context, subscription_id: int, active: bool) -> None:
@@ -114,7 +117,7 @@ def _set_active(ctx: typer.Context, subscription_id: int, active: bool) -> None:
     with db.write() as session:
         webhooks.update_subscription(session=session, workspace=workspace_for(session, st),
                                      subscription_id=subscription_id, active=active)
-    console.print(f"Subscription {subscription_id} {'resumed' if active else 'paused'}.")
+    console.print(say("webhook.resumed" if active else "webhook.paused", id=subscription_id))
 
 
 @webhooks_app.command("pause")
@@ -150,11 +153,13 @@ def log(
     if json_out:
         print_json({"calls": calls})
         return
-    table = Table("at", "event", "event id", "attempt", "status", "ms", "error",
-                  title=f"Deliveries of subscription {subscription_id}")
+    table = Table(say("col.at"), say("webhook.col_event"), say("webhook.col_event_id"), say("webhook.col_attempt"),
+                  say("webhook.col_status"), say("webhook.col_ms"), say("col.error"),
+                  title=say("webhook.log_title", id=subscription_id))
     for c in calls:
         table.add_row(c["created_at"][:19], c["event"], escape(c["event_id"]), str(c["attempt"]),
-                      str(c["status_code"] or "—"), str(c["duration_ms"] or "—"), escape(c["error"] or "ok"))
+                      str(c["status_code"] or "—"), str(c["duration_ms"] or "—"),
+                      escape(c["error"]) if c["error"] else say("webhook.ok"))
     console.print(table)
 
 
@@ -173,8 +178,7 @@ def test(ctx: typer.Context, subscription_id: IdArg, json_out: JsonOpt = False) 
     if json_out:
         print_json({"event_id": event_id})
         return
-    console.print(f"Test event {escape(event_id)} queued; `doorstep webhooks log {subscription_id}` shows how it went.",
-                  highlight=False)
+    console.print(say("webhook.test_queued", event_id=escape(event_id), id=subscription_id), highlight=False)
 
 
 @webhooks_app.command("inbound-secret")
@@ -198,8 +202,7 @@ def inbound_secret(
         print_json({"workspace": st.workspace, **current.as_dict()})
         return
     if current.shown:
-        err.print(f"New inbound webhook secret for {st.workspace}; it is shown only now:")
+        err.print(say("webhook.new_inbound_secret", workspace=st.workspace))
         console.print(current.value, highlight=False, soft_wrap=True)
     else:
-        console.print(f"Inbound webhook secret for {st.workspace}: …{current.value[-4:]} "
-                      "(use --rotate to replace it and see the new one)", highlight=False)
+        console.print(say("webhook.inbound_secret", workspace=st.workspace, last4=current.value[-4:]), highlight=False)

@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from doorstep.cli.common import cli_errors, console, open_database, print_json, state, workspace_for
+from doorstep.cli.common import cli_errors, console, open_database, print_json, say, state, workspace_for
 from doorstep.errors import InvalidInput
 from doorstep.jobs.statuses import JOB_STATUSES
 
@@ -154,9 +154,10 @@ def _report_once(db: Any, ran: list[Ran], total: int, json_out: bool) -> None:
         print_json({"ran": total, "jobs": rows})
         return
     if not rows:
-        console.print("Nothing was due.")
+        console.print(say("worker.nothing_due"))
         return
-    table = Table("id", "kind", "attempt", "seconds", "now", "error", title=f"Ran {total} job(s)")
+    table = Table(say("col.id"), say("col.kind"), say("worker.col_attempt"), say("worker.col_seconds"),
+                  say("worker.col_now"), say("col.error"), title=say("worker.ran_title", count=total))
     for row in rows:
         table.add_row(str(row["id"]), escape(row["kind"]), str(row["attempt"]), f"{row['seconds']:.2f}",
                       row["status"], escape(row["error"] or ""))
@@ -202,20 +203,23 @@ def jobs_list(
                     "total": page.total, "limit": limit, "offset": offset})
         return
     by_status = counts["by_status"]
-    summary = Table("kind", *JOB_STATUSES, title=f"Jobs — {'all workspaces' if every else st.workspace}")
+    summary = Table(say("col.kind"), *JOB_STATUSES,
+                    title=say("jobs.title", scope=say("jobs.all_workspaces") if every else st.workspace))
     for name, per in counts["by_kind"].items():
         summary.add_row(escape(name), *(str(per[s]) for s in JOB_STATUSES))
-    summary.add_row("[bold]all[/]", *(f"[bold]{by_status[s]}[/]" for s in JOB_STATUSES))
+    summary.add_row(say("jobs.total"), *(f"[bold]{by_status[s]}[/]" for s in JOB_STATUSES))
     console.print(summary)
-    listing = Table("id", "kind", "status", "run at", "attempts", "last error",
-                    title=f"{page.total:,} job(s)" + (f" {status}" if status else "") + ", newest first")
+    listing = Table(say("col.id"), say("col.kind"), say("col.status"), say("jobs.col_run_at"), say("jobs.col_attempts"),
+                    say("col.last_error"),
+                    title=say("jobs.listing_status", count=f"{page.total:,}", status=status) if status
+                    else say("jobs.listing", count=f"{page.total:,}"))
     for job in page.jobs:
         listing.add_row(str(job["id"]), escape(job["kind"]), job["status"], job["run_at"][:19],
                         f"{job['attempts']}/{job['max_attempts']}", escape((job["last_error"] or "")[:80]))
     console.print(listing)
     if dead.jobs and status != "dead":
-        letters = Table("id", "kind", "finished", "last error", title=f"Dead letters ({dead.total:,}): "
-                        "`doorstep jobs retry ID` runs one again")
+        letters = Table(say("col.id"), say("col.kind"), say("jobs.col_finished"), say("col.last_error"),
+                        title=say("jobs.dead_title", count=f"{dead.total:,}"))
         for job in dead.jobs:
             letters.add_row(str(job["id"]), escape(job["kind"]), (job["finished_at"] or "")[:19],
                             escape(job["last_error"] or ""))
@@ -228,15 +232,17 @@ def _scope(session: Any, ctx: typer.Context) -> dict[str, Any]:
 
 
 def _show(job: dict[str, Any]) -> None:
-    console.print(f"[bold]Job {job['id']}[/] — {escape(job['kind'])}: {job['status']}, attempt "
-                  f"{job['attempts']} of {job['max_attempts']}", highlight=False)
-    for label, key in (("run at", "run_at"), ("created", "created_at"), ("finished", "finished_at"),
-                       ("held by", "locked_by"), ("lease until", "locked_until"), ("dedupe key", "dedupe_key")):
+    console.print(say("job.heading", id=job["id"], kind=escape(job["kind"]), status=job["status"],
+                      attempts=job["attempts"], max_attempts=job["max_attempts"]), highlight=False)
+    for label, key in ((say("job.run_at"), "run_at"), (say("job.created"), "created_at"),
+                       (say("job.finished"), "finished_at"), (say("job.held_by"), "locked_by"),
+                       (say("job.lease_until"), "locked_until"), (say("job.dedupe_key"), "dedupe_key")):
         if job[key] is not None:
-            console.print(f"  {label}: {escape(str(job[key]))}", highlight=False)
-    console.print(f"  payload: {escape(str(job['payload']))}", highlight=False)
+            console.print(say("job.field", label=label, value=escape(str(job[key]))), highlight=False)
+    console.print(say("job.field", label=say("job.payload"), value=escape(str(job["payload"]))), highlight=False)
     if job["last_error"]:
-        console.print(f"  last error: {escape(job['last_error'])}", highlight=False, soft_wrap=True)
+        console.print(say("job.field", label=say("col.last_error"), value=escape(job["last_error"])),
+                      highlight=False, soft_wrap=True)
 
 
 @jobs_app.command("show")
@@ -264,8 +270,7 @@ def retry(ctx: typer.Context, job_id: IdArg, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(job)
     else:
-        console.print(f"Job {job_id} ({escape(job['kind'])}) is queued again; a worker runs it next.",
-                      highlight=False)
+        console.print(say("job.retried", id=job_id, kind=escape(job["kind"])), highlight=False)
 
 
 @jobs_app.command("cancel")
@@ -281,4 +286,4 @@ def cancel(ctx: typer.Context, job_id: IdArg, json_out: JsonOpt = False) -> None
     if json_out:
         print_json(job)
     else:
-        console.print(f"Job {job_id} ({escape(job['kind'])}) is cancelled.", highlight=False)
+        console.print(say("job.cancelled", id=job_id, kind=escape(job["kind"])), highlight=False)
