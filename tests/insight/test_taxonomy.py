@@ -153,6 +153,36 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("The package was ripped open on one side.", "packaging"),
         ("My laptop stand was bent, the outer box looked like it had been stood on.", "packaging"),
         ("Delivery was alright, the app is confusing though.", "usability"),
+        # Other businesses at the door: movers, furniture, groceries, hotels, rentals, claims.
+        ("The movers arrived four hours after the agreed slot.", "timeliness"),
+        ("Assembly appointment was cancelled twice.", "timeliness"),
+        ("Check-in took 45 minutes, the queue was ridiculous.", "timeliness"),
+        ("办理入住排队排了四十分钟", "timeliness"),
+        ("Claim took six weeks to be processed.", "timeliness"),
+        ("The car wasn't ready when we arrived at the counter.", "timeliness"),
+        ("安装师傅改了两次时间", "timeliness"),
+        ("Two of the chairs were scratched and one leg was chipped.", "packaging"),
+        ("沙发到的时候有划痕，桌角也磕掉了一块", "packaging"),
+        ("少了两颗螺丝，柜子装不上", "missing_items"),
+        ("They sent the wrong colour sofa.", "wrong_order"),
+        ("发来的颜色不对，跟下单的不一样", "wrong_order"),
+        ("Front desk staff were dismissive and unhelpful.", "courier_manner"),
+        ("前台服务员爱答不理", "courier_manner"),
+        ("送货师傅不给搬上楼，要加钱", "handover"),
+        ("送货师傅不给搬上楼，要加钱", "pricing"),
+        ("The strawberries were mouldy and the bananas were black.", "food_quality"),
+        ("They charged an extra 200 for carrying up the stairs, not mentioned when booking.", "pricing"),
+        ("The deposit still hasn't been returned.", "refund"),
+        ("押金到现在还没退", "refund"),
+        ("Called the hotline five times, nobody picks up.", "support_response"),
+        ("The claims handler never returned my calls.", "support_response"),
+        ("Nobody showed us how to use the new equipment.", "training"),
+        ("安装完没人教我们怎么用", "training"),
+        ("The assembly instructions were impossible to follow.", "documentation"),
+        ("房间很脏，床单上有污渍", "hygiene"),
+        ("The rental car smelled of smoke and had crumbs everywhere.", "hygiene"),
+        ("The technician left a mess of cables and dust behind.", "hygiene"),
+        ("师傅装完走了，地上全是灰也不打扫", "hygiene"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
@@ -222,3 +252,23 @@ def test_stage_by_timing_is_checked_and_kept() -> None:
     assert taxonomy.themes[0].stage_by_timing
     assert taxonomy_from_json(taxonomy_to_json(taxonomy)) == taxonomy
     assert default_taxonomy().by_key["timeliness"].stage_by_timing
+
+
+def test_a_number_sign_in_a_cue_stands_for_any_number() -> None:
+    from doorstep.insight.analysis import Analyzer
+
+    taxonomy = load_taxonomy(
+        "themes:\n  - key: wait\n    cues_zh: [卡了#天]\n    cues_en: ['took # day', '# hour late', '# hours late']\n"
+    )
+    analyzer = Analyzer(taxonomy)
+    for comment in ("It took 3 days", "took three days!", "It took a few days", "took 2-3 days",
+                    "an hour late", "2 hours late", "包裹卡了三天", "卡了3天", "卡了好几天", "卡了十几天"):
+        assert analyzer.analyze(comment).themes == ("wait",), comment
+    for comment in ("took the day off", "卡了", "卡了一下", "hours late"):
+        assert analyzer.analyze(comment).themes == (), comment
+
+
+def test_a_cue_of_nothing_but_a_number_is_refused() -> None:
+    with pytest.raises(ImportFailed) as info:
+        load_taxonomy("themes:\n  - key: wait\n    cues_zh: [等待]\n    cues_en: ['#', '?# ']\n")
+    assert {(p.line, p.field) for p in info.value.problems} == {(4, "cues_en")}

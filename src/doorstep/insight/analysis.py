@@ -51,11 +51,21 @@ from doorstep.insight.sentiment import (
     trie_pattern,
     vader_lexicon,
 )
-from doorstep.insight.taxonomy import TOPIC_PREFIX, Taxonomy
+from doorstep.insight.taxonomy import NUMBER_SIGN, TOPIC_PREFIX, Taxonomy
 from doorstep.insight.text import ZH_NEGATOR_CHARS, Clause, clauses, en_cue_negated, normalize, zh_cue_negated
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
+# "#" in a cue stands for a number, as customers write it: "took # days" is "took 3 days",
+# "took three days", "took a few days"; "卡了#天" is "卡了三天", "卡了3天", "卡了好几天".
+_NUMBER_ZH = r"(?:[0-9０-９.]+|[一二两三四五六七八九十百千半几]+|好几|十几|几十)"
+_NUMBER_EN = (
+    r"(?:\d+(?:[.,]\d+)?(?:\s*-\s*\d+)?|a\s+few|a\s+couple\s+of|a\s+couple|couple\s+of|several|many|a|an|one|two|"
+    r"three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|"
+    r"(?:twenty|thirty|forty|fifty)-(?:one|two|three|four|five|six|seven|eight|nine))"
+)
+_NUMBER_ZH_RE = re.compile(_NUMBER_ZH)
+_NUMBER_EN_RE = re.compile(r"(?<![a-z0-9])" + _NUMBER_EN + r"(?![a-z0-9])")
 
 
 # A comment of at most this many clauses whose polarity words all praise is not called
@@ -146,16 +156,34 @@ class CueMatcher:
         # so a scan builds no objects (this runs for every clause of every comment).
         self._zh = {phrase: _prototypes(targets) for phrase, targets in zh.items()}
         self._en = {phrase: _prototypes(targets) for phrase, targets in en.items()}
-        self._zh_re = re.compile(trie_pattern(zh)) if zh else None
+        self._zh_re = re.compile(trie_pattern(zh, {NUMBER_SIGN: _NUMBER_ZH})) if zh else None
         self._en_re = (
             re.compile(
                 r"(?<![a-z0-9])("
-                + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(en, key=len, reverse=True))
+                + "|".join(
+                    re.escape(p).replace(r"\ ", r"\s+").replace(re.escape(NUMBER_SIGN), _NUMBER_EN)
+                    for p in sorted(en, key=len, reverse=True)
+                )
                 + r")(?:s|es|ed|d|ing)?(?![a-z0-9])"
             )
             if en
             else None
         )
+        self._numbered = any(NUMBER_SIGN in phrase for phrase in (*zh, *en))
+
+    def _zh_phrase(self, found: str) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
+        """The hits of the Chinese phrase a match is: itself, else with its numbers as "#"."""
+        hits = self._zh.get(found)
+        if hits is None and self._numbered:
+            hits = self._zh.get(_NUMBER_ZH_RE.sub(NUMBER_SIGN, found))
+        return hits or _NO_HITS
+
+    def _en_phrase(self, found: str) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
+        phrase = " ".join(found.split())
+        hits = self._en.get(phrase)
+        if hits is None and self._numbered:
+            hits = self._en.get(_NUMBER_EN_RE.sub(NUMBER_SIGN, phrase))
+        return hits or _NO_HITS
 
     def own_english_valences(self, clause: Clause) -> list[float]:
         """VADER valences of the clause's English words that are not negated and not part of a
@@ -163,9 +191,9 @@ class CueMatcher:
         wrong door" belong to the complaint, not to the clause."""
         covered: set[str] = set()
         if self._en_re is not None:
-            for m in self._en_re.finditer(clause.text):
-                plain, _ = self._en[" ".join(m.group(1).split())]
-                if any(not h.topic and not h.praise for h in plain) and not en_cue_negated(clause.text, m.start()):
+            for m in self._en_re.finditer(clause.cue_text):
+                plain, _ = self._en_phrase(m.group(1))
+                if any(not h.topic and not h.praise for h in plain) and not en_cue_negated(clause.cue_text, m.start()):
                     covered.update(m.group(0).split())
         english = vader_lexicon()
         return [
@@ -179,15 +207,18 @@ class CueMatcher:
         out: list[Hit] = []
         if self._zh_re is not None and _HAN.search(text):
             for m in self._zh_re.finditer(text):
-                plain, negated = self._zh[m.group(0)]
+                plain, negated = self._zh_phrase(m.group(0))
                 if plain:
                     out.extend(negated if zh_cue_negated(text, m.start()) else plain)
         if self._en_re is not None and _LATIN.search(text):
             for m in self._en_re.finditer(text):
-                plain, negated = self._en[" ".join(m.group(1).split())]
+                plain, negated = self._en_phrase(m.group(1))
                 if plain:
                     out.extend(negated if en_cue_negated(text, m.start()) else plain)
         return out
+
+
+_NO_HITS: tuple[tuple[Hit, ...], tuple[Hit, ...]] = ((), ())
 
 
 def _prototypes(targets: list[tuple[int, bool, bool]]) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
@@ -217,7 +248,7 @@ def clause_feature_sets(matcher: CueMatcher, parts: list[Clause]) -> list[tuple[
     """Features and cue hits of each clause (the training script uses this too)."""
     out: list[tuple[set[str], list[Hit]]] = []
     for clause in parts:
-        hits = matcher.hits(clause.text)
+        hits = matcher.hits(clause.cue_text)
         if not hits:
             out.append((features(clause), hits))
             continue

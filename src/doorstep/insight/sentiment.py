@@ -35,7 +35,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -118,11 +118,13 @@ def zh_lexicon() -> tuple[dict[str, float], re.Pattern[str]]:
     return words, re.compile(trie_pattern(words))
 
 
-def trie_pattern(words: Iterable[str]) -> str:
+def trie_pattern(words: Iterable[str], wildcards: Mapping[str, str] | None = None) -> str:
     """One regular expression for a set of literal words, factored by prefix: "不好吃|不好|好"
     becomes "不好(?:吃)?|好". It matches what the longest-first alternation of the same words
     matches (at each place the longest word that starts there), but tries one branch per
-    character instead of every word that starts with it."""
+    character instead of every word that starts with it. ``wildcards`` maps a character to
+    the pattern it stands for ("#" → a number)."""
+    wild = wildcards or {}
     trie: dict[str, dict] = {}  # type: ignore[type-arg]
     for word in words:
         node = trie
@@ -131,7 +133,7 @@ def trie_pattern(words: Iterable[str]) -> str:
         node[""] = {}  # the end of a word
 
     def render(node: dict) -> str:  # type: ignore[type-arg]
-        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        branches = [(wild.get(ch) or re.escape(ch)) + render(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"

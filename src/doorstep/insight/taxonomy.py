@@ -31,6 +31,7 @@ FIELDS = (
     "subject_topics", "stage_by_timing",
 )
 TOPIC_PREFIX = "?"  # a cue that counts only in a negative clause
+NUMBER_SIGN = "#"  # in a cue: a number ("took # days", "卡了#天")
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,9 @@ def _theme(raw: Any, line: int | None, lines: dict[str, int], check: _Checker, s
     if not isinstance(stage_by_timing, bool):
         check.add("must be true or false", lines.get("stage_by_timing", line), "stage_by_timing")
         stage_by_timing = False
+    for field, cues in (("cues_zh", cues_zh), ("cues_en", cues_en)):
+        if any(not cue.removeprefix(TOPIC_PREFIX).replace(NUMBER_SIGN, "").strip() for cue in cues):
+            check.add(f"a cue needs words besides '{NUMBER_SIGN}' (a number)", lines.get(field, line), field)
     if not cues_zh and not cues_en:
         check.add(f"theme '{key}' has no cues: give cues_zh and/or cues_en", line, "cues_zh")
     if len(check.problems) > before:

@@ -184,7 +184,11 @@ _CLAUSE_BREAK = frozenset(",.!?;:，。！？；：、\n\r\t~～…()（）[]【
 NEGATION_SPAN = 3  # a negator reaches this many words forward, within its clause
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\sa-z0-9]")
+# Numbers are tokens too ("45", "2-3", "1.5"): not words for the sentiment model, but the
+# taxonomy's cues read them ("took # minutes").
+_WORD_RE = re.compile(
+    r"[a-z]+(?:'[a-z]+)?|[0-9]+(?:[.,][0-9]+)?(?:-[0-9]+)?|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\sa-z0-9]"
+)
 _ASCII_WORD = re.compile(r"[a-z]+")
 
 
@@ -258,6 +262,13 @@ class Clause:
     words: tuple[str, ...]  # tokens without punctuation
     negated: tuple[bool, ...]  # per word: inside a negator's reach
     question: bool = False  # ended with a question mark
+    # The clause with its numbers, for the taxonomy's cues ("took # days", "卡了#天"); the
+    # sentiment features never saw numbers and still do not (empty: the same as ``text``).
+    numbered: str = ""
+
+    @property
+    def cue_text(self) -> str:
+        return self.numbered or self.text
 
 
 # A Chinese clause holding one of these asks something ("请问…", "…吗", "是否…", "有没有…");
@@ -312,28 +323,41 @@ def clauses(normalized: str) -> list[Clause]:
     out: list[Clause] = []
     words: list[str] = []
     negated: list[bool] = []
+    shown: list[str] = []  # words and numbers, when the clause has a number
     reach = 0
     for token in tokenize(normalized):
         if token in _BREAK or (len(token) == 1 and not token.isalnum()):
             if words:
-                out.append(Clause(_join(words), tuple(words), tuple(negated), token == "?"))  # noqa: S105 (not a password)
+                question = token == "?"  # noqa: S105 (not a password)
+                out.append(Clause(_join(words), tuple(words), tuple(negated), question, _join(shown) if shown else ""))
                 words = []
                 negated = []
+            shown = []
             reach = 0
         elif token in _NEGATORS:
             if words and token[0] in "不没" and words[-1] == token[1:]:
                 words[-1] += token  # "会不会", "有没有": an A-not-A question, not a negation
+                if shown:
+                    shown.append(token)  # Chinese runs join without spaces: the same text
                 continue
             words.append(token)
             negated.append(False)
+            if shown:
+                shown.append(token)
             reach = NEGATION_SPAN
-        elif not token.isdigit():
+        elif not token[0].isdigit():
             words.append(token)
             negated.append(reach > 0)
+            if shown:
+                shown.append(token)
             if reach:
                 reach -= 1
+        else:
+            if not shown:
+                shown = list(words)
+            shown.append(token)
     if words:
-        out.append(Clause(_join(words), tuple(words), tuple(negated)))
+        out.append(Clause(_join(words), tuple(words), tuple(negated), False, _join(shown) if shown else ""))
     return out
 
 
