@@ -234,3 +234,20 @@ def test_a_stage_column_may_name_the_stage_in_another_case(database, clock) -> N
         assert [k for (k,) in s.execute(select(Stage.key).order_by(Stage.position))] == [
             "ordered", "prepared", "delivered"
         ]  # no stage "Delivered" learnt beside "delivered"
+
+
+def test_stages_learnt_from_the_columns_get_their_usual_names_in_both_languages(database, clock) -> None:
+    # A Chinese reader of a journey learnt from "stage.sorted" saw "Sorted" on every page.
+    text = (
+        "external_id,customer_id,delivered_at,stage.collected,stage.Out-for-delivery,stage.出库,stage.hub_scan\n"
+        "P1,c1,2026-03-01T12:00:00,2026-03-01T08:00:00,2026-03-01T10:00:00,2026-03-01T11:00:00,2026-03-01T12:00:00\n"
+    )
+    run(database, import_deliveries_csv, text, clock())
+    with database.read() as s:
+        names = {k: (en, zh) for k, en, zh in s.execute(select(Stage.key, Stage.name, Stage.name_zh))}
+    assert names == {
+        "collected": ("Collected", "已揽收"),
+        "Out-for-delivery": ("Out for delivery", "派送中"),
+        "出库": ("出库", "出库"),  # named in Chinese by the business
+        "hub_scan": ("Hub scan", None),  # unknown: its own words, no guess
+    }

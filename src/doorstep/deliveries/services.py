@@ -22,6 +22,7 @@ from doorstep.db import insert_ignore_or_update, table_of
 from doorstep.deliveries.models import Customer, Delivery, Journey, Stage, StageEvent
 from doorstep.deliveries.records import DeliveryRecord
 from doorstep.deliveries.stage_daily import EventChange, record_changes, refresh_late
+from doorstep.deliveries.stage_names import default_names
 from doorstep.errors import ImportFailed, InvalidInput, NotFound, Problem
 
 MAX_ID = 200
@@ -75,11 +76,12 @@ def add_stage(
     position = (
         session.scalar(select(func.coalesce(func.max(Stage.position), 0)).where(Stage.journey_id == journey.id)) or 0
     )
+    known_en, known_zh = default_names(key)
     stage = Stage(
         journey_id=journey.id,
         key=key,
-        name=name or key.replace("_", " ").capitalize(),
-        name_zh=name_zh,
+        name=name or known_en,
+        name_zh=name_zh if name_zh is not None or name else known_zh,
         position=position + 1,
         target_minutes=target_minutes,
     )
