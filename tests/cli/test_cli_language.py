@@ -24,9 +24,9 @@ ZH_LOCALE = {"LANG": "zh_CN.UTF-8"}
 # The reports, and the Chinese words each must show.
 REPORTS = [
     (("nps", "--by", "team"), ("回答数", "推荐者", "中立者", "贬损者", "影响", "95% 置信区间")),
-    (("stages",), ("阶段", "延误率", "回答数", "中位超时")),
+    (("stages",), ("环节", "晚到率", "回答数", "中位超时")),
     (("drivers",), ("驱动因素", "提及数", "影响")),
-    (("lateness",), ("延误时长", "准时", "损失分数")),
+    (("lateness",), ("晚到时长", "准时", "损失分数")),
     (("trend", "--every", "month"), ("每月 NPS", "起始")),
     (("cases",), ("工单", "负责人", "优先级")),
     (("loop",), ("闭环", "工作区")),
@@ -39,7 +39,7 @@ REPORTS = [
     (("briefs", "list"), ("简报", "周期", "还没有存储的简报")),
     (("alerts",), ("没有预警",)),
     (("taxonomy", "show"), ("主题分类", "线索词", "中文名")),
-    (("journey", "show"), ("旅程阶段", "目标（分钟）")),
+    (("journey", "show"), ("旅程环节", "目标（分钟）")),
 ]
 
 
@@ -103,8 +103,8 @@ def test_analyze_and_files_written(db: str, tmp_path: Path) -> None:
 def test_the_option_beats_the_setting_which_beats_the_locale(db: str) -> None:
     assert "Lateness" in doorstep("lateness", "--lang", "en", db=db, env=ZH_LOCALE).stdout
     assert "Lateness" in doorstep("lateness", db=db, env={"DOORSTEP_LANG": "en", **ZH_LOCALE}).stdout
-    assert "延误与评分" in doorstep("lateness", db=db, env={"DOORSTEP_LANG": "zh-CN"}).stdout
-    assert "延误与评分" in doorstep("lateness", "--lang", "zh", db=db, env={"DOORSTEP_LANG": "en"}).stdout
+    assert "晚到与评分" in doorstep("lateness", db=db, env={"DOORSTEP_LANG": "zh-CN"}).stdout
+    assert "晚到与评分" in doorstep("lateness", "--lang", "zh", db=db, env={"DOORSTEP_LANG": "en"}).stdout
     # LC_ALL outranks LANG, as in every POSIX program; C means English.
     assert "Lateness" in doorstep("lateness", db=db, env={"LC_ALL": "C", **ZH_LOCALE}).stdout
 

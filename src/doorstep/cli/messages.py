@@ -26,7 +26,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col.ci95": {"en": "95% interval", "zh-CN": "95% 置信区间"},
     "col.answers": {"en": "answers", "zh-CN": "回答数"},
     "col.impact": {"en": "impact", "zh-CN": "影响"},
-    "col.stage": {"en": "stage", "zh-CN": "阶段"},
+    "col.stage": {"en": "stage", "zh-CN": "环节"},
     "col.theme": {"en": "theme", "zh-CN": "主题"},
     "col.kind": {"en": "kind", "zh-CN": "类型"},
     "col.id": {"en": "id", "zh-CN": "编号"},
@@ -57,11 +57,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- stages ----------------------------------------------------------------------
     "stages.title": {
         "en": "Stages — {workspace} (overrun in minutes; * significant, ~ fewer than 30 answers)",
-        "zh-CN": "阶段 — {workspace}（超时以分钟计；* 显著，~ 回答少于 30 条）",
+        "zh-CN": "环节 — {workspace}（超时以分钟计；* 显著，~ 回答少于 30 条）",
     },
     "stages.col_deliveries": {"en": "deliveries", "zh-CN": "订单数"},
-    "stages.col_late": {"en": "late", "zh-CN": "延误"},
-    "stages.col_late_rate": {"en": "late %", "zh-CN": "延误率"},
+    "stages.col_late": {"en": "late", "zh-CN": "晚到"},
+    "stages.col_late_rate": {"en": "late %", "zh-CN": "晚到率"},
     "stages.col_median_overrun": {"en": "median overrun", "zh-CN": "中位超时"},
     "stages.col_p90_overrun": {"en": "p90 overrun", "zh-CN": "P90 超时"},
     # --- drivers ---------------------------------------------------------------------
@@ -78,8 +78,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "trend.title_month": {"en": "NPS by month — {workspace}", "zh-CN": "每月 NPS — {workspace}"},
     "trend.partial": {"en": "{start} (partial)", "zh-CN": "{start}（未满）"},
     # --- lateness --------------------------------------------------------------------
-    "lateness.title": {"en": "Lateness", "zh-CN": "延误与评分"},
-    "lateness.col_late_by": {"en": "late by", "zh-CN": "延误时长"},
+    "lateness.title": {"en": "Lateness", "zh-CN": "晚到与评分"},
+    "lateness.col_late_by": {"en": "late by", "zh-CN": "晚到时长"},
     "lateness.col_points_lost": {"en": "points lost", "zh-CN": "损失分数"},
     "lateness.on_time": {"en": "on time", "zh-CN": "准时"},
     "lateness.minutes": {"en": "{range} min", "zh-CN": "{range} 分钟"},
@@ -92,14 +92,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{count} answers are about deliveries without a promised or delivery time: "
               "import deliveries with promised_at and delivered_at to measure lateness.",
         "zh-CN": "{count} 条回答对应的订单没有承诺时间或送达时间："
-                 "导入带 promised_at 和 delivered_at 的订单即可衡量延误。",
+                 "导入带 promised_at 和 delivered_at 的订单即可衡量晚到。",
     },
     # --- reanalyze -------------------------------------------------------------------
     "reanalyze.done": {
         "en": "{analysed} answers analysed ({commented} with a comment, {themed} with a theme); "
               "attributed: {methods}; {retimed} deliveries retimed.",
         "zh-CN": "已分析 {analysed} 条回答（{commented} 条有留言，{themed} 条有主题）；"
-                 "归因：{methods}；重新计算了 {retimed} 个订单的阶段用时。",
+                 "归因：{methods}；重新计算了 {retimed} 个订单的环节用时。",
     },
     "reanalyze.by_method": {"en": "{count} by {method}", "zh-CN": "{method} {count} 条"},
     "reanalyze.none": {"en": "none", "zh-CN": "无"},
@@ -110,7 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "taxonomy.title": {"en": "Taxonomy — {workspace} ({source})", "zh-CN": "主题分类 — {workspace}（{source}）"},
     "taxonomy.col_name_en": {"en": "name", "zh-CN": "英文名"},
     "taxonomy.col_name_zh": {"en": "名称", "zh-CN": "中文名"},
-    "taxonomy.col_stages": {"en": "stages", "zh-CN": "阶段"},
+    "taxonomy.col_stages": {"en": "stages", "zh-CN": "环节"},
     "taxonomy.col_cues": {"en": "cues", "zh-CN": "线索词"},
     "taxonomy.saved": {
         "en": "Taxonomy of {workspace}: {count} themes.",
@@ -121,10 +121,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Run `doorstep reanalyze` to apply it to the answers already stored.",
         "zh-CN": "运行 `doorstep reanalyze` 可将其应用到已存储的回答。",
     },
-    "journey.title": {"en": "Journey — {workspace}", "zh-CN": "旅程阶段 — {workspace}"},
+    "journey.title": {"en": "Journey — {workspace}", "zh-CN": "旅程环节 — {workspace}"},
     "journey.col_target": {"en": "target (min)", "zh-CN": "目标（分钟）"},
     "journey.usual_duration": {"en": "— (usual duration)", "zh-CN": "—（按通常用时）"},
-    "journey.saved": {"en": "Stage {key}: target {target} min.", "zh-CN": "阶段 {key}：目标 {target} 分钟。"},
+    "journey.saved": {"en": "Stage {key}: target {target} min.", "zh-CN": "环节 {key}：目标 {target} 分钟。"},
     # --- cases and the closed loop ---------------------------------------------------
     "cases.title": {"en": "Cases — {workspace} ({count} in all)", "zh-CN": "工单 — {workspace}（共 {count} 个）"},
     "cases.col_score": {"en": "score", "zh-CN": "评分"},
@@ -277,12 +277,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "stage_daily.checked": {
         "en": "{differences} of {cells} day cells differ from the stage events.",
-        "zh-CN": "{cells} 个按日汇总单元中有 {differences} 个与阶段事件不一致。",
+        "zh-CN": "{cells} 个按日汇总单元中有 {differences} 个与环节事件不一致。",
     },
     "stage_daily.rebuilt": {
         "en": "Rebuilt {cells} day cells of {stages} stages from {events} stage events "
               "({differences} were out of date).",
-        "zh-CN": "已根据 {events} 个阶段事件重建 {stages} 个阶段的 {cells} 个按日汇总单元"
+        "zh-CN": "已根据 {events} 个环节事件重建 {stages} 个环节的 {cells} 个按日汇总单元"
                  "（其中 {differences} 个已过时）。",
     },
     # --- setup: init, workspaces, keys, serve ----------------------------------------
