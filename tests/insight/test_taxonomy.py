@@ -183,6 +183,26 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("The rental car smelled of smoke and had crumbs everywhere.", "hygiene"),
         ("The technician left a mess of cables and dust behind.", "hygiene"),
         ("师傅装完走了，地上全是灰也不打扫", "hygiene"),
+        # The issue's own themes, worded as customers word them rather than as the cues were:
+        ("The on-prem install required way too much effort from our IT team.", "deployment"),
+        ("安装部署失败了好几次", "deployment"),
+        ("Our account manager disappeared after the contract was signed.", "support_response"),
+        ("The platform goes down every other week.", "stability"),
+        ("Reports fail to generate half the time.", "stability"),
+        ("We lose data whenever the sync runs.", "stability"),
+        ("系统经常崩，影响我们业务", "stability"),
+        ("动不动就报错，刷新也没用", "stability"),  # 动不动 denies nothing
+        ("数据同步经常失败", "stability"),
+        ("Charging per seat makes it unaffordable for our team.", "pricing"),
+        ("The food took almost two hours.", "timeliness"),
+        ("Delivery was 40 minutes later than the app said.", "timeliness"),
+        ("外卖送了一个半小时", "timeliness"),
+        ("饭菜是冰的", "temperature"),
+        ("Half the curry was all over the bag.", "spillage"),
+        ("Drink lid came off and everything was sticky.", "spillage"),
+        ("My drink wasn't in the bag.", "missing_items"),
+        ("饮料没有送", "missing_items"),
+        ("订单派送失败了两次", "handover"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
@@ -229,6 +249,16 @@ def test_subject_topics_is_checked_and_kept() -> None:
     taxonomy = load_taxonomy(text.replace("sometimes", "true"))
     assert taxonomy.themes[0].subject_topics
     assert taxonomy_from_json(taxonomy_to_json(taxonomy)) == taxonomy
+
+
+@pytest.mark.parametrize(
+    "comment", ["这次没有送错，很好", "The sticky rice was delicious", "Arrived in 2 days as promised"]
+)
+def test_look_alikes_of_the_newer_cues_are_no_complaint(comment: str) -> None:
+    from doorstep.insight.analysis import Analyzer
+
+    result = Analyzer(default_taxonomy()).analyze(comment)
+    assert result.themes == () and result.label != "negative", result
 
 
 def test_help_that_bent_over_backwards_is_no_damage() -> None:

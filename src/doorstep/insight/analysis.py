@@ -58,7 +58,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
 # "#" in a cue stands for a number, as customers write it: "took # days" is "took 3 days",
 # "took three days", "took a few days"; "卡了#天" is "卡了三天", "卡了3天", "卡了好几天".
-_NUMBER_ZH = r"(?:[0-9０-９.]+|[一二两三四五六七八九十百千半几]+|好几|十几|几十)"
+_NUMBER_ZH = r"(?:[0-9０-９.]+|[一二两三四五六七八九十百千几]+|好几|十几|几十)"
 _NUMBER_EN = (
     r"(?:\d+(?:[.,]\d+)?(?:\s*-\s*\d+)?|a\s+few|a\s+couple\s+of|a\s+couple|couple\s+of|several|many|a|an|one|two|"
     r"three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|"

@@ -161,6 +161,9 @@ ZH_NOT_NEGATION = (
     "别提",
     "不知道",
     "没法",
+    "动不动",  # "动不动就报错": it errors at every turn, nothing is denied
+    "时不时",
+    "没完没了",
 )
 CONTRAST_WORDS = frozenset(
     [
