@@ -34,6 +34,7 @@ from doorstep.insight.clustering import emerging_topics
 from doorstep.insight.models import ResponseTheme
 from doorstep.insight.ops import lateness_unit, stage_ops
 from doorstep.insight.services import driver_report, unthemed_complaints
+from doorstep.insight.taxonomy import taxonomy_from_json
 from doorstep.insight.verbatims import VerbatimFilter, search_responses
 from doorstep.stats import NpsSummary, compare_nps, round1, summarise
 from doorstep.surveys.metrics import nps_summary, trend
@@ -148,6 +149,7 @@ def _groups(
     drivers = report["drivers"]
     stage_entries = {d["key"]: d for d in drivers if d["kind"] == "stage"}
     costly_themes = [d for d in drivers if d["kind"] == "theme" and (d["nps_impact"] or 0) < 0 and d["mentions"]]
+    _stage_by_attribution(session, workspace, period, costly_themes)
     groups: list[dict[str, Any]] = []
     for entry in drivers:
         if entry["kind"] != "stage":
@@ -175,6 +177,37 @@ def _groups(
         for theme in group["themes"]:
             theme["concentration"] = segments.of_theme(theme["key"])
     return chosen
+
+
+def _stage_by_attribution(
+    session: Session, workspace: Workspace, period: Period, themes: list[dict[str, Any]]
+) -> None:
+    """A complaint about time in general (a ``stage_by_timing`` theme: "three days late") is
+    grouped under the stage its answers were attributed to most this period, not under the
+    theme's fallback stage: the late parcels of a slow hub belong with the hub, and their
+    words with its quotes."""
+    taxonomy = taxonomy_from_json(workspace.taxonomy)
+    keys = [t["key"] for t in themes if (theme := taxonomy.by_key.get(t["key"])) is not None and theme.stage_by_timing]
+    if not keys:
+        return
+    rows = session.execute(
+        select(ResponseTheme.theme, Stage.key, func.count())
+        .join(Response, Response.id == ResponseTheme.response_id)
+        .join(Stage, Stage.id == Response.attributed_stage_id)
+        .where(
+            ResponseTheme.workspace_id == workspace.id,
+            ResponseTheme.theme.in_(keys),
+            *within(ResponseTheme.responded_at, period.since, period.until),
+        )
+        .group_by(ResponseTheme.theme, Stage.key)
+    ).all()
+    best: dict[str, tuple[int, str]] = {}
+    for theme_key, stage_key, count in rows:
+        if theme_key not in best or count > best[theme_key][0]:
+            best[theme_key] = (count, stage_key)
+    for t in themes:
+        if t["key"] in best:
+            t["stage"] = best[t["key"]][1]
 
 
 def _significant(group: dict[str, Any]) -> bool:
@@ -214,7 +247,14 @@ def _verbatims(
         fresh = [r for r in found if r["id"] not in seen and (r["comment"] or "").strip()]
         # The brief's language first, the unhappiest first; newest first within (a stable sort).
         fresh.sort(key=lambda r: (r["language"] != lang, r["score"]))
-        for r in fresh[: min(share, VERBATIMS - len(picked))]:
+        said = {" ".join(p["comment"].split()).casefold() for p in picked}
+        unique = []
+        for r in fresh:  # two customers who wrote the same words: quoted once
+            text = " ".join(r["comment"].split()).casefold()
+            if text not in said:
+                said.add(text)
+                unique.append(r)
+        for r in unique[: min(share, VERBATIMS - len(picked))]:
             seen.add(r["id"])
             picked.append({k: r[k] for k in ("id", "delivery_external_id", "score", "comment", "language",
                                               "themes", "responded_at")})
