@@ -302,3 +302,23 @@ def test_a_cue_of_nothing_but_a_number_is_refused() -> None:
     with pytest.raises(ImportFailed) as info:
         load_taxonomy("themes:\n  - key: wait\n    cues_zh: [等待]\n    cues_en: ['#', '?# ']\n")
     assert {(p.line, p.field) for p in info.value.problems} == {(4, "cues_en")}
+
+
+def test_a_journey_keyed_its_own_way_still_gets_the_themes_stages() -> None:
+    # A Chinese business keys its journey in Chinese; another capitalises or hyphenates. The
+    # default themes name "prepared", "delivered", "deployment": their comments must still
+    # point to the journey's own step, or text attribution silently never happens.
+    taxonomy = default_taxonomy()
+    food = ["下单", "出餐", "骑手取餐", "送达"]
+    assert taxonomy.stage_for("temperature", food) == "送达"
+    assert taxonomy.stage_for("preparation", food) == "出餐"
+    assert taxonomy.stage_for("pickup", food) == "骑手取餐"
+    assert taxonomy.stage_for("deployment", ["签约", "实施", "培训", "上线"]) == "实施"
+    assert taxonomy.stage_for("temperature", ["Ordered", "Out-for-delivery", "Delivered"]) == "Delivered"
+    # The journey's own key wins over a look-alike, and an unknown journey gets nothing.
+    assert taxonomy.stage_for("temperature", ["delivered", "送达"]) == "delivered"
+    assert taxonomy.stage_for("temperature", ["step_a", "step_b"]) is None
+
+    from doorstep.insight.analysis import Analyzer
+
+    assert Analyzer(taxonomy, food).analyze("饭菜送到的时候都凉了").stage == "送达"

@@ -77,15 +77,66 @@ KNOWN: dict[str, tuple[str, str]] = {
     "renewal": ("Renewal", "续约"),
 }
 
+# More ways businesses name the usual steps, for :func:`canonical_key` (the names above count
+# too, and a Chinese name without its "已": "已送达" → "送达").
+MORE_NAMES: dict[str, tuple[str, ...]] = {
+    "ordered": ("order", "下单", "订单创建", "创建订单"),
+    "accepted": ("商家接单", "接单"),
+    "prepared": ("preparing", "备餐", "出餐完成", "制作完成", "备货"),
+    "dispatched": ("dispatch", "派单", "调度"),
+    "picked_up": ("pickup", "pick_up", "取餐", "骑手取餐", "已取餐", "取货", "已取货"),
+    "collected": ("collection", "揽件"),
+    "in_transit": ("transit", "运输"),
+    "sorted": ("sorting", "分拣"),
+    "out_for_delivery": ("配送中", "派送", "派件", "配送"),
+    "delivered": ("delivery", "送达", "送到", "妥投"),
+    "received": ("签收",),
+    "scheduled": ("预约", "排期"),
+    "installed": ("install", "安装完成"),
+    "activated": ("activation", "开通"),
+    "contract": ("signed", "contract_signed", "签约", "合同"),
+    "kickoff": ("kick_off", "项目启动"),
+    "deployment": ("deploy", "实施"),
+    "go_live": ("golive", "live", "上线", "正式上线"),
+    "adoption": ("推广", "使用"),
+}
+
 _SEPARATORS = re.compile(r"[\s\-]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def default_names(key: str) -> tuple[str, str | None]:
     """(English name, Chinese name or None) for a stage known only by its key."""
-    known = KNOWN.get(_SEPARATORS.sub("_", key.strip().casefold()))
+    known = KNOWN.get(_fold(key))
     if known is not None:
         return known
+    usual = canonical_key(key)
     if _HAN.search(key):
-        return key, key  # "出库": the business named it in Chinese
-    return key.replace("_", " ").capitalize(), None
+        # "送达": the business named it in Chinese; the English is the usual step's, if it is one.
+        return (KNOWN[usual][0] if usual else key), key
+    own = key.replace("_", " ").capitalize()
+    return own, (KNOWN[usual][1] if usual else None)  # "pickup": its own words, the usual Chinese
+
+
+def _fold(text: str) -> str:
+    return _SEPARATORS.sub("_", text.strip().casefold())
+
+
+def _canonical_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for key, (en, zh) in KNOWN.items():
+        for name in (key, en, zh, zh.removeprefix("已")):
+            index.setdefault(_fold(name), key)
+    for key, names in MORE_NAMES.items():
+        for name in names:
+            index.setdefault(_fold(name), key)
+    return index
+
+
+_CANONICAL = _canonical_index()
+
+
+def canonical_key(key: str) -> str | None:
+    """The usual key of a stage a business keyed its own way ("送达", "Delivered", "Go-live" →
+    "delivered", "delivered", "go_live"), or None: what the default taxonomy's themes name."""
+    return _CANONICAL.get(_fold(key))

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from doorstep.deliveries.stage_names import canonical_key
 from doorstep.errors import DoorstepError, ImportFailed, InvalidInput, Problem
 
 KEY_RE = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -67,12 +68,18 @@ class Taxonomy:
         return {theme.key: theme for theme in self.themes}
 
     def stage_for(self, theme_key: str, journey_stage_keys: Sequence[str]) -> str | None:
-        """The first of the theme's stages that the journey has, or None."""
+        """The first of the theme's stages that the journey has, or None — by key, else by the
+        usual name of the journey's stage: a journey keyed "送达" or "Delivered" has the
+        theme's "delivered" (doorstep.deliveries.stage_names.canonical_key). Returns the
+        journey's own key."""
         theme = self.by_key.get(theme_key)
         if theme is None:
             return None
-        present = set(journey_stage_keys)
-        return next((stage for stage in theme.stages if stage in present), None)
+        present = {key: key for key in journey_stage_keys}
+        for key in journey_stage_keys:
+            if (usual := canonical_key(key)) is not None:
+                present.setdefault(usual, key)
+        return next((present[stage] for stage in theme.stages if stage in present), None)
 
     def stage_keys(self) -> tuple[str, ...]:
         """Every stage some theme names, in first-mention order (a journey when none is known)."""
