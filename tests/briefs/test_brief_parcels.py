@@ -10,26 +10,11 @@ two customers who wrote the same words are quoted once.
 import json
 from pathlib import Path
 
-from tests.insight.test_drivers_parcels import generate
-from typer.testing import CliRunner
-
-from doorstep.cli.main import app
+from tests.insight.test_drivers_parcels import loaded
 
 
 def test_lateness_in_words_is_briefed_under_the_stage_that_was_late(database_url: str, tmp_path: Path) -> None:
-    runner = CliRunner()
-
-    def run(*args: str) -> str:
-        result = runner.invoke(app, ["--db", database_url, "--workspace", "parcels", *args])
-        assert result.exit_code == 0, result.output
-        return result.stdout
-
-    deliveries, responses = generate()
-    (tmp_path / "parcels.csv").write_text(deliveries, encoding="utf-8")
-    (tmp_path / "answers.csv").write_text(responses, encoding="utf-8")
-    assert runner.invoke(app, ["--db", database_url, "workspace", "create", "parcels"]).exit_code == 0
-    run("import", "deliveries", str(tmp_path / "parcels.csv"))
-    run("import", "responses", str(tmp_path / "answers.csv"))
+    run = loaded(database_url, tmp_path)
 
     brief = json.loads(run("brief", "--period", "month", "--at", "2026-01-20", "--format", "json"))
     groups = {g["stage"]["key"] if g["stage"] else None: g for g in brief["groups"]}

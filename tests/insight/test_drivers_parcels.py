@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -79,20 +80,27 @@ def generate(seed: int = 5, parcels: int = 1600) -> tuple[str, str]:
     return deliveries.getvalue(), responses.getvalue()
 
 
-def test_a_parcel_carrier_gets_its_hub_and_its_damage_right(database_url: str, tmp_path: Path) -> None:
+def loaded(database_url: str, tmp_path: Path, workspace: str = "parcels") -> Callable[..., str]:
+    """A workspace holding the carrier's deliveries and answers, imported through the CLI, and
+    a runner of ``doorstep`` commands on it (their standard output; a failure fails the test)."""
     runner = CliRunner()
 
     def run(*args: str) -> str:
-        result = runner.invoke(app, ["--db", database_url, "--workspace", "parcels", *args])
+        result = runner.invoke(app, ["--db", database_url, "--workspace", workspace, *args])
         assert result.exit_code == 0, result.output
         return result.stdout
 
     deliveries, responses = generate()
     (tmp_path / "parcels.csv").write_text(deliveries, encoding="utf-8")
     (tmp_path / "answers.csv").write_text(responses, encoding="utf-8")
-    assert runner.invoke(app, ["--db", database_url, "workspace", "create", "parcels"]).exit_code == 0
+    assert runner.invoke(app, ["--db", database_url, "workspace", "create", workspace]).exit_code == 0
     run("import", "deliveries", str(tmp_path / "parcels.csv"))
     run("import", "responses", str(tmp_path / "answers.csv"))
+    return run
+
+
+def test_a_parcel_carrier_gets_its_hub_and_its_damage_right(database_url: str, tmp_path: Path) -> None:
+    run = loaded(database_url, tmp_path)
 
     stages = {s["key"]: s for s in json.loads(run("stages", "--json"))["stages"]}
     assert list(stages) == list(STAGES)
