@@ -6,9 +6,10 @@ from fastapi import APIRouter, Body
 
 from doorstep.accounts.access import check_delivery
 from doorstep.api.deps import AdminDep, DbDep, DeliveryReaderDep, NowDep, SettingsDep
+from doorstep.api.responses import error
 from doorstep.deliveries.schemas import (
     DeliveryBatch,
-    DeliveryCreate,
+    DeliveryBody,
     DeliveryPublic,
     IngestPublic,
     InvitationLink,
@@ -34,23 +35,24 @@ def post_deliveries(
     db: DbDep,
     now: NowDep,
     settings: SettingsDep,
-    body: DeliveryCreate | DeliveryBatch = Body(),
+    body: DeliveryBody = Body(),
 ) -> IngestPublic:
     """Create or update deliveries by `external_id`. Replaying a payload changes nothing; a
     later stage time or `delivered_at` updates the record, and a newly delivered one gets a
     survey invitation (unless its customer was asked within the quiet period)."""
-    items = body.deliveries if isinstance(body, DeliveryBatch) else [body]
+    sent = body.root
+    batch = isinstance(sent, DeliveryBatch)
+    items = sent.deliveries if isinstance(sent, DeliveryBatch) else [sent]
     tz = zone(caller.workspace.timezone)
     records = [to_record(item, tz, i) for i, item in enumerate(items)]
-    problems = [
-        Problem(p.message, None, f"deliveries[{r.line}].{p.field}" if isinstance(body, DeliveryBatch) else p.field)
-        for r in records
-        for p in validate_record(r)
-    ]
+    problems = [_named(p, r.line, batch) for r in records for p in validate_record(r)]
     if problems:
         raise ImportFailed(problems, source="request")
-    with db.write() as session:
-        result = ingest_deliveries(session=session, workspace=caller.workspace, records=records, now=now)
+    try:
+        with db.write() as session:
+            result = ingest_deliveries(session=session, workspace=caller.workspace, records=records, now=now)
+    except ImportFailed as exc:  # an unknown stage: named by the delivery that sent it, as above
+        raise ImportFailed([_named(p, p.line, batch) for p in exc.problems], source="request") from None
     return IngestPublic(
         created=result.created,
         updated=result.updated,
@@ -62,8 +64,14 @@ def post_deliveries(
     )
 
 
+def _named(problem: Problem, index: int | None, batch: bool) -> Problem:
+    """A problem named by its place in the body: ``deliveries[2].customer_id`` in a batch."""
+    field = f"deliveries[{index}].{problem.field}" if batch and index is not None else problem.field
+    return Problem(problem.message, None, field)
+
+
 @router.get("/deliveries/{external_id}", response_model=DeliveryPublic, summary="One delivery and its stages",
-            responses={404: {"description": "No such delivery in this workspace."}})
+            responses={404: error("No such delivery in this workspace.")})
 def get_one_delivery(external_id: str, caller: DeliveryReaderDep, db: DbDep, settings: SettingsDep) -> DeliveryPublic:
     from doorstep.accounts.models import User
     from doorstep.deliveries.models import Customer

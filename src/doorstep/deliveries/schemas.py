@@ -3,17 +3,54 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    FiniteFloat,
+    RootModel,
+    Tag,
+)
 
 from doorstep.deliveries.records import DeliveryRecord
 from doorstep.timeutil import check_range
 
 # Finite: JSON has no NaN or Infinity (Python's parser takes them; the database and our answers do not).
 AttributeValue = str | int | FiniteFloat | bool | None
-# A time as a client sends it: years 1900–2999, so the shift to UTC cannot overflow.
-Instant = Annotated[dt.datetime, AfterValidator(check_range)]
+
+
+# A number where a time goes is Unix seconds (docs/webhooks.md: order systems push them), but
+# one below 10⁹ (2001-09-09) is a duration or a count that slipped into the field: Pydantic
+# alone reads 5 as 1970-01-01T00:00:05Z, stored as a stage completed in 1970 that skewed
+# every duration after it.
+MIN_UNIX_SECONDS = 1_000_000_000
+
+
+def _plausible_number(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"{value} is not a time: send ISO 8601 text (2026-03-01T12:20:00+08:00) or Unix seconds")
+    number: float | None = None
+    if isinstance(value, int | float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is not None and abs(number) < MIN_UNIX_SECONDS:
+        raise ValueError(
+            f"{value} is not a time: send ISO 8601 text (2026-03-01T12:20:00+08:00) or Unix seconds"
+        )
+    return value
+
+
+# A time as a client sends it: ISO 8601 text or Unix seconds, years 1900–2999, so the shift to UTC cannot overflow.
+Instant = Annotated[dt.datetime, BeforeValidator(_plausible_number), AfterValidator(check_range)]
 
 
 class DeliveryCreate(BaseModel):
@@ -71,6 +108,27 @@ class DeliveryBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deliveries: list[DeliveryCreate] = Field(min_length=1, max_length=1000)
+
+
+def _body_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "batch" if "deliveries" in value else "delivery"
+    return "batch" if isinstance(value, DeliveryBatch) else "delivery"
+
+
+# The body of POST /api/v1/deliveries: one delivery, or {"deliveries": [...]}. Told apart by
+# the "deliveries" key before validation, so a refusal names the one field that is wrong
+# (``batch.deliveries.2.customer_id``) instead of listing what both shapes would have wanted.
+class DeliveryBody(
+    RootModel[
+        Annotated[
+            Annotated[DeliveryCreate, Tag("delivery")] | Annotated[DeliveryBatch, Tag("batch")],
+            Discriminator(_body_kind),
+        ]
+    ]
+):
+    # A model, not an alias: FastAPI drops the discriminator of a body's annotation.
+    """One delivery, or up to 1,000 as {"deliveries": [...]}."""
 
 
 class InvitationLink(BaseModel):

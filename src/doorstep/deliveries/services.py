@@ -175,10 +175,16 @@ def validate_record(record: DeliveryRecord) -> list[Problem]:
 
 
 def resolve_stages(
-    *, session: Session, workspace: Workspace, keys_in_order: Sequence[str], line: int | None = 1
+    *,
+    session: Session,
+    workspace: Workspace,
+    keys_in_order: Sequence[str],
+    line: int | None = 1,
+    lines: dict[str, int | None] | None = None,
 ) -> dict[str, int]:
     """Stage ids by key. An empty journey learns its stages from the input, in column order;
-    a journey that has stages refuses unknown ones (most often a typo)."""
+    a journey that has stages refuses unknown ones (most often a typo), naming each by
+    ``lines[key]`` (the first record that sent it) or else ``line`` (a CSV's header)."""
     journey = list_stages(session=session, workspace=workspace)
     existing = {s.key: s.id for s in journey}
     aliases = stage_aliases(journey)  # "stage.Delivered", "stage.已送达": as the answers' stage column
@@ -191,7 +197,11 @@ def resolve_stages(
     if existing:
         raise ImportFailed(
             [
-                Problem(f"unknown stage '{k}'; the journey has: {', '.join(existing)}", line, f"stage.{k}")
+                Problem(
+                    f"unknown stage '{k}'; the journey has: {', '.join(existing)}",
+                    (lines or {}).get(k, line),
+                    f"stage.{k}",
+                )
                 for k in unknown
             ]
         )
@@ -222,7 +232,11 @@ def ingest_deliveries(
     if not merged:
         return IngestResult()
     stage_keys = list(dict.fromkeys(k for r in merged.values() for k in r.stages))
-    stage_ids = resolve_stages(session=session, workspace=workspace, keys_in_order=stage_keys)
+    first_lines: dict[str, int | None] = {}
+    for record in records:
+        for key in record.stages:
+            first_lines.setdefault(key, record.line)
+    stage_ids = resolve_stages(session=session, workspace=workspace, keys_in_order=stage_keys, lines=first_lines)
     journey = ensure_journey(session=session, workspace=workspace)
     customer_ids = _upsert_customers(session, workspace.id, list(merged.values()))
     owner_ids = ensure_users(
