@@ -382,9 +382,14 @@ def _checked(answer: Answer, stage_ids: dict[str, int]) -> Answer:
     """The answer with its score and comment checked and cleaned; raises InvalidInput."""
     score = check_score(answer.score)
     comment = clean_comment(answer.comment)
-    if answer.stage and answer.stage not in stage_ids:
-        raise InvalidInput(f"unknown stage '{answer.stage[:64]}'", field="stage")
-    return Answer(answer.token, score, comment, answer.stage or None, answer.now)
+    stage = answer.stage or None
+    if stage and stage not in stage_ids:
+        # Named rather than keyed ("Data migration", "数据迁移"), as the CSV's stage column
+        # takes it: a survey of the sender's own, posting here, shows the names.
+        sent, stage = stage, stage.strip().casefold()
+        if stage not in stage_ids:
+            raise InvalidInput(f"unknown stage '{sent[:64]}'", field="stage")
+    return Answer(answer.token, score, comment, stage, answer.now)
 
 
 def _record_opening(invitation: Invitation, now: dt.datetime) -> None:
@@ -430,8 +435,10 @@ class _SurveyContext:
         return cls(deliveries, locales, workspaces, stages)
 
     def stage_ids(self, invitation: Invitation) -> dict[str, int]:
-        journey = self.deliveries[invitation.delivery_id].journey_id
-        return {s.key: s.id for s in self.stages.get(journey, [])}
+        """Stage ids by key, and by what else names them, casefolded (``stage_aliases``)."""
+        stages = self.stages.get(self.deliveries[invitation.delivery_id].journey_id, [])
+        ids = {s.key: s.id for s in stages}
+        return {**{alias: ids[key] for alias, key in stage_aliases(stages).items()}, **ids}
 
     def view(self, invitation: Invitation, answer: Answer | None = None) -> SurveyView:
         delivery = self.deliveries[invitation.delivery_id]
@@ -808,7 +815,9 @@ def amend_click_answer(
     stage_id = None
     if stage:
         delivery = session.get_one(Delivery, invitation.delivery_id)
-        stage_id = session.scalar(select(Stage.id).where(Stage.journey_id == delivery.journey_id, Stage.key == stage))
+        stages = list(session.scalars(select(Stage).where(Stage.journey_id == delivery.journey_id)))
+        key = stage if any(s.key == stage for s in stages) else stage_aliases(stages).get(stage.strip().casefold())
+        stage_id = next((s.id for s in stages if s.key == key), None)
         if stage_id is None:
             raise InvalidInput(f"unknown stage '{stage}'", field="stage")
     if comment is None and stage_id is None:
