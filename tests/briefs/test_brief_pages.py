@@ -32,7 +32,7 @@ def test_pages_show_the_stored_brief_and_a_preview_before_any(client, database, 
     assert client.get("/brief/week").text == html
     assert client.get(f"/briefs/{brief_id}").text == html
     listing = client.get("/briefs")
-    assert f'href="/briefs/{brief_id}"' in listing.text and "Weekly brief" in listing.text
+    assert f'href="/briefs/{brief_id}?lang=en"' in listing.text and "Weekly brief" in listing.text
     assert 'href="/briefs?lang=en"' in listing.text  # in the top bar, for exec too
     low, high = brief.content["nps"]["ci95"]
     assert f"95%: {low:+.1f} … {high:+.1f}" in listing.text  # an NPS is never shown without its interval

@@ -172,9 +172,13 @@ def _page(content: dict[str, Any], lang: str, fmt: Formats, shown: dict[str, Mar
     )
 
 
-def render_html(content: dict[str, Any], *, base_url: str, brief_id: int | None = None) -> str:
-    """The self-contained page (see the module docstring)."""
-    lang = brief_language(content.get("locale"))
+def render_html(content: dict[str, Any], *, base_url: str, brief_id: int | None = None,
+                lang: str | None = None) -> str:
+    """The self-contained page (see the module docstring), in the brief's language or in ``lang``.
+
+    Every name in the content carries both languages, so the same stored figures and quotes
+    can be read in the other language: only our words change, never what the brief said."""
+    lang = brief_language(lang or content.get("locale"))
     fmt = Formats(lang, content["workspace"]["timezone"])
     return _page(content, lang, fmt, _charts(content, fmt, lang), base_url, brief_id)
 
@@ -213,9 +217,9 @@ def render_markdown(content: dict[str, Any], *, base_url: str, brief_id: int | N
     )
 
 
-def brief_title(content: dict[str, Any]) -> str:
-    """"Weekly brief · Dumpling Express · 16 – 22 Nov 2026", in the brief's language."""
-    lang = brief_language(content.get("locale"))
+def brief_title(content: dict[str, Any], lang: str | None = None) -> str:
+    """"Weekly brief · Dumpling Express · 16 – 22 Nov 2026", in the brief's language or in ``lang``."""
+    lang = brief_language(lang or content.get("locale"))
     fmt = Formats(lang, content["workspace"]["timezone"])
     kind = content["period"]["kind"]
     label = t(lang, "brief.weekly") if kind == "week" else t(lang, "brief.monthly")

@@ -144,8 +144,9 @@ def publish_brief(
     return True
 
 
-def brief_summary(brief: Brief) -> dict[str, Any]:
-    """A brief in a list (CLI ``briefs list --json``, API ``GET /api/v1/briefs``)."""
+def brief_summary(brief: Brief, lang: str | None = None) -> dict[str, Any]:
+    """A brief in a list (CLI ``briefs list --json``, API ``GET /api/v1/briefs``, the /briefs
+    page); the title in the brief's language, or in ``lang`` (the reader's, on a page)."""
     nps = (brief.content or {}).get("nps") or {}
     return {
         "id": brief.id,
@@ -153,7 +154,7 @@ def brief_summary(brief: Brief) -> dict[str, Any]:
         "period_start": brief.period_start.isoformat(),
         "period_end": brief.period_end.isoformat(),
         "locale": brief.locale,
-        "title": brief_title(brief.content),
+        "title": brief_title(brief.content, lang),
         "nps": nps.get("nps"),
         "ci95": nps.get("ci95"),  # [low, high], the NPS's 95% interval; None without answers
         "responses": nps.get("responses"),
@@ -163,9 +164,11 @@ def brief_summary(brief: Brief) -> dict[str, Any]:
 
 
 def list_briefs(
-    *, session: Session, workspace: Workspace, period: str | None = None, limit: int = 50, offset: int = 0
+    *, session: Session, workspace: Workspace, period: str | None = None, limit: int = 50, offset: int = 0,
+    lang: str | None = None,
 ) -> dict[str, Any]:
-    """Stored briefs, newest period first: ``{"total", "briefs": [summary, …]}``."""
+    """Stored briefs, newest period first: ``{"total", "briefs": [summary, …]}``; titles in
+    each brief's language, or in ``lang``."""
     where = [Brief.workspace_id == workspace.id]
     if period is not None:
         where.append(Brief.period == check_kind(period))
@@ -173,7 +176,7 @@ def list_briefs(
     rows = session.scalars(
         select(Brief).where(*where).order_by(Brief.period_start.desc(), Brief.id.desc()).limit(limit).offset(offset)
     )
-    return {"total": int(total), "briefs": [brief_summary(b) for b in rows]}
+    return {"total": int(total), "briefs": [brief_summary(b, lang) for b in rows]}
 
 
 def get_brief(*, session: Session, workspace: Workspace, brief_id: int) -> Brief:
