@@ -90,3 +90,24 @@ def test_a_question_or_request_alone_has_no_verdict(analyzer: Analyzer) -> None:
         assert result.sentiment == 0 and result.label == "neutral", (comment, result)
     # … but a polarity word in it still counts, either way
     assert analyzer.analyze("Can you stop being so rude?").label == "negative"
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["It was fine.", "OK, nothing special.", "Average experience.", "Delivery was on time. Food was okay.",
+     "Does the job.", "The usual.", "还行", "一般般吧", "正常送达", "没什么特别的", "中规中矩"],
+)  # fmt: skip
+def test_a_passive_verdict_is_neutral(analyzer: Analyzer, comment: str) -> None:
+    # What 7s and 8s write. The model, trained on reviews where "OK" and "一般" came with one or
+    # two stars, read most of these as complaints.
+    result = analyzer.analyze(comment)
+    assert result.label == "neutral" and not result.themes, result
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["Not OK at all", "不正常", "Food was okay but cold", "Okay I guess, terrible app though", "一般，送得太慢了",
+     "not great"],
+)  # fmt: skip
+def test_a_lukewarm_word_beside_a_complaint_or_denied_stays_negative(analyzer: Analyzer, comment: str) -> None:
+    assert analyzer.analyze(comment).label == "negative"

@@ -77,6 +77,54 @@ PRAISE_ONLY_BANDS = 2
 BELOW_THE_LINE = 0.01  # where a complaint that praises nothing lands when the model had it above the line
 
 
+# A passive customer's verdict: "OK, nothing special", "Food was okay", "还行", "一般般", "正常送达".
+# The model, trained on reviews where such words came with one or two stars, reads them as
+# complaints; a short comment whose only verdict is one of these, with no complaint and no
+# negative word of its own, is neutral. "Not OK", "不正常" are no such verdict (negated).
+LUKEWARM_MAX_WORDS = 12
+_LUKEWARM_EN = ("ok", "okay", "fine", "alright", "all right", "average", "decent", "acceptable", "so so",
+                "does the job", "did the job", "as expected", "the usual", "standard")
+_LUKEWARM_EN_DENIED = ("nothing special", "nothing to write home about", "not bad", "not too bad",
+                       "not the worst", "nothing fancy")
+_LUKEWARM_ZH = ("一般般", "一般", "还行", "还可以", "凑合", "正常", "中规中矩", "马马虎虎", "普通", "还好", "过得去",
+                "可以吧")
+_LUKEWARM_ZH_DENIED = ("没什么特别", "没有什么特别", "没啥特别", "不好不坏", "不过不失")
+_LUKEWARM_RE = re.compile(
+    "|".join(
+        [*(re.escape(p) for p in sorted((*_LUKEWARM_ZH, *_LUKEWARM_ZH_DENIED), key=len, reverse=True)),
+         r"(?<![a-z0-9])(?:"
+         + "|".join(re.escape(p).replace(r"\ ", r"\s+")
+                    for p in sorted((*_LUKEWARM_EN, *_LUKEWARM_EN_DENIED), key=len, reverse=True))
+         + r")(?![a-z0-9])"]
+    )
+)
+_DENIED = frozenset((*_LUKEWARM_EN_DENIED, *_LUKEWARM_ZH_DENIED))
+
+
+def lukewarm_rest(normalized: str) -> tuple[bool, bool] | None:
+    """For a comment that gives a lukewarm verdict: whether the rest of it holds a negative and
+    a positive word of its own ((negative, positive)); None when it gives none, or denies one
+    ("not ok", "不正常")."""
+    found = False
+    for m in _LUKEWARM_RE.finditer(normalized):
+        phrase = " ".join(m.group(0).split())
+        if phrase not in _DENIED:
+            is_denied = zh_cue_negated if _HAN.match(phrase) else en_cue_negated
+            if is_denied(normalized, m.start()):
+                return None
+        found = True
+    if not found:
+        return None
+    negative = positive = False
+    for clause in clauses(_LUKEWARM_RE.sub(" , ", normalized)):
+        for value, negated, _ in polarity_words(clause):
+            if (value < 0) != negated:
+                negative = True
+            elif value:
+                positive = True
+    return negative, positive
+
+
 def _polarity(clause: Clause, hits: list[Hit]) -> tuple[int, int]:
     """How many words of the clause praise and how many do not: the lexicons' polarity words
     (:func:`~doorstep.insight.sentiment.lexicon_polarity`) and the taxonomy's praise of a theme
@@ -322,6 +370,18 @@ class Analyzer:
             and self._praises_nothing(parts, per_clause)
         ):
             sentiment = negative_below - BELOW_THE_LINE
+        elif (
+            COMPLAINT not in everything
+            and sum(len(c.words) for c in parts) <= LUKEWARM_MAX_WORDS
+            and (rest := lukewarm_rest(normalized)) is not None
+            and not rest[0]
+            and not any(h.praise and h.negated for _, hits in per_clause for h in hits)
+        ):
+            # "OK, nothing special", "还行", "正常送达": a passive verdict, neutral; with praise
+            # beside it ("on time. Food was okay"), at least neutral.
+            middle = (negative_below + positive_from) / 2
+            if sentiment < middle or not (rest[1] or praised_theme):
+                sentiment = middle
         label = model.label(sentiment, language)
         found: set[int] = set()
         for clause, (feats, hits) in zip(parts, per_clause, strict=True):
