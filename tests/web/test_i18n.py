@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from doorstep.cases.messages import ENGLISH as NOTE_ENGLISH
+from doorstep.jobs.worker import default_handlers, default_passes
 from doorstep.web import i18n
 from doorstep.web.i18n import LANGUAGES, MESSAGES, negotiate, normalise, parse_accept_language, t
 
@@ -17,7 +18,9 @@ WEB = Path(i18n.__file__).parent
 COMPUTED = {f"error.{kind}.{part}" for kind in ("404", "410", "other", "page") for part in ("title", "body")} | {
     f"dashboard.{kind}" for kind in ("promoters", "passives", "detractors")} | {
     # The timeline's system notes: "note." ~ the id stored with the event (doorstep.cases.messages).
-    f"note.{key}" for key in NOTE_ENGLISH}
+    f"note.{key}" for key in NOTE_ENGLISH} | {
+    # The jobs page's names of job kinds: "jobs.kind." ~ the kind (doorstep.web.admin.kind_name).
+    f"jobs.kind.{kind}" for kind in {*default_handlers(), *(p.kind for p in default_passes())}}
 # "<id>.one": what t() says instead of "<id>" when the count is 1 ("1 case", not "1 cases").
 SINGULARS = {key for key in MESSAGES if key.endswith(".one") and key.removesuffix(".one") in MESSAGES}
 

@@ -15,6 +15,7 @@ with the settings still wrong costs one more refused login, then it pauses again
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -28,6 +29,7 @@ from doorstep.errors import Conflict, NotFound
 from doorstep.jobs import services as jobs
 from doorstep.jobs.models import JOB_STATUSES
 from doorstep.web.guards import require_form, require_page
+from doorstep.web.i18n import MESSAGES, t
 from doorstep.web.inbox import _local as local_time
 from doorstep.web.language import page_language
 from doorstep.web.pages import _render as render
@@ -40,6 +42,13 @@ DUE_SHOWN = 10
 
 AdminPage = Annotated[Caller, Depends(require_page("admin"))]
 AdminForm = Annotated[Caller, Depends(require_form("admin"))]
+
+
+def kind_name(lang: str, kind: str) -> str | None:
+    """What a job of ``kind`` does, in words; None for a kind this version has no name for
+    (the page then shows its code alone)."""
+    key = f"jobs.kind.{kind}"
+    return t(lang, key) if key in MESSAGES else None
 
 
 def _lang(request: Request, lang: str | None, workspace: Workspace | None) -> str:
@@ -70,7 +79,7 @@ def _page(
         switch = {k: v for k, v in {"status": status, "kind": kind}.items() if v}
         return render(request, "admin_jobs.html", chosen, status=code, switch_params=switch, counts=counts,
                       jobs=page.jobs, total=page.total, dead=dead.jobs, dead_total=dead.total, due=due,
-                      local=local_time(current.timezone), **context)
+                      local=local_time(current.timezone), kind_name=partial(kind_name, chosen), **context)
 
 
 @router.get("/admin/jobs", response_class=HTMLResponse)
