@@ -203,6 +203,15 @@ def test_empty_or_cue_less_taxonomies_are_refused(text: str) -> None:
         ("My drink wasn't in the bag.", "missing_items"),
         ("饮料没有送", "missing_items"),
         ("订单派送失败了两次", "handover"),
+        # Software onboarding: data that came over wrong, and a trainer out of their depth.
+        ("The migration broke our historical invoices, half the balances are wrong.", "data_quality"),
+        ("Two years of transactions never made it across in the migration.", "data_quality"),
+        ("迁移后历史发票数据全乱了，余额对不上。", "data_quality"),
+        ("迁移过来的数据有很多重复和缺失。", "data_quality"),
+        ("Imported data was full of duplicates and missing fields.", "data_quality"),
+        ("Go-live slipped by almost a month because the data import kept failing.", "data_quality"),
+        ("The trainer didn't know the product well and couldn't answer our questions.", "training"),
+        ("讲师对产品不熟悉，回答不了我们的问题。", "training"),
     ],
 )
 def test_default_cues_know_common_ways_of_saying_it(comment: str, theme: str) -> None:
@@ -252,7 +261,9 @@ def test_subject_topics_is_checked_and_kept() -> None:
 
 
 @pytest.mark.parametrize(
-    "comment", ["这次没有送错，很好", "The sticky rice was delicious", "Arrived in 2 days as promised"]
+    "comment",
+    ["这次没有送错，很好", "The sticky rice was delicious", "Arrived in 2 days as promised", "Migration went smoothly",
+     "数据迁移很顺利"],
 )
 def test_look_alikes_of_the_newer_cues_are_no_complaint(comment: str) -> None:
     from doorstep.insight.analysis import Analyzer
