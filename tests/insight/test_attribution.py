@@ -114,3 +114,19 @@ def test_the_analysis_says_when_its_stage_comes_only_from_time_in_general() -> N
     both = analyzer.analyze("Three days late and the box was crushed")
     assert set(both.themes) == {"timeliness", "packaging"}
     assert both.stage == "delivered" and not both.stage_by_timing
+
+
+def test_a_complaint_about_time_that_names_its_step_is_about_that_step() -> None:
+    from doorstep.insight.analysis import Analyzer
+    from doorstep.insight.taxonomy import default_taxonomy
+
+    saas = Analyzer(default_taxonomy(), ["signed", "kickoff", "configuration", "data_migration", "training", "go_live"])
+    for comment in ("Configuration took a bit longer than expected.", "配置比预期慢了一点。"):
+        result = saas.analyze(comment)
+        assert (result.stage, result.stage_by_timing) == ("configuration", False), comment
+    # The first and last steps name the whole hand-over ("the delivery was late", "my order"):
+    # such a complaint still goes to whichever step the timing blames.
+    parcels = Analyzer(default_taxonomy(), ["collected", "sorted", "out_for_delivery", "delivered"])
+    assert parcels.analyze("Delivery was two days late").stage_by_timing
+    assert parcels.analyze("Stuck at the sorting centre for days").stage == "sorted"
+    assert parcels.analyze("派送太慢了").stage == "out_for_delivery"

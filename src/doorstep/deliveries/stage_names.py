@@ -140,3 +140,17 @@ def canonical_key(key: str) -> str | None:
     """The usual key of a stage a business keyed its own way ("送达", "Delivered", "Go-live" →
     "delivered", "delivered", "go_live"), or None: what the default taxonomy's themes name."""
     return _CANONICAL.get(_fold(key))
+
+
+def names_of(key: str) -> set[str]:
+    """Every way a customer may name the stage keyed ``key``, casefolded: the key itself (with
+    spaces for "_"), its usual English and Chinese names, and the other names of its step."""
+    names = {key.strip().casefold(), key.strip().casefold().replace("_", " ")}
+    en, zh = default_names(key)
+    names.update({en.casefold(), (zh or "").removeprefix("已")})
+    usual = canonical_key(key)
+    if usual is not None:
+        known_en, known_zh = KNOWN[usual]
+        names.update({known_en.casefold(), known_zh.removeprefix("已")})
+        names.update(name.casefold().replace("_", " ") for name in MORE_NAMES.get(usual, ()))
+    return {name for name in names if len(name) >= 2}

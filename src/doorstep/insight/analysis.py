@@ -38,6 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from doorstep.deliveries.stage_names import names_of
 from doorstep.insight.language import detect_language
 from doorstep.insight.sentiment import (
     COMPLAINT,
@@ -269,6 +270,29 @@ class CueMatcher:
 _NO_HITS: tuple[tuple[Hit, ...], tuple[Hit, ...]] = ((), ())
 
 
+def _stage_name_pattern(journey_stage_keys: Sequence[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """What finds a journey stage named in a comment, and the stage of each name. Not the first
+    and last stages: "my order", "the delivery was late", "送到" name the whole hand-over, not
+    a step of it. A name two stages share names neither."""
+    owner: dict[str, str] = {}
+    shared: set[str] = set()
+    for key in journey_stage_keys[1:-1]:
+        for name in names_of(key):
+            phrase = " ".join(normalize(name).split())
+            if phrase and owner.setdefault(phrase, key) != key:
+                shared.add(phrase)
+    for phrase in shared:
+        del owner[phrase]
+    if not owner:
+        return None
+    zh = sorted((p for p in owner if _HAN.search(p)), key=len, reverse=True)
+    en = sorted((p for p in owner if not _HAN.search(p)), key=len, reverse=True)
+    parts = [*(re.escape(p) for p in zh)]
+    if en:
+        parts.append(r"(?<![a-z0-9])(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in en) + r")(?![a-z0-9])")
+    return re.compile("|".join(parts)), owner
+
+
 def _prototypes(targets: list[tuple[int, bool, bool]]) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
     """A phrase's hits as found plain and as found negated."""
     return (
@@ -325,6 +349,7 @@ class Analyzer:
         self._stage_of = tuple(taxonomy.stage_for(key, self.journey_stage_keys) for key in self._keys)
         self._subject_topics = tuple(theme.subject_topics for theme in taxonomy.themes)
         self._by_timing = tuple(theme.stage_by_timing for theme in taxonomy.themes)
+        self._named_stage = _stage_name_pattern(self.journey_stage_keys)
 
     def analyze(self, text: str | None) -> TextAnalysis:
         """Language, sentiment, label, complaint themes and their stage for one comment."""
@@ -419,6 +444,12 @@ class Analyzer:
         named = [i for i in staged if not self._by_timing[i]]  # time in general names no step
         by_timing = not named and bool(staged)
         stage = self._stage_of[(named or staged)[0]] if staged else None
+        if by_timing and self._named_stage is not None:
+            # "Configuration took longer than expected", "配置比预期慢了一点": a complaint about
+            # time that names its step is about that step, whatever the timing says.
+            said = self._named_stage[0].search(normalized)
+            if said is not None:
+                stage, by_timing = self._named_stage[1][" ".join(said.group(0).split())], False
         return TextAnalysis(
             language=language,
             sentiment=round(sentiment, 4),
