@@ -65,6 +65,11 @@ def test_weekly_trend_with_gaps(database, workspace, clock) -> None:
     assert points[2]["nps"] == -100.0
     assert points[2]["change"]["delta"] is None  # nothing to compare with the week before
     assert not any(p["partial"] for p in points)
+    # Seen on Wednesday 2026-02-18, the last week is still running: its answers are not all in.
+    with database.read() as s:
+        ws = get_workspace(session=s, slug="default")
+        midweek = trend(session=s, workspace=ws, every="week", now=dt.datetime(2026, 2, 18, 12, tzinfo=dt.UTC))
+    assert [p["partial"] for p in midweek["points"]] == [False, False, True]
 
 
 def test_monthly_trend_in_the_workspace_timezone(database, clock) -> None:

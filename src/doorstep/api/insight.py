@@ -200,13 +200,14 @@ def get_drivers(
 def get_trend(
     caller: ReaderDep,
     db: DbDep,
+    now: NowDep,
     since: str | None = Since,
     until: str | None = Until,
     every: Literal["week", "month"] = Query("week", description="Bucket size (local weeks start on Monday)."),
 ) -> Any:
     start, end = parse_period(since, until, caller.workspace.timezone)
     with db.read() as session:
-        return trend(session=session, workspace=caller.workspace, every=every, since=start, until=end)
+        return trend(session=session, workspace=caller.workspace, every=every, since=start, until=end, now=now)
 
 
 @router.get("/metrics/lateness", response_model=LatenessPublic, summary="NPS on time vs late, points lost by lateness")

@@ -157,6 +157,7 @@ def trend(
     json_out: JsonOut = False,
 ) -> None:
     """NPS over time with its 95% interval, and whether each point moved significantly from the last."""
+    from doorstep.db import utcnow
     from doorstep.surveys.metrics import EVERY
     from doorstep.surveys.metrics import trend as trend_report
 
@@ -167,7 +168,7 @@ def trend(
     with db.read() as session:
         workspace = workspace_for(session, st)
         start, end = parse_period(since, until, workspace.timezone)
-        result = trend_report(session=session, workspace=workspace, every=every, since=start, until=end)
+        result = trend_report(session=session, workspace=workspace, every=every, since=start, until=end, now=utcnow())
     if json_out:
         print_json(result)
         return

@@ -155,10 +155,12 @@ def trend(
     every: str = "week",
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """``{"every", "timezone", "points": [{"start", "end", "nps", "ci95", "responses", …,
     "small_sample", "partial", "change"}]}``, oldest first; a bucket without answers has
-    ``nps`` null (a gap in the chart, not a zero)."""
+    ``nps`` null (a gap in the chart, not a zero). A bucket is ``partial`` when the period cuts
+    it, or when it is still running at ``now`` (this week's answers are not all in yet)."""
     if every not in EVERY:
         raise InvalidInput(f"every must be one of {', '.join(EVERY)}", field="every")
     tz = zone(workspace.timezone)
@@ -194,7 +196,7 @@ def trend(
                 "end": end.astimezone(tz).date().isoformat(),
                 **summary.as_dict(),
                 "small_sample": is_small_sample(summary.responses),
-                "partial": (low, high) != (start, end),
+                "partial": (low, high) != (start, end) or (now is not None and now < end),
                 "change": compare_nps(previous, summary).as_dict() if previous is not None else None,
             }
         )

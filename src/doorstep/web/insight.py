@@ -241,7 +241,7 @@ def _insight(session: Session, workspace: Workspace, period: Period, every: str,
     return {
         "summary": summary,
         "change": change,
-        "trend": trend(session=session, workspace=workspace, every=every, since=since, until=until),
+        "trend": trend(session=session, workspace=workspace, every=every, since=since, until=until, now=now),
         "stages": stage_table(session=session, workspace=workspace, since=since, until=until),
         "drivers": {**found, "drivers": mentioned[:MAX_DRIVERS], "mentioned": len(mentioned)},
         "worst": worst,
