@@ -117,7 +117,7 @@ def lukewarm_rest(normalized: str) -> tuple[bool, bool] | None:
     if not found:
         return None
     negative = positive = False
-    for clause in clauses(_LUKEWARM_RE.sub(" , ", normalized)):
+    for clause in clauses(_LUKEWARM_RE.sub(" , ", normalized), segment=False):
         for value, negated, _ in polarity_words(clause):
             if (value < 0) != negated:
                 negative = True
@@ -208,11 +208,10 @@ class CueMatcher:
         self._zh_re = re.compile(trie_pattern(zh, {NUMBER_SIGN: _NUMBER_ZH})) if zh else None
         self._en_re = (
             re.compile(
+                # Factored by prefix like the Chinese one: one branch per character, not one
+                # per cue (hundreds of English cues are tried at every word).
                 r"(?<![a-z0-9])("
-                + "|".join(
-                    re.escape(p).replace(r"\ ", r"\s+").replace(re.escape(NUMBER_SIGN), _NUMBER_EN)
-                    for p in sorted(en, key=len, reverse=True)
-                )
+                + trie_pattern(en, {" ": r"\s+", NUMBER_SIGN: _NUMBER_EN})
                 + r")(?:s|es|ed|d|ing)?(?![a-z0-9])"
             )
             if en
@@ -255,13 +254,17 @@ class CueMatcher:
         """Cues found in one clause's normalised text, with whether each is negated."""
         out: list[Hit] = []
         if self._zh_re is not None and _HAN.search(text):
+            zh = self._zh
             for m in self._zh_re.finditer(text):
-                plain, negated = self._zh_phrase(m.group(0))
+                found = m.group(0)
+                plain, negated = zh.get(found) or self._zh_phrase(found)  # "#": a number
                 if plain:
                     out.extend(negated if zh_cue_negated(text, m.start()) else plain)
         if self._en_re is not None and _LATIN.search(text):
+            en = self._en
             for m in self._en_re.finditer(text):
-                plain, negated = self._en_phrase(m.group(1))
+                found = m.group(1)
+                plain, negated = en.get(found) or self._en_phrase(found)
                 if plain:
                     out.extend(negated if en_cue_negated(text, m.start()) else plain)
         return out
@@ -396,17 +399,15 @@ class Analyzer:
         ):
             sentiment = negative_below - BELOW_THE_LINE
         elif (
-            COMPLAINT not in everything
+            sentiment < negative_below  # read as a complaint; a lukewarm "fine" read as praise harms nothing
+            and COMPLAINT not in everything
             and sum(len(c.words) for c in parts) <= LUKEWARM_MAX_WORDS
             and (rest := lukewarm_rest(normalized)) is not None
             and not rest[0]
             and not any(h.praise and h.negated for _, hits in per_clause for h in hits)
         ):
-            # "OK, nothing special", "还行", "正常送达": a passive verdict, neutral; with praise
-            # beside it ("on time. Food was okay"), at least neutral.
-            middle = (negative_below + positive_from) / 2
-            if sentiment < middle or not (rest[1] or praised_theme):
-                sentiment = middle
+            # "OK, nothing special", "一般般", "正常送达": a passive verdict, neutral.
+            sentiment = (negative_below + positive_from) / 2
         label = model.label(sentiment, language)
         found: set[int] = set()
         for clause, (feats, hits) in zip(parts, per_clause, strict=True):
