@@ -107,7 +107,7 @@ def to_json(value: Any) -> str:
     character (PostgreSQL's json cannot take it out again: every later query of the column
     would fail).
 
-    Non-ASCII text is stored as itself, not as \\uXXXX escapes: SQLite before 3.45 matches a
+    Non-ASCII text is stored as itself, not as "\\u" escapes: SQLite before 3.45 matches a
     JSON path against a key's raw text, so an attribute named "区域" stored escaped could not
     be found by ``json_extract`` (a segment by it came out as one group of "—"). A lone
     surrogate, which UTF-8 cannot hold, keeps its escape."""

@@ -494,7 +494,7 @@ def test_every_person_keeps_the_note_answer_e_mails_on(empty_db: Database) -> No
 
 
 def test_attributes_stored_with_escaped_keys_can_be_segmented_after_the_upgrade(empty_db: Database) -> None:
-    # Before 0014 JSON was written with \uXXXX escapes, and SQLite (< 3.45) matched a JSON path
+    # Before 0014 JSON was written with "\u" escapes ("\u533a"), and SQLite (< 3.45) matched a JSON path
     # against the raw key: a segment by "区域" found nothing. Data made by the app, its
     # attributes then rewritten the way the old code stored them, migrated from 0013 to head.
     from doorstep.accounts.services import ensure_workspace

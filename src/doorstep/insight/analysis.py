@@ -102,28 +102,25 @@ _LUKEWARM_RE = re.compile(
 _DENIED = frozenset((*_LUKEWARM_EN_DENIED, *_LUKEWARM_ZH_DENIED))
 
 
-def lukewarm_rest(normalized: str) -> tuple[bool, bool] | None:
-    """For a comment that gives a lukewarm verdict: whether the rest of it holds a negative and
-    a positive word of its own ((negative, positive)); None when it gives none, or denies one
-    ("not ok", "不正常")."""
+def lukewarm_only(normalized: str) -> bool:
+    """Whether the comment's verdict is a lukewarm phrase and nothing else negative: no negative
+    word of its own outside the phrase, and the phrase not denied ("not ok", "不正常")."""
     found = False
     for m in _LUKEWARM_RE.finditer(normalized):
         phrase = " ".join(m.group(0).split())
         if phrase not in _DENIED:
             is_denied = zh_cue_negated if _HAN.match(phrase) else en_cue_negated
             if is_denied(normalized, m.start()):
-                return None
+                return False
         found = True
     if not found:
-        return None
-    negative = positive = False
-    for clause in clauses(_LUKEWARM_RE.sub(" , ", normalized), segment=False):
-        for value, negated, _ in polarity_words(clause):
-            if (value < 0) != negated:
-                negative = True
-            elif value:
-                positive = True
-    return negative, positive
+        return False
+    return not any(
+        (value < 0) != negated
+        for clause in clauses(_LUKEWARM_RE.sub(" , ", normalized), segment=False)
+        for value, negated, _ in polarity_words(clause)
+        if value
+    )
 
 
 def _polarity(clause: Clause, hits: list[Hit]) -> tuple[int, int]:
@@ -402,8 +399,7 @@ class Analyzer:
             sentiment < negative_below  # read as a complaint; a lukewarm "fine" read as praise harms nothing
             and COMPLAINT not in everything
             and sum(len(c.words) for c in parts) <= LUKEWARM_MAX_WORDS
-            and (rest := lukewarm_rest(normalized)) is not None
-            and not rest[0]
+            and lukewarm_only(normalized)
             and not any(h.praise and h.negated for _, hits in per_clause for h in hits)
         ):
             # "OK, nothing special", "一般般", "正常送达": a passive verdict, neutral.

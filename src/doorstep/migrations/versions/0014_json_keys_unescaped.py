@@ -1,4 +1,4 @@
-"""SQLite: attributes stored with non-ASCII characters as themselves, not as \\uXXXX escapes
+"""SQLite: attributes stored with non-ASCII characters as themselves, not as "\\u" escapes
 
 JSON columns were written with Python's default ``ensure_ascii``: an attribute named
 "区域" was stored as ``{"\\u533a\\u57df": …}``. SQLite before 3.45 compares a JSON path
