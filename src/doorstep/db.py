@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -142,6 +143,10 @@ def _refuse_nul(
     text reaches the database from every edge: an API field, a query filter, a CSV cell, a
     form. Refusing it here, on both engines, makes it one 422 everywhere instead of a 500
     on PostgreSQL and a stored NUL on SQLite."""
+    # The common case first, at C speed: a NUL shows as "\x00" in the parameters' repr (so
+    # does a backslash followed by "x00" in a text: then the exact look below decides).
+    if "\\x00" not in repr(parameters):
+        return
     # ``executemany`` is not a reliable shape hint: SQLAlchemy's insertmanyvalues hands one
     # flat row with executemany=True. Look at the shape instead.
     if isinstance(parameters, Mapping):
@@ -403,3 +408,94 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> Any:
 
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+# SQLite takes at most 32,766 bound parameters in one statement (since 3.32), psycopg 65,535.
+_MAX_PARAMETERS = 32_000
+
+
+def insert_returning(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
+                     returning: Sequence[str] = ("id",), *,
+                     on_conflict_do_nothing: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (dicts with the same keys) and return the ``returning`` columns of each
+    row inserted, in no particular order — the bulk path of an import. With
+    ``on_conflict_do_nothing`` (the columns of a unique key) a row whose key is taken is skipped.
+
+    Multi-row ``INSERT … VALUES (…), (…) RETURNING`` on the driver, with each value turned
+    into what the driver takes once per column type here, instead of SQLAlchemy's per-row,
+    per-parameter processing: that processing was twice the insert itself on a million-row
+    import (bench/README.md, "Trust and speed"). The values stored are the ones the ORM
+    stores (UTC datetimes, JSON as ``to_json`` writes it); NUL is refused as everywhere. The
+    model's Python-side defaults are not applied: give every column that has no server default."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    dialect = session.get_bind().dialect
+    sqlite = dialect.name == "sqlite"
+    convert = [_driver_value(table.c[name].type, sqlite) for name in columns]  # an unknown column: KeyError
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if sqlite else "%s"
+    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    # Only the table's own column names go into the text (looked up above, and quoted); values are bound.
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[n].name) for n in columns)}) VALUES "  # noqa: S608
+    tail = f" RETURNING {', '.join(quote(table.c[n].name) for n in returning)}"
+    if on_conflict_do_nothing:
+        tail = f" ON CONFLICT ({', '.join(quote(table.c[n].name) for n in on_conflict_do_nothing)}) DO NOTHING" + tail
+    per_statement = max(1, _MAX_PARAMETERS // len(columns))
+    connection = session.connection()
+    values_of = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    converted = [(i, fn) for i, fn in enumerate(convert) if fn is not None]
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        params: list[Any] = []
+        for row in chunk:
+            values = list(values_of(row))
+            for i, fn in converted:
+                if values[i] is not None:
+                    values[i] = fn(values[i])
+            params += values
+        sql = head + ", ".join([one] * len(chunk)) + tail
+        out.extend(tuple(r) for r in connection.exec_driver_sql(sql, tuple(params)))
+    return out
+
+
+def _sqlite_instant(value: dt.datetime) -> str:
+    # What SQLAlchemy's SQLite DATETIME stores for UTCDateTime: naive UTC, always microseconds
+    # ("%Y-%m-%d %H:%M:%S.%f"; isoformat writes the same, several times faster than strftime).
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; attach a timezone first")
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _pg_instant(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; attach a timezone first")
+    return value
+
+
+def _json_text(value: Any) -> str:
+    # Most imported rows have no attributes and no themes yet: skip the encoder for those.
+    if not value and type(value) in (dict, list):
+        return "{}" if type(value) is dict else "[]"
+    return to_json(value)
+
+
+def _remember_last(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` that answers a repeated value (an import's one ``created_at``) without redoing it."""
+    last: list[Any] = [object(), None]
+
+    def convert(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, fn(value)
+        return last[1]
+
+    return convert
+
+
+def _driver_value(type_: Any, sqlite: bool) -> Callable[[Any], Any] | None:
+    if isinstance(type_, UTCDateTime):
+        return _remember_last(_sqlite_instant if sqlite else _pg_instant)
+    if isinstance(type_, JSON):
+        return _json_text
+    return None

@@ -62,7 +62,10 @@ def test_a_bulk_import_refreshes_the_statistics_and_a_small_one_does_not(
 
     # A bulk load is counted in rows; three stand for ten thousand here.
     monkeypatch.setattr("doorstep.deliveries.csv_import.BULK_ROWS", 3)
-    summary = json.loads(doorstep("import", "responses", str(responses), "--json", db=database_url).stdout)
+    # --wait: the follow-up (cases, themes) is written before the refresh; without it a worker
+    # writes them later.
+    summary = json.loads(doorstep("import", "responses", str(responses), "--wait", "--json",
+                                  db=database_url).stdout)
     assert summary["created"] == 3  # the JSON summary is untouched by the refresh
     for table in ("responses", "cases"):  # SQLite keeps no statistics for an empty table
         assert analysed(database_url, table, since), table

@@ -244,6 +244,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "import.unchanged": {"en": "{count} unchanged", "zh-CN": "未变 {count}"},
     "import.invitations": {"en": "{count} invitations", "zh-CN": "邀请 {count}"},
     "import.cases_opened": {"en": "{count} cases opened", "zh-CN": "新开工单 {count}"},
+    "import.queued": {"en": "{count} waiting for analysis", "zh-CN": "待分析 {count}"},
+    "import.progress_follow_up": {"en": "analysing, opening cases", "zh-CN": "正在分析、开工单"},
+    "import.queued_hint": {
+        "en": "{count} answers wait for their analysis and cases: a worker runs them (`doorstep worker`, or "
+              "`doorstep serve --with-worker`); `doorstep jobs --kind responses.follow_up` shows what is left. "
+              "--wait does it in this command.",
+        "zh-CN": "{count} 条回答等待分析和开工单：由 worker 运行（`doorstep worker` 或 "
+                 "`doorstep serve --with-worker`）；`doorstep jobs --kind responses.follow_up` 查看剩余。"
+                 "加 --wait 则在本命令内完成。",
+    },
     "import.statistics": {
         "en": "updating the database's statistics after a bulk load …",
         "zh-CN": "批量导入后正在更新数据库统计信息…",

@@ -94,6 +94,11 @@ def worker(
         typer.Option("--poll", min=0.05, help="Seconds between looks when idle (DOORSTEP_WORKER_POLL_SECONDS)."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="With --once: print what ran as JSON.")] = False,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Run only jobs of this kind (repeatable), e.g. responses.follow_up for a "
+                     "worker that only analyses imported answers."),
+    ] = None,
 ) -> None:
     """Run the jobs worker: invitations, reminders, webhooks, scheduled passes (every workspace).
 
@@ -109,6 +114,13 @@ def worker(
     db = open_database(st)
     ran: list[Ran] = []
     runner = make_worker(db, st.settings, utcnow)
+    if kinds:
+        unknown = sorted(set(kinds) - set(runner.handlers))
+        if unknown:
+            known = ", ".join(sorted(runner.handlers))
+            raise InvalidInput(f"no such job kind: {', '.join(unknown)}; the kinds are: {known}", field="--kind")
+        runner.handlers = {kind: h for kind, h in runner.handlers.items() if kind in kinds}
+        runner.passes = [p for p in runner.passes if p.kind in kinds]
     runner.handlers = {kind: _reporting(kind, handler, ran) for kind, handler in runner.handlers.items()}
     _log_to_stderr()
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -257,33 +256,120 @@ def import_responses_csv(
     source: str = "responses.csv",
     batch_size: int = 2000,
     progress: Progress | None = None,
+    queue_follow_up: bool = False,
+    path: Path | None = None,
 ) -> Any:
-    """Import a responses file; raises ImportFailed (and writes nothing) if any row is bad."""
+    """Import a responses file; raises ImportFailed (and writes nothing) if any row is bad.
+    ``queue_follow_up``: leave each batch's analysis and cases to a job (``ingest_responses``).
+    ``path`` (the file ``stream`` reads): parse it in a second process while this one stores
+    what was parsed — for bulk loads, where reading and checking the rows is a third of the time."""
     from doorstep.surveys.services import ResponseImportResult, ingest_responses
 
-    rows = _Rows(stream, encoding, source)
-    problems = _missing_columns(rows.header, ("delivery_external_id", "score", "responded_at"))
-    if problems:
-        raise ImportFailed(problems, source=source)
     tz = zone(workspace.timezone)
     result = ResponseImportResult()
-    seen: dict[int, int] = {}  # hash of (delivery, instant) → answers so far; ints keep 1M rows small
-    for batch in rows.batches(batch_size, problems):
-        records = [r for line, row in batch if (r := parse_response_row(line, row, tz, problems)) is not None]
-        for r in records:
-            identity = int.from_bytes(
-                hashlib.blake2b(f"{r.delivery_external_id}\x00{r.responded_at}".encode(), digest_size=8).digest()
-            )
-            r.occurrence = seen[identity] = seen.get(identity, 0) + 1
+    problems: list[Problem] = []
+    batches = (_parsed_elsewhere(path, encoding, source, workspace.timezone, batch_size, problems) if path
+               else response_batches(stream, encoding, source, tz, batch_size, problems))
+    for records, read in batches:
         # Keep checking deliveries and stages after a bad row, so one run reports them all.
-        part = ingest_responses(session=session, workspace=workspace, records=records, now=now, dry_run=bool(problems))
+        part = ingest_responses(session=session, workspace=workspace, records=records, now=now,
+                                dry_run=bool(problems), queue_follow_up=queue_follow_up)
         problems.extend(part.problems)
         result.add(part)
         if progress:
-            progress(len(batch))
+            progress(read)
     if problems:
         raise ImportFailed(problems[:MAX_PROBLEMS_SHOWN], source=source, total_problems=len(problems))
     return result
+
+
+def response_batches(
+    stream: IO[str], encoding: str, source: str, tz: dt.tzinfo, batch_size: int, problems: list[Problem]
+) -> Iterator[tuple[list[ResponseRecord], int]]:
+    """The file's answers, read and checked, in batches: (good records, rows read). Bad rows go
+    to ``problems``; a file that cannot be read at all raises ImportFailed."""
+    rows = _Rows(stream, encoding, source)
+    missing = _missing_columns(rows.header, ("delivery_external_id", "score", "responded_at"))
+    if missing:
+        raise ImportFailed(missing, source=source)
+    # (delivery, instant) → answers so far, keyed by the pair's hash: ints keep 1M rows small. Two
+    # pairs of one file sharing a 64-bit hash (~1 in 30 million for a million rows) would number
+    # the second as a repeat: it is still stored, under a key of its own.
+    seen: dict[int, int] = {}
+    for batch in rows.batches(batch_size, problems):
+        records = [r for line, row in batch if (r := parse_response_row(line, row, tz, problems)) is not None]
+        for r in records:
+            identity = hash((r.delivery_external_id, r.responded_at))
+            r.occurrence = seen[identity] = seen.get(identity, 0) + 1
+        yield records, len(batch)
+
+
+# --- parsing in a second process ---------------------------------------------------------
+# A bulk load spends about as long reading, checking and numbering its rows as storing them;
+# on two cores the two overlap. The child only reads the file: everything it sends is checked
+# again by the ingest (deliveries, stages), and a child that dies is an import that fails.
+
+_AHEAD = 8  # batches parsed ahead of the writer at most: memory stays bounded on a huge file
+
+
+def _parse_child(path: str, encoding: str, source: str, timezone: str, batch_size: int, out: Any) -> None:
+    from doorstep.insight.language import detect_language
+    from doorstep.surveys.services import source_key
+
+    problems: list[Problem] = []
+    sent = 0
+    try:
+        with open_csv(Path(path), encoding) as stream:
+            for records, read in response_batches(stream, encoding, source, zone(timezone), batch_size, problems):
+                for r in records:
+                    r.source_key = source_key(r.delivery_external_id, r.responded_at, r.occurrence)
+                    r.language = detect_language(r.comment)
+                out.put(("batch", records, read, problems[sent:]))
+                sent = len(problems)
+        out.put(("end", problems[sent:]))
+    except ImportFailed as exc:
+        out.put(("failed", exc.problems, exc.total_problems))
+    except BaseException as exc:
+        out.put(("crashed", f"{type(exc).__name__}: {exc}"))
+
+
+def _parsed_elsewhere(
+    path: Path, encoding: str, source: str, timezone: str, batch_size: int, problems: list[Problem]
+) -> Iterator[tuple[list[ResponseRecord], int]]:
+    import multiprocessing
+    import queue
+
+    # spawn, not fork: the parent has threads (the progress bar) and an open database.
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue(maxsize=_AHEAD)
+    child = context.Process(target=_parse_child, args=(str(path), encoding, source, timezone, batch_size, out),
+                            name="doorstep-csv-reader", daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                message = out.get(timeout=1.0)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise InvalidInput(f"{source}: the process reading the file stopped (exit code "
+                                       f"{child.exitcode}); nothing was imported") from None
+                continue
+            kind = message[0]
+            if kind == "batch":
+                problems.extend(message[3])
+                yield message[1], message[2]
+            elif kind == "end":
+                problems.extend(message[1])
+                return
+            elif kind == "failed":
+                raise ImportFailed(message[1], source=source, total_problems=message[2])
+            else:
+                raise InvalidInput(f"{source}: reading the file failed ({message[1]}); nothing was imported")
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        out.close()
 
 
 def open_csv(path: Path, encoding: str) -> IO[str]:

@@ -57,3 +57,7 @@ class ResponseRecord:
     attributes: dict[str, Any] = field(default_factory=dict)
     line: int | None = None
     occurrence: int = 1  # the n-th answer in one file to the same delivery at the same instant
+    # Worked out by the reader when it has a core to spare (a bulk file is read in a second
+    # process); None: the ingest works them out.
+    source_key: str | None = None
+    language: str | None = None

@@ -79,15 +79,19 @@ def claim(
     kinds: Sequence[str] | None = None,
     limit: int = 10,
     lease: dt.timedelta = DEFAULT_LEASE,
+    ids: Sequence[int] | None = None,
 ) -> list[Job]:
     """Take up to ``limit`` due jobs (queued, or running with an expired lease), oldest
-    first, and lease them to ``worker``. Each claim counts as an attempt."""
+    first, and lease them to ``worker``. Each claim counts as an attempt. ``ids``: only
+    these (a command running the jobs it queued itself)."""
     where = [
         Job.run_at <= now,
         or_(Job.status == "queued", (Job.status == "running") & (Job.locked_until <= now)),
     ]
     if kinds:
         where.append(Job.kind.in_(list(kinds)))
+    if ids is not None:
+        where.append(Job.id.in_(list(ids)))
     stmt = select(Job).where(*where).order_by(Job.run_at, Job.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)

@@ -1,4 +1,6 @@
-"""The surveys' scheduled work, run by the jobs worker.
+"""The surveys' work for the jobs worker: the invitation pass, and the follow-up of
+imported answers (``responses.follow_up``: analysis, attribution, cases and events of a
+bulk import, queued by ``ingest_responses`` with the answers themselves).
 
 ``pass.invitations`` marks invitations whose time ran out as ``expired``, every five
 minutes. The survey page already refuses an expired token by its ``expires_at``;
@@ -10,15 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from doorstep.accounts.models import Workspace
 from doorstep.cases.models import Case
-from doorstep.db import table_of
+from doorstep.db import Database, table_of
+from doorstep.jobs import services as jobs
 from doorstep.jobs.worker import Handler, JobContext, JobView, ScheduledPass
 from doorstep.surveys.models import Invitation
-from doorstep.surveys.services import OPEN_STATES
+from doorstep.surveys.services import FOLLOW_UP, OPEN_STATES, follow_up
 
 log = logging.getLogger("doorstep.surveys")
 
@@ -57,5 +63,50 @@ def run_invitation_pass(ctx: JobContext, job: JobView) -> None:
         log.info("expired %s invitation(s)", expired)
 
 
-HANDLERS: dict[str, Handler] = {"pass.invitations": run_invitation_pass}
+
+
+# --- the follow-up of imported answers -------------------------------------------------
+
+
+def follow_up_job(session: Session, workspace_id: int | None, payload: dict[str, Any]) -> int:
+    """Run one ``responses.follow_up`` job's work in the caller's transaction; returns the
+    cases opened. A workspace deleted since has nothing left to follow up."""
+    workspace = session.get(Workspace, workspace_id) if workspace_id is not None else None
+    if workspace is None:
+        return 0
+    since = payload.get("announce_since")
+    return follow_up(session, workspace=workspace, response_ids=[int(i) for i in payload["response_ids"]],
+                     announce_since=dt.datetime.fromisoformat(since) if since else None)
+
+
+def run_follow_up(ctx: JobContext, job: JobView) -> None:
+    with ctx.db.write() as session:
+        opened = follow_up_job(session, job.workspace_id, job.payload)
+    log.info("followed up %s answer(s), %s case(s) opened", len(job.payload["response_ids"]), opened)
+
+
+def run_follow_ups_here(
+    db: Database, job_ids: Sequence[int], *, worker: str, clock: Callable[[], dt.datetime],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Run these follow-up jobs in this process, one transaction each that also marks the
+    job done (``doorstep import responses --wait``); returns the cases opened. They are
+    claimed like any job, so a worker running meanwhile takes none of them twice; one that
+    fails stays leased and a worker retries it when the lease runs out."""
+    opened = 0
+    for job_id in job_ids:
+        with db.write() as session:
+            claimed = jobs.claim(session, worker=worker, now=clock(), kinds=[FOLLOW_UP], ids=[job_id], limit=1)
+            if not claimed:  # a worker got there first
+                continue
+            workspace_id, payload = claimed[0].workspace_id, dict(claimed[0].payload)
+        with db.write() as session:
+            opened += follow_up_job(session, workspace_id, payload)
+            jobs.complete(session, job_id=job_id, worker=worker, now=clock())
+        if progress:
+            progress(len(payload["response_ids"]))
+    return opened
+
+
+HANDLERS: dict[str, Handler] = {"pass.invitations": run_invitation_pass, FOLLOW_UP: run_follow_up}
 PASSES = (ScheduledPass("pass.invitations", lambda s: EXPIRY_INTERVAL_SECONDS),)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
 from doorstep.cases.services import ResponseFacts, open_cases
-from doorstep.db import one_of, table_of
+from doorstep.db import insert_returning, one_of, table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import add_stage, list_stages, stage_aliases
@@ -36,6 +36,7 @@ from doorstep.surveys.models import Invitation, Response
 MAX_COMMENT = 20_000  # a 10,000-character complaint is real; a megabyte is not a comment
 OPEN_STATES = ("pending", "sent", "opened")
 SEND_INVITATION = "invitation.send"  # the job that delivers an invitation (e-mail; see doorstep.channels)
+FOLLOW_UP = "responses.follow_up"  # analysis, attribution, cases and events of imported answers, for a worker
 CUSTOMER_TIMEZONE = "customer_timezone"  # delivery attribute: the customer's IANA zone, for quiet hours
 UTC_ZONE = zoneinfo.ZoneInfo("UTC")
 LOOKUP_CHUNK = 5000  # tokens per IN (…): well under SQLite's limit on bound parameters
@@ -555,14 +556,18 @@ class ResponseImportResult:
     updated: int = 0
     unchanged: int = 0
     cases_opened: int = 0
+    queued: int = 0  # answers whose follow-up (analysis, cases, events) waits for a worker
     problems: list[Problem] = field(default_factory=list)
+    follow_up_jobs: list[int] = field(default_factory=list)
 
     def add(self, other: ResponseImportResult) -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.cases_opened += other.cases_opened
+        self.queued += other.queued
         self.problems.extend(other.problems)
+        self.follow_up_jobs.extend(other.follow_up_jobs)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -570,6 +575,7 @@ class ResponseImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "cases_opened": self.cases_opened,
+            "queued": self.queued,
         }
 
 
@@ -588,6 +594,7 @@ def ingest_responses(
     records: list[ResponseRecord],
     now: dt.datetime,
     dry_run: bool = False,
+    queue_follow_up: bool = False,
 ) -> ResponseImportResult:
     """Store answers that arrived outside our survey page (a file, another tool).
 
@@ -595,6 +602,12 @@ def ingest_responses(
     updates the answer. Problems (unknown delivery or stage) are returned, not raised,
     so a caller can report every bad row of a file at once; nothing is written for a
     batch that has problems, nor with ``dry_run``.
+
+    What follows a new answer (text analysis, stage attribution, cases, webhooks) runs
+    here, in the caller's transaction, unless ``queue_follow_up``: then it is one
+    ``responses.follow_up`` job for the batch, committed with the answers, for a worker
+    (or the importing command itself) to run. A bulk load then holds the write lock only
+    as long as storing takes, and several workers share the analysis.
     """
     result = ResponseImportResult()
     if not records:
@@ -642,7 +655,7 @@ def ingest_responses(
     rows: dict[str, dict[str, Any]] = {}
     for r in records:
         delivery = deliveries[r.delivery_external_id]
-        key = source_key(r.delivery_external_id, r.responded_at, r.occurrence)
+        key = r.source_key or source_key(r.delivery_external_id, r.responded_at, r.occurrence)
         rows[key] = {
             "workspace_id": workspace.id,
             "delivery_id": delivery.id,
@@ -651,22 +664,28 @@ def ingest_responses(
             "score": r.score,
             "comment": r.comment,
             "stage_id": stages[r.stage] if r.stage else None,
-            "language": detect_language(r.comment),
+            # A reader that worked out the key worked out the language too (csv_import).
+            "language": r.language if r.source_key else detect_language(r.comment),
             "themes": [],  # what the analysis finds in no comment: it then need not rewrite the row
             "attributes": r.attributes,
             "responded_at": r.responded_at,
             "created_at": now,
         }
     t = table_of(Response)
+    # Insert what is new, and look up only the answers already there (a re-import): the unique
+    # key finds them inside the insert, so a first import pays for no separate look-up.
+    new_ids = dict((key, id_) for id_, key in insert_returning(
+        session, t, list(rows.values()), ("id", "source_key"), on_conflict_do_nothing=("workspace_id", "source_key")
+    ))
     existing = {
         row.source_key: row
         for row in session.execute(
             select(t.c.id, t.c.source_key, t.c.score, t.c.comment, t.c.stage_id, t.c.attributes).where(
-                t.c.workspace_id == workspace.id, one_of(session, t.c.source_key, rows)
+                t.c.workspace_id == workspace.id, one_of(session, t.c.source_key, [k for k in rows if k not in new_ids])
             )
         )
-    }
-    new_rows = [row for key, row in rows.items() if key not in existing]
+    } if len(new_ids) < len(rows) else {}
+    new_rows = [row for key, row in rows.items() if key in new_ids]
     changed = []
     for key, old in existing.items():
         row = rows[key]
@@ -682,8 +701,6 @@ def ingest_responses(
     result.created = len(new_rows)
     result.updated = len(changed)
     result.unchanged = len(existing) - len(changed)
-    if new_rows:
-        session.execute(insert(t), new_rows)
     if changed:
         session.connection().execute(
             update(t)
@@ -699,17 +716,22 @@ def ingest_responses(
         )
     # New and corrected answers go on to analysis and cases; a replayed one changes nothing.
     changed_ids = {c["_id"] for c in changed}
-    touched = [row["source_key"] for row in new_rows] + [k for k, old in existing.items() if old.id in changed_ids]
-    facts = [
-        ResponseFacts(row.id, row.delivery_id, row.customer_id, row.score, row.responded_at)
-        for row in session.execute(
-            select(t.c.id, t.c.delivery_id, t.c.customer_id, t.c.score, t.c.responded_at).where(
-                t.c.workspace_id == workspace.id, one_of(session, t.c.source_key, touched)
+    facts = [ResponseFacts(new_ids[row["source_key"]], row["delivery_id"], row["customer_id"], row["score"],
+                           row["responded_at"]) for row in new_rows]
+    facts += [ResponseFacts(old.id, rows[k]["delivery_id"], rows[k]["customer_id"], rows[k]["score"],
+                            rows[k]["responded_at"]) for k, old in existing.items() if old.id in changed_ids]
+    if queue_follow_up:
+        if facts:
+            job_id, _ = enqueue(
+                session, kind=FOLLOW_UP, workspace_id=workspace.id, run_at=now,
+                payload={"response_ids": sorted(f.response_id for f in facts),
+                         "announce_since": (now - ANNOUNCE_WINDOW).isoformat()},
             )
-        )
-    ]
-    result.cases_opened = after_responses(session=session, workspace=workspace, responses=facts,
-                                          announce_since=now - ANNOUNCE_WINDOW)
+            result.follow_up_jobs.append(job_id)
+        result.queued = len(facts)
+    else:
+        result.cases_opened = after_responses(session=session, workspace=workspace, responses=facts,
+                                              announce_since=now - ANNOUNCE_WINDOW)
     # An answer that reached us another way closes the open invitation for that delivery.
     session.execute(
         update(table_of(Invitation))
@@ -721,6 +743,30 @@ def ingest_responses(
         .values(status="responded", responded_at=now)
     )
     return result
+
+
+def response_facts(session: Session, workspace: Workspace, ids: Sequence[int]) -> list[ResponseFacts]:
+    """What case intake needs of the workspace's answers with these ids."""
+    if not ids:
+        return []
+    t = table_of(Response)
+    return [
+        ResponseFacts(row.id, row.delivery_id, row.customer_id, row.score, row.responded_at)
+        for row in session.execute(
+            select(t.c.id, t.c.delivery_id, t.c.customer_id, t.c.score, t.c.responded_at)
+            .where(t.c.workspace_id == workspace.id, one_of(session, t.c.id, ids))
+            .order_by(t.c.id)
+        )
+    ]
+
+
+def follow_up(session: Session, *, workspace: Workspace, response_ids: Sequence[int],
+              announce_since: dt.datetime | None) -> int:
+    """The queued follow-up of imported answers (see ``ingest_responses``); returns the cases
+    opened. Safe to run twice: the analysis rewrites what it wrote, a case opens once per
+    answer, events are deduplicated. An answer erased meanwhile is simply not there."""
+    facts = response_facts(session, workspace, response_ids)
+    return after_responses(session=session, workspace=workspace, responses=facts, announce_since=announce_since)
 
 
 def find_open_invitation(*, session: Session, workspace: Workspace, delivery_id: int) -> Invitation | None:
