@@ -49,6 +49,7 @@ class DeliveryRecord:
 
 @dataclass
 class ResponseRecord:
+    # The fields in this order are what a bulk file's reader process sends (csv_import._parse_child).
     delivery_external_id: str
     score: int
     responded_at: dt.datetime

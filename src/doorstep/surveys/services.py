@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
 from doorstep.cases.services import ResponseFacts, open_cases
-from doorstep.db import insert_returning, one_of, table_of
+from doorstep.db import insert_returning, one_of, select_where_in, table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import add_stage, list_stages, stage_aliases
@@ -612,14 +612,11 @@ def ingest_responses(
     result = ResponseImportResult()
     if not records:
         return result
-    d = table_of(Delivery)
-    deliveries = {
-        row.external_id: row
-        for row in session.execute(
-            select(d.c.external_id, d.c.id, d.c.customer_id).where(
-                d.c.workspace_id == workspace.id,
-                one_of(session, d.c.external_id, {r.delivery_external_id for r in records}),
-            )
+    deliveries: dict[str, tuple[int, int]] = {  # external id → (delivery id, customer id)
+        external_id: (delivery_id, customer_id)
+        for external_id, delivery_id, customer_id in select_where_in(
+            session, table_of(Delivery), ("external_id", "id", "customer_id"), "external_id",
+            {r.delivery_external_id for r in records}, workspace_id=workspace.id,
         )
     }
     journey = list_stages(session=session, workspace=workspace)
@@ -654,12 +651,12 @@ def ingest_responses(
 
     rows: dict[str, dict[str, Any]] = {}
     for r in records:
-        delivery = deliveries[r.delivery_external_id]
+        delivery_id, customer_id = deliveries[r.delivery_external_id]
         key = r.source_key or source_key(r.delivery_external_id, r.responded_at, r.occurrence)
         rows[key] = {
             "workspace_id": workspace.id,
-            "delivery_id": delivery.id,
-            "customer_id": delivery.customer_id,
+            "delivery_id": delivery_id,
+            "customer_id": customer_id,
             "source_key": key,
             "score": r.score,
             "comment": r.comment,
@@ -716,20 +713,20 @@ def ingest_responses(
         )
     # New and corrected answers go on to analysis and cases; a replayed one changes nothing.
     changed_ids = {c["_id"] for c in changed}
-    facts = [ResponseFacts(new_ids[row["source_key"]], row["delivery_id"], row["customer_id"], row["score"],
-                           row["responded_at"]) for row in new_rows]
-    facts += [ResponseFacts(old.id, rows[k]["delivery_id"], rows[k]["customer_id"], rows[k]["score"],
-                            rows[k]["responded_at"]) for k, old in existing.items() if old.id in changed_ids]
     if queue_follow_up:
-        if facts:
+        ids = sorted([*new_ids.values(), *changed_ids])
+        if ids:
             job_id, _ = enqueue(
                 session, kind=FOLLOW_UP, workspace_id=workspace.id, run_at=now,
-                payload={"response_ids": sorted(f.response_id for f in facts),
-                         "announce_since": (now - ANNOUNCE_WINDOW).isoformat()},
+                payload={"response_ids": ids, "announce_since": (now - ANNOUNCE_WINDOW).isoformat()},
             )
             result.follow_up_jobs.append(job_id)
-        result.queued = len(facts)
+        result.queued = len(ids)
     else:
+        facts = [ResponseFacts(new_ids[row["source_key"]], row["delivery_id"], row["customer_id"], row["score"],
+                               row["responded_at"]) for row in new_rows]
+        facts += [ResponseFacts(old.id, rows[k]["delivery_id"], rows[k]["customer_id"], rows[k]["score"],
+                                rows[k]["responded_at"]) for k, old in existing.items() if old.id in changed_ids]
         result.cases_opened = after_responses(session=session, workspace=workspace, responses=facts,
                                               announce_since=now - ANNOUNCE_WINDOW)
     # An answer that reached us another way closes the open invitation for that delivery.
