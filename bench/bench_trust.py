@@ -42,9 +42,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from fastapi import FastAPI, Form
+from fastapi.responses import HTMLResponse
 from sqlalchemy import insert, make_url
 
 from bench.machine import describe
@@ -402,12 +404,13 @@ def serve(kind: str, url: str, port: int) -> None:
 
 
 def bare_app(url: str) -> Any:
-    """A bare FastAPI endpoint: parse the same form, insert the one row with the raw driver."""
-    from typing import Annotated
+    """A bare FastAPI endpoint: parse the same form, insert the one row with the raw driver.
 
-    from fastapi import FastAPI, Form
-    from fastapi.responses import HTMLResponse
-
+    FastAPI, Form and HTMLResponse are module names here: this module's annotations are
+    strings (``from __future__ import annotations``), and FastAPI resolves them in the
+    endpoint's module. Imported in this function, ``Annotated[str, Form()]`` did not
+    resolve, ``score`` became a required query parameter, and every bare request was a
+    422 that inserted nothing (the figures before 2026-11-28 measured that)."""
     engine = Engine(url, Path(tempfile.gettempdir()))
     app = FastAPI()
     if engine.is_sqlite:
@@ -764,6 +767,8 @@ def main() -> None:
                 tokens = tokens[int(o.rps * args.seconds * 1.5) + 100:]
                 bare_rounds.append(b)
                 ours_rounds.append(o)
+                if b.failures:  # a baseline that answers errors is no baseline
+                    raise SystemExit(f"the bare endpoint failed {b.failures} requests: its figure would be wrong")
                 print(f"  answer round {round_ + 1}: bare {b.rps:,.0f}/s p99 {b.p99_ms:,.0f} ms; doorstep "
                       f"{o.rps:,.0f}/s p50 {o.p50_ms:,.0f} ms p99 {o.p99_ms:,.0f} ms ({o.failures} failed)", flush=True)
             bare_rps = statistics.median(r.rps for r in bare_rounds)
