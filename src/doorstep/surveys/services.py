@@ -408,6 +408,7 @@ class _SurveyContext:
     locales: dict[int, str | None]
     workspaces: dict[int, Workspace]
     stages: dict[int, list[Stage]]
+    _stage_ids: dict[int, dict[str, int]] = field(default_factory=dict)  # by journey, worked out once
 
     @classmethod
     def load(cls, session: Session, invitations: list[Invitation]) -> _SurveyContext:
@@ -437,9 +438,12 @@ class _SurveyContext:
 
     def stage_ids(self, invitation: Invitation) -> dict[str, int]:
         """Stage ids by key, and by what else names them, casefolded (``stage_aliases``)."""
-        stages = self.stages.get(self.deliveries[invitation.delivery_id].journey_id, [])
-        ids = {s.key: s.id for s in stages}
-        return {**{alias: ids[key] for alias, key in stage_aliases(stages).items()}, **ids}
+        journey = self.deliveries[invitation.delivery_id].journey_id
+        if journey not in self._stage_ids:
+            stages = self.stages.get(journey, [])
+            ids = {s.key: s.id for s in stages}
+            self._stage_ids[journey] = {**{alias: ids[key] for alias, key in stage_aliases(stages).items()}, **ids}
+        return self._stage_ids[journey]
 
     def view(self, invitation: Invitation, answer: Answer | None = None) -> SurveyView:
         delivery = self.deliveries[invitation.delivery_id]
