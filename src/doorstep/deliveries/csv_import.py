@@ -268,12 +268,16 @@ def import_responses_csv(
     tz = zone(workspace.timezone)
     result = ResponseImportResult()
     problems: list[Problem] = []
-    batches = (_parsed_elsewhere(path, encoding, source, workspace.timezone, batch_size, problems) if path
-               else response_batches(stream, encoding, source, tz, batch_size, problems))
-    for records, read in batches:
+    batches: Iterator[tuple[list[ResponseRecord], int, dict[str, tuple[int, int]] | None]]
+    if path:
+        batches = _parsed_elsewhere(path, encoding, source, workspace, _url_for_reader(session), batch_size, problems)
+    else:
+        batches = ((records, read, None)
+                   for records, read in response_batches(stream, encoding, source, tz, batch_size, problems))
+    for records, read, deliveries in batches:
         # Keep checking deliveries and stages after a bad row, so one run reports them all.
         part = ingest_responses(session=session, workspace=workspace, records=records, now=now,
-                                dry_run=bool(problems), queue_follow_up=queue_follow_up)
+                                dry_run=bool(problems), queue_follow_up=queue_follow_up, deliveries=deliveries)
         problems.extend(part.problems)
         result.add(part)
         if progress:
@@ -306,44 +310,73 @@ def response_batches(
 
 # --- parsing in a second process ---------------------------------------------------------
 # A bulk load spends about as long reading, checking and numbering its rows as storing them;
-# on two cores the two overlap. The child only reads the file: everything it sends is checked
-# again by the ingest (deliveries, stages), and a child that dies is an import that fails.
+# on two cores the two overlap. The child reads the file and looks up the rows' deliveries on
+# a read connection of its own (committed ones: an import's deliveries were imported before);
+# stages are checked again by the ingest, a delivery deleted meanwhile fails the insert, and
+# a child that dies is an import that fails.
 
 _AHEAD = 8  # batches parsed ahead of the writer at most: memory stays bounded on a huge file
 
 
-def _parse_child(path: str, encoding: str, source: str, timezone: str, batch_size: int, out: Any) -> None:
+def _url_for_reader(session: Session) -> str | None:
+    """The database URL a second process can open (not an in-memory SQLite database)."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+def _parse_child(path: str, encoding: str, source: str, timezone: str, database_url: str | None,
+                 workspace_id: int, batch_size: int, out: Any) -> None:
+    from doorstep.db import Database, select_where_in, table_of
+    from doorstep.deliveries.models import Delivery
     from doorstep.insight.language import detect_language
     from doorstep.surveys.services import source_key
 
     problems: list[Problem] = []
     sent = 0
+    database = Database(database_url) if database_url else None
     try:
         with open_csv(Path(path), encoding) as stream:
             for records, read in response_batches(stream, encoding, source, zone(timezone), batch_size, problems):
+                deliveries = None
+                if database is not None:
+                    with database.read() as session:
+                        deliveries = {external_id: (delivery_id, customer_id)
+                                      for external_id, delivery_id, customer_id in select_where_in(
+                                          session, table_of(Delivery), ("external_id", "id", "customer_id"),
+                                          "external_id", {r.delivery_external_id for r in records},
+                                          workspace_id=workspace_id)}
                 # Plain tuples: a dataclass costs three times as much to pickle and unpickle.
-                rows = [(r.delivery_external_id, r.score, r.responded_at, r.comment, r.stage, r.attributes, r.line,
-                         r.occurrence, source_key(r.delivery_external_id, r.responded_at, r.occurrence),
+                # Instants in UTC, as they are stored: the writer then need not convert them.
+                rows = [(r.delivery_external_id, r.score, r.responded_at.astimezone(dt.UTC), r.comment, r.stage,
+                         r.attributes, r.line, r.occurrence,
+                         source_key(r.delivery_external_id, r.responded_at, r.occurrence),
                          detect_language(r.comment)) for r in records]
-                out.put(("batch", rows, read, problems[sent:]))
+                out.put(("batch", rows, read, problems[sent:], deliveries))
                 sent = len(problems)
         out.put(("end", problems[sent:]))
     except ImportFailed as exc:
         out.put(("failed", exc.problems, exc.total_problems))
     except BaseException as exc:
         out.put(("crashed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        if database is not None:
+            database.dispose()
 
 
 def _parsed_elsewhere(
-    path: Path, encoding: str, source: str, timezone: str, batch_size: int, problems: list[Problem]
-) -> Iterator[tuple[list[ResponseRecord], int]]:
+    path: Path, encoding: str, source: str, workspace: Workspace, database_url: str | None, batch_size: int,
+    problems: list[Problem],
+) -> Iterator[tuple[list[ResponseRecord], int, dict[str, tuple[int, int]] | None]]:
     import multiprocessing
     import queue
 
     # spawn, not fork: the parent has threads (the progress bar) and an open database.
     context = multiprocessing.get_context("spawn")
     out = context.Queue(maxsize=_AHEAD)
-    child = context.Process(target=_parse_child, args=(str(path), encoding, source, timezone, batch_size, out),
+    child = context.Process(target=_parse_child, args=(str(path), encoding, source, workspace.timezone, database_url,
+                                                       workspace.id, batch_size, out),
                             name="doorstep-csv-reader", daemon=True)
     child.start()
     try:
@@ -358,7 +391,7 @@ def _parsed_elsewhere(
             kind = message[0]
             if kind == "batch":
                 problems.extend(message[3])
-                yield [ResponseRecord(*row) for row in message[1]], message[2]
+                yield [ResponseRecord(*row) for row in message[1]], message[2], message[4]
             elif kind == "end":
                 problems.extend(message[1])
                 return

@@ -599,6 +599,7 @@ def ingest_responses(
     now: dt.datetime,
     dry_run: bool = False,
     queue_follow_up: bool = False,
+    deliveries: dict[str, tuple[int, int]] | None = None,
 ) -> ResponseImportResult:
     """Store answers that arrived outside our survey page (a file, another tool).
 
@@ -612,17 +613,21 @@ def ingest_responses(
     ``responses.follow_up`` job for the batch, committed with the answers, for a worker
     (or the importing command itself) to run. A bulk load then holds the write lock only
     as long as storing takes, and several workers share the analysis.
+
+    ``deliveries`` (external id → delivery id, customer id): the records' deliveries, looked
+    up already by whoever read them; an external id missing from it does not exist.
     """
     result = ResponseImportResult()
     if not records:
         return result
-    deliveries: dict[str, tuple[int, int]] = {  # external id → (delivery id, customer id)
-        external_id: (delivery_id, customer_id)
-        for external_id, delivery_id, customer_id in select_where_in(
-            session, table_of(Delivery), ("external_id", "id", "customer_id"), "external_id",
-            {r.delivery_external_id for r in records}, workspace_id=workspace.id,
-        )
-    }
+    if deliveries is None:  # else looked up already (by the process reading the file: csv_import)
+        deliveries = {  # external id → (delivery id, customer id)
+            external_id: (delivery_id, customer_id)
+            for external_id, delivery_id, customer_id in select_where_in(
+                session, table_of(Delivery), ("external_id", "id", "customer_id"), "external_id",
+                {r.delivery_external_id for r in records}, workspace_id=workspace.id,
+            )
+        }
     journey = list_stages(session=session, workspace=workspace)
     stages = {s.key: s.id for s in journey}
     # A survey tool's export often carries the stage as it was shown ("Delivered", "已送达"):
