@@ -17,8 +17,15 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
+from doorstep.deliveries.models import Stage
 from doorstep.deliveries.records import DELIVERY_COLUMNS, RESPONSE_COLUMNS, DeliveryRecord, ResponseRecord
-from doorstep.deliveries.services import IngestResult, ingest_deliveries, resolve_stages, validate_record
+from doorstep.deliveries.services import (
+    IngestResult,
+    ingest_deliveries,
+    list_stages,
+    resolve_stages,
+    validate_record,
+)
 from doorstep.errors import ImportFailed, InvalidInput, Problem
 from doorstep.timeutil import parse_instant, zone
 
@@ -274,10 +281,14 @@ def import_responses_csv(
     else:
         batches = ((records, read, None)
                    for records, read in response_batches(stream, encoding, source, tz, batch_size, problems))
+    journey: list[Stage] = []
     for records, read, deliveries in batches:
+        if not journey:  # read once, unless the file's first answers are what describes the journey
+            journey = list_stages(session=session, workspace=workspace)
         # Keep checking deliveries and stages after a bad row, so one run reports them all.
         part = ingest_responses(session=session, workspace=workspace, records=records, now=now,
-                                dry_run=bool(problems), queue_follow_up=queue_follow_up, deliveries=deliveries)
+                                dry_run=bool(problems), queue_follow_up=queue_follow_up, deliveries=deliveries,
+                                journey=journey)
         problems.extend(part.problems)
         result.add(part)
         if progress:

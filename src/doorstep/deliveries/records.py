@@ -47,7 +47,7 @@ class DeliveryRecord:
         self.line = later.line
 
 
-@dataclass
+@dataclass(slots=True)  # a million of them in a bulk load: slots make each cheaper to build and read
 class ResponseRecord:
     # The fields in this order are what a bulk file's reader process sends (csv_import._parse_child).
     delivery_external_id: str

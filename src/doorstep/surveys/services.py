@@ -600,6 +600,7 @@ def ingest_responses(
     dry_run: bool = False,
     queue_follow_up: bool = False,
     deliveries: dict[str, tuple[int, int]] | None = None,
+    journey: Sequence[Stage] | None = None,
 ) -> ResponseImportResult:
     """Store answers that arrived outside our survey page (a file, another tool).
 
@@ -616,6 +617,7 @@ def ingest_responses(
 
     ``deliveries`` (external id → delivery id, customer id): the records' deliveries, looked
     up already by whoever read them; an external id missing from it does not exist.
+    ``journey``: the workspace's stages, if the caller has them (a file's batches share them).
     """
     result = ResponseImportResult()
     if not records:
@@ -628,7 +630,8 @@ def ingest_responses(
                 {r.delivery_external_id for r in records}, workspace_id=workspace.id,
             )
         }
-    journey = list_stages(session=session, workspace=workspace)
+    if not journey:  # an empty journey is asked again: the batch may teach it its stages
+        journey = list_stages(session=session, workspace=workspace)
     stages = {s.key: s.id for s in journey}
     # A survey tool's export often carries the stage as it was shown ("Delivered", "已送达"):
     # names in either language, and keys in any case, are read as the stage they name.
