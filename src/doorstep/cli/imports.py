@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -66,6 +67,11 @@ def _run(ctx: typer.Context, kind: str, file: Path, encoding: str, json_out: boo
             # A bulk file is read and checked in a second process while this one stores it.
             options = {"queue_follow_up": queue, "path": file if total >= BULK_ROWS else None}
         importer = import_deliveries_csv if kind == "deliveries" else import_responses_csv
+        if total >= BULK_ROWS:
+            # What this process has loaded (SQLAlchemy, the models, the CLI) stays loaded: full
+            # collections need not walk it again and again while a batch's rows come and go.
+            # 52 of them took 2.7 s of a million-row import (gc.callbacks), 0.1 s with this.
+            gc.freeze()
         with Progress(
             TextColumn(say("import.progress_deliveries" if kind == "deliveries" else "import.progress_responses")),
             BarColumn(),

@@ -339,11 +339,14 @@ def _url_for_reader(session: Session) -> str | None:
 
 def _parse_child(path: str, encoding: str, source: str, timezone: str, database_url: str | None,
                  workspace_id: int, batch_size: int, out: Any) -> None:
+    import gc
+
     from doorstep.db import Database, select_where_in, table_of
     from doorstep.deliveries.models import Delivery
     from doorstep.insight.language import detect_language
     from doorstep.surveys.services import source_key
 
+    gc.freeze()  # as the importing command does (cli/imports.py): the modules loaded stay loaded
     problems: list[Problem] = []
     sent = 0
     database = Database(database_url) if database_url else None
