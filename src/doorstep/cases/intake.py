@@ -84,12 +84,10 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
         opened_because = {"why": why, "priority": Message(f"priority.{priority}")}
         notes[r.response_id] = (Message("opened_because", opened_because | {"reasons": reasons}) if reasons
                                 else Message("opened", opened_because))
-    session.execute(insert(table_of(Case)), rows)
-    opened = session.execute(
-        select(Case.id, Case.response_id, Case.opened_at).where(
-            one_of(session, Case.response_id, [r["response_id"] for r in rows])
-        )
-    ).all()
+    cases = table_of(Case)
+    # One statement: the new rows come back from the insert (in no particular order; matched
+    # back by response) instead of being read again.
+    opened = session.execute(insert(cases).returning(cases.c.id, cases.c.response_id, cases.c.opened_at), rows).all()
     session.execute(
         insert(table_of(CaseEvent)),
         [

@@ -290,7 +290,10 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
                 update(t).where(t.c.id == bindparam("_id")).values({k: bindparam(k) for k in updates[0] if k != "_id"}),
                 updates,
             )
-        session.execute(delete(ResponseTheme).where(one_of(session, ResponseTheme.response_id, [r.id for r in rows])))
+        # Theme rows exist only for the themes an answer's row lists (written here, nowhere
+        # else): an answer stored with none, as every new one is, has none to delete.
+        if stale := [r.id for r in rows if r.themes]:
+            session.execute(delete(ResponseTheme).where(one_of(session, ResponseTheme.response_id, stale)))
         if themes:
             session.execute(insert(table_of(ResponseTheme)), themes)
     return result
