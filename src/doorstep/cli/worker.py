@@ -7,6 +7,7 @@ retry later, dead) to standard error, so a process supervisor's log tells the st
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -123,6 +124,10 @@ def worker(
         runner.passes = [p for p in runner.passes if p.kind in kinds]
     runner.handlers = {kind: _reporting(kind, handler, ran) for kind, handler in runner.handlers.items()}
     _log_to_stderr()
+    # What start-up loaded (SQLAlchemy, the models, the handlers) lives as long as the worker:
+    # out of the full collections, as `serve` does, which otherwise walk it again and again.
+    gc.collect()
+    gc.freeze()
     try:
         if once:
             total = runner.run_until_idle()
