@@ -143,8 +143,6 @@ def _refuse_nul(
     text reaches the database from every edge: an API field, a query filter, a CSV cell, a
     form. Refusing it here, on both engines, makes it one 422 everywhere instead of a 500
     on PostgreSQL and a stored NUL on SQLite."""
-    if _context is not None and _context.execution_options.get("doorstep_nul_checked"):
-        return  # the caller looked already (insert_returning, over its flat parameters)
     # The common case first, at C speed: a NUL shows as "\x00" in the parameters' repr (so
     # does a backslash followed by "x00" in a text: then the exact look below decides).
     if "\\x00" not in repr(parameters):
@@ -412,7 +410,13 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> Any:
     return column.in_(values)
 
 
-_NUL_CHECKED = {"doorstep_nul_checked": True}
+def _refuse_nul_flat(params: Sequence[Any]) -> None:
+    """What ``_refuse_nul`` checks, for flat parameters run on the driver's own cursor (which
+    the engine's event does not see)."""
+    if "\x00" in "".join([v for v in params if type(v) is str]):
+        raise InvalidInput("text may not contain the NUL character (\\u0000)")
+
+
 # SQLite takes at most 32,766 bound parameters in one statement (since 3.32), psycopg 65,535.
 _MAX_PARAMETERS = 32_000
 
@@ -464,8 +468,7 @@ def insert_returning(session: Session, table: Table, rows: Sequence[Mapping[str,
                         last_in[i], last_out[i] = value, fn(value)
                     values[i] = last_out[i]
             params += values
-        if "\x00" in "".join([v for v in params if type(v) is str]):
-            raise InvalidInput("text may not contain the NUL character (\\u0000)")
+        _refuse_nul_flat(params)
         if sqlite:
             out += _sqlite_rows(connection, head + ", ".join([one] * len(chunk)) + tail, params)
         else:
@@ -564,6 +567,6 @@ def select_where_in(session: Session, table: Table, columns: Sequence[str], key:
         chunk = values[start:start + per_statement]
         sql = head + " AND ".join([*fixed, f"{column} IN ({', '.join([mark] * len(chunk))})"])
         params = (*equal.values(), *chunk)
-        _refuse_nul(None, None, sql, params, None, False)  # as every statement is checked
+        _refuse_nul_flat(params)
         out += _sqlite_rows(connection, sql, params)
     return out
