@@ -9,6 +9,7 @@ the blamed stage are known. A re-survey answer does not open a case: it verifies
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
@@ -37,18 +38,30 @@ class ResponseFacts(NamedTuple):
     responded_at: dt.datetime
 
 
-def open_cases(*, session: Session, workspace: Workspace, responses: list[ResponseFacts]) -> int:
+def open_cases(
+    *,
+    session: Session,
+    workspace: Workspace,
+    responses: list[ResponseFacts],
+    just_stored: Mapping[int, int | None] | None = None,
+) -> int:
     """A case for every answer among ``responses`` that calls for one and has none yet,
-    routed, prioritised and with business-hours due times. Returns how many opened."""
+    routed, prioritised and with business-hours due times. Returns how many opened.
+
+    ``just_stored``: when the answers were stored in this transaction, the case each one
+    re-surveys (None for a first answer), as the caller knows it: then nothing is read to
+    find the re-surveys, nor the cases the answers already have (none, yet)."""
     if not responses:
         return 0
     rules = workspace_settings(workspace)
-    responses = _handle_resurveys(session, workspace, responses)
+    responses = _handle_resurveys(session, workspace, responses, just_stored)
     candidates = _eligible(session, rules, responses)
     if not candidates:
         return 0
-    candidate_ids = [r.response_id for r in candidates]
-    already = set(session.scalars(select(Case.response_id).where(one_of(session, Case.response_id, candidate_ids))))
+    already: set[int] = set()
+    if just_stored is None:
+        candidate_ids = [r.response_id for r in candidates]
+        already = set(session.scalars(select(Case.response_id).where(one_of(session, Case.response_id, candidate_ids))))
     todo = [r for r in candidates if r.response_id not in already]
     if not todo:
         return 0
@@ -99,16 +112,22 @@ def open_cases(*, session: Session, workspace: Workspace, responses: list[Respon
     return len(rows)
 
 
-def _handle_resurveys(session: Session, workspace: Workspace, responses: list[ResponseFacts]) -> list[ResponseFacts]:
-    """Hand re-survey answers to the verification step; return the others."""
-    ids = [r.response_id for r in responses]
-    answered: dict[int, int] = dict(
-        session.execute(  # type: ignore[arg-type]  # case_id IS NOT NULL in the query
-            select(Response.id, Invitation.case_id)
-            .join(Invitation, Invitation.id == Response.invitation_id)
-            .where(one_of(session, Response.id, ids), Invitation.kind == "resurvey", Invitation.case_id.is_not(None))
-        ).all()
-    )
+def _handle_resurveys(
+    session: Session, workspace: Workspace, responses: list[ResponseFacts], known: Mapping[int, int | None] | None
+) -> list[ResponseFacts]:
+    """Hand re-survey answers to the verification step; return the others. ``known``: the
+    case each answer re-surveys (or None), when the caller knows it."""
+    if known is not None:
+        answered = {r.response_id: case_id for r in responses if (case_id := known.get(r.response_id)) is not None}
+    else:
+        ids = [r.response_id for r in responses]
+        answered = dict(
+            session.execute(  # type: ignore[arg-type]  # case_id IS NOT NULL in the query
+                select(Response.id, Invitation.case_id)
+                .join(Invitation, Invitation.id == Response.invitation_id)
+                .where(one_of(session, Response.id, ids), Invitation.kind == "resurvey", Invitation.case_id.is_not(None))
+            ).all()
+        )
     if not answered:
         return responses
     from doorstep.cases.verify import record_resurvey_answers  # verify builds on the workflow, not on intake

@@ -10,6 +10,7 @@ case's timeline, which nothing ever updates or deletes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -55,18 +56,23 @@ def open_cases(
     workspace: Workspace,
     responses: list[ResponseFacts],
     announce_since: dt.datetime | None = None,
+    subscriptions: Sequence[int] | None = None,
+    just_stored: Mapping[int, int | None] | None = None,
 ) -> int:
     """Open the cases these answers call for (:func:`doorstep.cases.intake.open_cases`) and
     announce each as ``case.opened`` to the workspace's webhooks (only those whose answer
-    came in since ``announce_since``, when given). Costs one extra query when nobody listens."""
+    came in since ``announce_since``, when given). Costs one extra query when nobody listens,
+    none when the caller knows the ``subscriptions`` to ``case.opened``."""
     from doorstep.channels.events import emit_cases_opened, listeners  # channels build on cases
 
     announced = [r for r in responses if announce_since is None or r.responded_at >= announce_since]
-    if not announced or not listeners(session, workspace_id=workspace.id, event="case.opened"):
-        return intake.open_cases(session=session, workspace=workspace, responses=responses)
+    if subscriptions is None:
+        subscriptions = listeners(session, workspace_id=workspace.id, event="case.opened") if announced else []
+    if not announced or not subscriptions:
+        return intake.open_cases(session=session, workspace=workspace, responses=responses, just_stored=just_stored)
     response_ids = [r.response_id for r in announced]
     before = set(_case_ids_of(session, response_ids))
-    opened = intake.open_cases(session=session, workspace=workspace, responses=responses)
+    opened = intake.open_cases(session=session, workspace=workspace, responses=responses, just_stored=just_stored)
     if opened:
         new = [case_id for case_id in _case_ids_of(session, response_ids) if case_id not in before]
         # A case opens when its answer came in: the event's time, and the job's (never later than the clock).

@@ -38,12 +38,22 @@ CHUNK = 500
 def listeners(session: Session, *, workspace_id: int, event: str) -> list[int]:
     """Ids of the workspace's active subscriptions to ``event``: one small query, so an
     emitter can ask first and skip building data nobody will receive."""
-    rows = session.execute(
+    return subscribers(session, workspace_id=workspace_id).get(event, [])
+
+
+def subscribers(session: Session, *, workspace_id: int) -> dict[str, list[int]]:
+    """The workspace's active subscriptions by the events they listen to, in one query: for
+    a caller that emits several kinds of event (a batch of answers: ``response.created``,
+    ``case.opened``)."""
+    by_event: dict[str, list[int]] = {}
+    for sub_id, events in session.execute(
         select(WebhookSubscription.id, WebhookSubscription.events).where(
             WebhookSubscription.workspace_id == workspace_id, WebhookSubscription.active.is_(True)
         )
-    ).all()
-    return [sub_id for sub_id, events in rows if event in (events or [])]
+    ):
+        for event in dict.fromkeys(events or []):
+            by_event.setdefault(event, []).append(sub_id)
+    return by_event
 
 
 def emit(
@@ -184,10 +194,16 @@ def response_data(session: Session, response_id: int, base_url: str = "") -> dic
 
 
 def emit_responses_created(
-    session: Session, workspace: Workspace, response_ids: Sequence[int], now: dt.datetime
+    session: Session,
+    workspace: Workspace,
+    response_ids: Sequence[int],
+    now: dt.datetime,
+    subscriptions: Sequence[int] | None = None,
 ) -> int:
-    """``response.created`` for each new answer. One query when nobody listens."""
-    targets = listeners(session, workspace_id=workspace.id, event="response.created")
+    """``response.created`` for each new answer. One query when nobody listens, none when
+    the caller knows the ``subscriptions`` to it (:func:`subscribers`)."""
+    targets = listeners(session, workspace_id=workspace.id, event="response.created") if subscriptions is None \
+        else subscriptions
     if not targets or not response_ids:
         return 0
     created = 0

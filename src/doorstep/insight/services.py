@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from doorstep.accounts.models import Workspace
 from doorstep.db import one_of, table_of, within
-from doorstep.deliveries.models import Delivery, StageEvent
+from doorstep.deliveries.models import Delivery, Stage, StageEvent
 from doorstep.deliveries.services import list_stages, stage_durations
 from doorstep.deliveries.stage_daily import rebuild as rebuild_stage_daily
 from doorstep.insight.attribution import StageTiming, attribute
@@ -163,21 +163,28 @@ class AnalysisResult:
 
 
 def _timings(
-    session: Session, delivery_ids: set[int], baselines: list[StageBaseline]
+    session: Session,
+    delivery_ids: set[int],
+    baselines: list[StageBaseline],
+    lateness: Mapping[int, float | None] | None = None,
 ) -> dict[int, tuple[float | None, list[StageTiming]]]:
-    """Each delivery's lateness, and its stage durations against the stage baselines in journey order."""
+    """Each delivery's lateness, and its stage durations against the stage baselines in journey
+    order. ``lateness``: the deliveries' lateness when the caller read it already."""
     baseline = {b.id: (b.baseline_minutes, b.late_over_minutes) for b in baselines}
     order = {b.id: i for i, b in enumerate(baselines)}
     out: dict[int, tuple[float | None, list[StageTiming]]] = {}
     d, e = table_of(Delivery), table_of(StageEvent)
     for ids in chunks(sorted(delivery_ids)):
-        lateness_of = select(d.c.id, d.c.lateness_minutes).where(one_of(session, d.c.id, ids))
-        for delivery_id, lateness in session.execute(lateness_of):
-            out[delivery_id] = (lateness, [])
+        if lateness is not None:
+            out.update((i, (lateness[i], [])) for i in ids if i in lateness)
+        else:
+            lateness_of = select(d.c.id, d.c.lateness_minutes).where(one_of(session, d.c.id, ids))
+            for delivery_id, minutes in session.execute(lateness_of):
+                out[delivery_id] = (minutes, [])
         # An on-time delivery explains nothing by its timing (attribution.attribute): its
         # stage events are not read. Most deliveries are on time, and their events were
         # most of what an import of answers read (five rows per answer).
-        late = [i for i in ids if i in out and ((lateness := out[i][0]) is None or lateness > 0)]
+        late = [i for i in ids if i in out and ((minutes := out[i][0]) is None or minutes > 0)]
         if not late:
             continue
         for row in session.execute(
@@ -196,19 +203,110 @@ def _timings(
 ANALYSED = ("language", "sentiment", "sentiment_label", "themes", "attributed_stage_id", "attribution")
 
 
-def analyze_responses(*, session: Session, workspace: Workspace, response_ids: Sequence[int]) -> AnalysisResult:
-    """Analyse these answers' comments and attribute each answer to a stage; store both.
+class AnswerToAnalyse(Protocol):
+    """What the analysis reads of an answer: a stored row, or one about to be stored."""
+
+    @property
+    def delivery_id(self) -> int: ...
+    @property
+    def comment(self) -> str | None: ...
+    @property
+    def stage_id(self) -> int | None: ...  # the stage the customer picked
+
+
+def analyse(
+    *,
+    session: Session,
+    workspace: Workspace,
+    answers: Sequence[AnswerToAnalyse],
+    stages: Sequence[Stage] | None = None,
+    lateness: Mapping[int, float | None] | None = None,
+) -> tuple[list[dict[str, Any]], AnalysisResult]:
+    """The analysed columns (``ANALYSED``) of each answer, in order, and what was found.
+
+    Reads only what the answers do not carry: the journey (unless ``stages``), and, for
+    an answer that neither picked a stage nor names one, its delivery's timing (the
+    lateness from ``lateness`` when the caller read it). Writes nothing, so that a new
+    answer can be stored analysed in the one insert (``surveys.services``)."""
+    result = AnalysisResult(attributed={}, analysed=len(answers))
+    if not answers:
+        return [], result
+    if stages is None:
+        stages = list_stages(session=session, workspace=workspace)
+    stage_ids = {s.key: s.id for s in stages}
+    commented = [i for i, a in enumerate(answers) if a.comment and a.comment.strip()]
+    found: dict[int, Any] = {}
+    if commented:
+        analyzer = analyzer_for(workspace, [s.key for s in stages])
+        found = dict(zip(commented, analyzer.analyze_many([answers[i].comment or "" for i in commented]), strict=True))
+    result.commented = len(commented)
+    needs_timing = {
+        a.delivery_id
+        for i, a in enumerate(answers)
+        if a.stage_id is None
+        and (i not in found or found[i].stage_by_timing or stage_ids.get(found[i].stage or "") is None)
+    }
+    timings = {}
+    if needs_timing:
+        baselines = stage_baselines(session=session, workspace=workspace, stages=stages) if stages else []
+        timings = _timings(session, needs_timing, baselines, lateness)
+    values: list[dict[str, Any]] = []
+    for i, a in enumerate(answers):
+        text = found.get(i)
+        late_by, stage_timings = timings.get(a.delivery_id, (None, []))
+        stage_id, method = attribute(
+            picked_stage_id=a.stage_id,
+            text_stage_id=stage_ids.get(text.stage) if text is not None and text.stage else None,
+            timings=stage_timings,
+            lateness_minutes=late_by,
+            text_by_timing=text is not None and text.stage_by_timing,
+        )
+        keys = list(dict.fromkeys(text.themes)) if text is not None else []
+        values.append(
+            {
+                "language": text.language if text is not None else None,
+                "sentiment": text.sentiment if text is not None else None,
+                "sentiment_label": text.label if text is not None else None,
+                "themes": keys,
+                "attributed_stage_id": stage_id,
+                "attribution": method,
+            }
+        )
+        result.themed += bool(keys)
+        if method is not None:
+            assert result.attributed is not None
+            result.attributed[method] = result.attributed.get(method, 0) + 1
+    return values, result
+
+
+def theme_rows(
+    workspace: Workspace, response_id: int, kind: str, responded_at: dt.datetime, score: int, themes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The response_themes rows of one answer: drivers count first answers; a re-survey is the loop's measure."""
+    if kind != "nps":
+        return []
+    return [
+        {"response_id": response_id, "theme": key, "workspace_id": workspace.id, "responded_at": responded_at,
+         "score": score}
+        for key in themes
+    ]
+
+
+def analyze_responses(
+    *, session: Session, workspace: Workspace, response_ids: Sequence[int], stages: Sequence[Stage] | None = None
+) -> AnalysisResult:
+    """Analyse these stored answers' comments and attribute each answer to a stage; store both.
 
     Replaces, for each answer: language, sentiment, sentiment_label, themes, its
     response_themes rows (with the answer's workspace, time and score copied), and
     attributed_stage_id / attribution (``picked``, ``text``, ``timing`` or NULL).
+    ``stages``: the workspace's journey, if the caller has it.
     """
     result = AnalysisResult(attributed={})
     if not response_ids:
         return result
-    stages = list_stages(session=session, workspace=workspace)
-    stage_ids = {s.key: s.id for s in stages}
-    baselines = stage_baselines(session=session, workspace=workspace, stages=stages) if stages else []
+    if stages is None:
+        stages = list_stages(session=session, workspace=workspace)
     t = table_of(Response)
     for ids in chunks(sorted(set(response_ids))):
         # By primary key alone, the workspace checked here: with the workspace in the WHERE,
@@ -224,67 +322,17 @@ def analyze_responses(*, session: Session, workspace: Workspace, response_ids: S
             )
             if row.workspace_id == workspace.id
         ]
-        commented = [r for r in rows if r.comment and r.comment.strip()]
-        analyses = {}
-        if commented:
-            analyzer = analyzer_for(workspace, [s.key for s in stages])
-            results = analyzer.analyze_many([r.comment for r in commented])
-            analyses = dict(zip((r.id for r in commented), results, strict=True))
-        needs_timing = {
-            r.delivery_id
-            for r in rows
-            if r.stage_id is None
-            and (
-                r.id not in analyses
-                or analyses[r.id].stage_by_timing
-                or stage_ids.get(analyses[r.id].stage or "") is None
-            )
-        }
-        timings = _timings(session, needs_timing, baselines) if needs_timing else {}
+        values, found = analyse(session=session, workspace=workspace, answers=rows, stages=stages)
+        result.add(found)
         updates: list[dict[str, Any]] = []
         themes: list[dict[str, Any]] = []
-        for r in rows:
-            found = analyses.get(r.id)
-            text_stage = stage_ids.get(found.stage) if found is not None and found.stage else None
-            lateness, stage_timings = timings.get(r.delivery_id, (None, []))
-            stage_id, method = attribute(
-                picked_stage_id=r.stage_id,
-                text_stage_id=text_stage,
-                timings=stage_timings,
-                lateness_minutes=lateness,
-                text_by_timing=found is not None and found.stage_by_timing,
-            )
-            keys = list(dict.fromkeys(found.themes)) if found is not None else []
-            values = {
-                "language": found.language if found is not None else None,
-                "sentiment": found.sentiment if found is not None else None,
-                "sentiment_label": found.label if found is not None else None,
-                "themes": keys,
-                "attributed_stage_id": stage_id,
-                "attribution": method,
-            }
+        for r, new in zip(rows, values, strict=True):
             # Most answers of an import have no comment and nothing to attribute: their row
             # already says so (stored with no themes). Rewriting it anyway left PostgreSQL a
             # dead row version per answer (a million after a million-row import).
-            if any(getattr(r, k) != v for k, v in values.items()):
-                updates.append({"_id": r.id, **values})
-            themes.extend(
-                {
-                    "response_id": r.id,
-                    "theme": key,
-                    "workspace_id": workspace.id,
-                    "responded_at": r.responded_at,
-                    "score": r.score,
-                }
-                for key in keys
-                if r.kind == "nps"  # drivers count first answers; a re-survey is the loop's measure
-            )
-            result.themed += bool(keys)
-            if method is not None:
-                assert result.attributed is not None
-                result.attributed[method] = result.attributed.get(method, 0) + 1
-        result.analysed += len(rows)
-        result.commented += len(commented)
+            if any(getattr(r, k) != v for k, v in new.items()):
+                updates.append({"_id": r.id, **new})
+            themes.extend(theme_rows(workspace, r.id, r.kind, r.responded_at, r.score, new["themes"]))
         if updates:
             session.connection().execute(
                 update(t).where(t.c.id == bindparam("_id")).values({k: bindparam(k) for k in updates[0] if k != "_id"}),

@@ -11,9 +11,9 @@ import datetime as dt
 import hmac
 import secrets
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,8 @@ from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import add_stage, list_stages, stage_aliases
 from doorstep.errors import Conflict, DoorstepError, Gone, InvalidInput, NotFound, Problem
 from doorstep.insight.language import detect_language
-from doorstep.insight.services import analyze_responses
+from doorstep.insight.models import ResponseTheme
+from doorstep.insight.services import analyse, analyze_responses, theme_rows
 from doorstep.jobs.services import enqueue, enqueue_per_row
 from doorstep.surveys import timing
 from doorstep.surveys.models import Invitation, Response
@@ -400,6 +401,12 @@ def _record_opening(invitation: Invitation, now: dt.datetime) -> None:
             invitation.status = "opened"
 
 
+class _ToAnalyse(NamedTuple):
+    delivery_id: int
+    comment: str | None
+    stage_id: int | None
+
+
 @dataclass
 class _SurveyContext:
     """What the pages of a batch of invitations show, loaded in one query per table."""
@@ -418,7 +425,7 @@ class _SurveyContext:
         deliveries = {
             row.id: row
             for row in session.execute(
-                select(d.c.id, d.c.journey_id, d.c.external_id, d.c.delivered_at).where(
+                select(d.c.id, d.c.journey_id, d.c.external_id, d.c.delivered_at, d.c.lateness_minutes).where(
                     d.c.id.in_({i.delivery_id for i in invitations})
                 )
             )
@@ -435,6 +442,15 @@ class _SurveyContext:
         for stage in session.scalars(select(Stage).where(Stage.journey_id.in_(journeys)).order_by(Stage.position)):
             stages.setdefault(stage.journey_id, []).append(stage)
         return cls(deliveries, locales, workspaces, stages)
+
+    @property
+    def lateness(self) -> dict[int, float | None]:
+        """Each delivery's lateness in minutes, for the analysis's attribution by timing."""
+        return {delivery_id: row.lateness_minutes for delivery_id, row in self.deliveries.items()}
+
+    def journey_of(self, invitation: Invitation) -> list[Stage]:
+        """The stages of the invitation's journey, in order (a workspace has one journey)."""
+        return self.stages.get(self.deliveries[invitation.delivery_id].journey_id, [])
 
     def stage_ids(self, invitation: Invitation) -> dict[str, int]:
         """Stage ids by key, and by what else names them, casefolded (``stage_aliases``)."""
@@ -479,14 +495,27 @@ def _store(
             "score": answer.score,
             "comment": answer.comment,
             "stage_id": context.stage_ids(invitation)[answer.stage] if answer.stage else None,
-            "language": detect_language(answer.comment),
-            "themes": [],  # as the analysis leaves an answer without a comment
             "attributes": {"source": invitation.channel},
             "responded_at": answer.now,
             "created_at": answer.now,
         }
         for invitation, answer in pending
     ]
+    # Analysed before the insert, so that each row is written once, complete (language,
+    # sentiment, themes, attributed stage), and never read back to be updated.
+    by_workspace: dict[int, list[int]] = {}
+    for index, (invitation, _answer) in enumerate(pending):
+        by_workspace.setdefault(invitation.workspace_id, []).append(index)
+    for workspace_id, indexes in by_workspace.items():
+        values, _found = analyse(
+            session=session,
+            workspace=context.workspaces[workspace_id],
+            answers=[_ToAnalyse(rows[i]["delivery_id"], rows[i]["comment"], rows[i]["stage_id"]) for i in indexes],
+            stages=context.journey_of(pending[indexes[0]][0]),
+            lateness=context.lateness,
+        )
+        for i, analysed in zip(indexes, values, strict=True):
+            rows[i].update(analysed)
     try:
         with session.begin_nested():
             # Matched back by invitation: asking for the rows' order would make SQLAlchemy
@@ -510,14 +539,22 @@ def _store(
         invitation.status = "responded"
         invitation.responded_at = answer.now
     session.flush()
-    by_workspace: dict[int, list[ResponseFacts]] = {}
-    for invitation, answer in pending:
+    themes: list[dict[str, Any]] = []
+    facts: dict[int, list[ResponseFacts]] = {}
+    resurveys: dict[int, int | None] = {}  # response → the case it re-surveys
+    for (invitation, answer), row in zip(pending, rows, strict=True):
         response_id = ids[invitation.id]
-        by_workspace.setdefault(invitation.workspace_id, []).append(
+        resurveys[response_id] = invitation.case_id if invitation.kind == "resurvey" else None
+        themes.extend(theme_rows(context.workspaces[invitation.workspace_id], response_id, row["kind"],
+                                 answer.now, row["score"], row["themes"]))
+        facts.setdefault(invitation.workspace_id, []).append(
             ResponseFacts(response_id, invitation.delivery_id, invitation.customer_id, answer.score, answer.now)  # type: ignore[arg-type]
         )
-    for workspace_id, facts in by_workspace.items():
-        after_responses(session=session, workspace=context.workspaces[workspace_id], responses=facts)
+    if themes:
+        session.execute(insert(table_of(ResponseTheme)), themes)
+    for workspace_id, workspace_facts in facts.items():
+        after_responses(session=session, workspace=context.workspaces[workspace_id], responses=workspace_facts,
+                        analysed=True, just_stored=resurveys)
     return {invitation.token: Answered(context.view(invitation, answer), True) for invitation, answer in pending}
 
 
@@ -530,6 +567,8 @@ def after_responses(
     workspace: Workspace,
     responses: list[ResponseFacts],
     announce_since: dt.datetime | None = None,
+    analysed: bool = False,
+    just_stored: Mapping[int, int | None] | None = None,
 ) -> int:
     """Everything that follows new or changed answers, in order, whichever path stored them
     (survey page, import, API). Returns how many cases were opened.
@@ -540,14 +579,22 @@ def after_responses(
     answers; for an import only those answered since ``announce_since`` — loading last
     year's answers must not post a thousand messages into the team's chat. Announcing
     twice (an answer amended later) is harmless: events are deduplicated by id.
-    """
-    from doorstep.channels.events import emit_responses_created  # channels build on surveys
 
-    analyze_responses(session=session, workspace=workspace, response_ids=[r.response_id for r in responses])
-    opened = open_cases(session=session, workspace=workspace, responses=responses, announce_since=announce_since)
+    The survey page stores its answers analysed (``analysed``) and knows which re-survey
+    which case (``just_stored``, see :func:`doorstep.cases.intake.open_cases`): what the
+    other paths read back, it passes on.
+    """
+    from doorstep.channels.events import emit_responses_created, subscribers  # channels build on surveys
+
+    hearing = subscribers(session, workspace_id=workspace.id)  # one query for both kinds of event
+    if not analysed:  # else stored analysed already (the survey page: ``_store``)
+        analyze_responses(session=session, workspace=workspace, response_ids=[r.response_id for r in responses])
+    opened = open_cases(session=session, workspace=workspace, responses=responses, announce_since=announce_since,
+                        subscriptions=hearing.get("case.opened", []), just_stored=just_stored)
     fresh = [r for r in responses if announce_since is None or r.responded_at >= announce_since]
     if fresh:
-        emit_responses_created(session, workspace, [r.response_id for r in fresh], max(r.responded_at for r in fresh))
+        emit_responses_created(session, workspace, [r.response_id for r in fresh], max(r.responded_at for r in fresh),
+                               subscriptions=hearing.get("response.created", []))
     return opened
 
 
