@@ -125,7 +125,9 @@ def _handle_resurveys(
             session.execute(  # type: ignore[arg-type]  # case_id IS NOT NULL in the query
                 select(Response.id, Invitation.case_id)
                 .join(Invitation, Invitation.id == Response.invitation_id)
-                .where(one_of(session, Response.id, ids), Invitation.kind == "resurvey", Invitation.case_id.is_not(None))
+                .where(
+                    one_of(session, Response.id, ids), Invitation.kind == "resurvey", Invitation.case_id.is_not(None)
+                )
             ).all()
         )
     if not answered:
