@@ -484,7 +484,7 @@ def _store(
     if not pending:
         return {}
     t = table_of(Response)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "workspace_id": invitation.workspace_id,
             "delivery_id": invitation.delivery_id,
