@@ -426,7 +426,8 @@ def insert_returning(session: Session, table: Table, rows: Sequence[Mapping[str,
                      on_conflict_do_nothing: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (dicts with the same keys) and return the ``returning`` columns of each
     row inserted, in no particular order — the bulk path of an import. With
-    ``on_conflict_do_nothing`` (the columns of a unique key) a row whose key is taken is skipped.
+    ``on_conflict_do_nothing`` (the columns of a unique key; empty: any unique key) a row whose
+    key is taken is skipped.
 
     Multi-row ``INSERT … VALUES (…), (…) RETURNING`` on the driver, with each value turned
     into what the driver takes once per column type here, instead of SQLAlchemy's per-row,
@@ -446,8 +447,9 @@ def insert_returning(session: Session, table: Table, rows: Sequence[Mapping[str,
     # Only the table's own column names go into the text (looked up above, and quoted); values are bound.
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[n].name) for n in columns)}) VALUES "  # noqa: S608
     tail = f" RETURNING {', '.join(quote(table.c[n].name) for n in returning)}"
-    if on_conflict_do_nothing:
-        tail = f" ON CONFLICT ({', '.join(quote(table.c[n].name) for n in on_conflict_do_nothing)}) DO NOTHING" + tail
+    if on_conflict_do_nothing is not None:  # () : whichever unique key a row would break
+        target = ", ".join(quote(table.c[n].name) for n in on_conflict_do_nothing)
+        tail = f" ON CONFLICT {f'({target}) ' if target else ''}DO NOTHING" + tail
     per_statement = max(1, _MAX_PARAMETERS // len(columns))
     connection = session.connection()
     values_of = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))

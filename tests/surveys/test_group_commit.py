@@ -82,6 +82,31 @@ def test_a_batch_keeps_each_answers_outcome(client, workspace, database, clock) 
         assert s.scalar(select(func.count()).select_from(Case)) == 1  # the detractor's
 
 
+def test_an_answer_another_process_stored_first_is_kept_and_the_batch_goes_on(client, workspace, database, clock):
+    """Another process (PostgreSQL, several API processes) stored an answer to the same
+    invitation after this batch read it as open: the insert skips it, the customer is shown
+    the answer that came first, and the rest of the batch is stored with its follow-up."""
+    raced, other = _invite(client, workspace, 2, start=10)
+    now = clock()
+    with database.write() as s:  # the other process's answer: its row, its invitation not yet marked
+        invitation = s.scalar(select(Invitation).where(Invitation.token == raced))
+        s.add(Response(workspace_id=invitation.workspace_id, delivery_id=invitation.delivery_id,
+                       customer_id=invitation.customer_id, invitation_id=invitation.id,
+                       source_key=f"inv:{invitation.id}", score=9, responded_at=now, created_at=now))
+    with database.write() as session:
+        first, second = submit_responses(
+            session=session, answers=[Answer(raced, 1, "slow", None, now), Answer(other, 0, "cold", None, now)]
+        )
+    assert isinstance(first, Answered) and not first.created and first.view.answered_score == 9
+    assert isinstance(second, Answered) and second.created and second.view.answered_score == 0
+    with database.read() as s:
+        joined = select(Invitation.token, Response.score).join(Response, Response.invitation_id == Invitation.id)
+        scores = dict(s.execute(joined).all())
+        assert scores == {raced: 9, other: 0}
+        [case] = s.scalars(select(Case)).all()  # the second answer's, opened in the same batch
+        assert s.get_one(Response, case.response_id).score == 0
+
+
 def _statements(database: Database, word: str) -> list[int]:
     counter = [0]
 

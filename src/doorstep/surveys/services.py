@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
@@ -516,29 +516,23 @@ def _store(
         )
         for i, analysed in zip(indexes, values, strict=True):
             rows[i].update(analysed)
-    try:
-        with session.begin_nested():
-            # Matched back by invitation: asking for the rows' order would make SQLAlchemy
-            # insert one row per statement on SQLite.
-            ids: dict[int, int] = {
-                invitation_id: response_id
-                for invitation_id, response_id in session.execute(insert(t).returning(t.c.invitation_id, t.c.id), rows)
-            }
-    except IntegrityError:
-        # Another process answered one of these between our read and our write (our own
-        # process takes turns). One at a time, each keeps whichever answer came first.
-        if len(pending) > 1:
-            stored: dict[str, Answered | DoorstepError] = {}
-            for invitation, answer in pending:
-                stored.update(_store(session, [(invitation, answer)], context))
-            return stored
-        invitation = pending[0][0]
-        session.refresh(invitation)
-        return {invitation.token: Answered(_view(session, invitation), False)}
-    for invitation, answer in pending:
-        invitation.status = "responded"
-        invitation.responded_at = answer.now
-    session.flush()
+    # An answer whose invitation another process answered between our read and our write
+    # (our own process takes turns) is skipped by the insert, not raised: it keeps
+    # whichever answer came first, and the others of the batch are stored.
+    ids: dict[int, int] = dict(insert_returning(session, t, rows, ("invitation_id", "id"), on_conflict_do_nothing=()))
+    raced = {invitation.token: invitation for invitation, _answer in pending if invitation.id not in ids}
+    if raced:
+        pending = [(invitation, answer) for invitation, answer in pending if invitation.token not in raced]
+        rows = [row for row in rows if row["invitation_id"] in ids]
+    inv = table_of(Invitation)
+    if pending:
+        session.execute(
+            update(inv).where(inv.c.id == bindparam("_id")).values(status="responded", responded_at=bindparam("_at")),
+            [{"_id": invitation.id, "_at": answer.now} for invitation, answer in pending],
+        )
+    for invitation, answer in pending:  # as stored: nothing left for the session to flush
+        set_committed_value(invitation, "status", "responded")
+        set_committed_value(invitation, "responded_at", answer.now)
     themes: list[dict[str, Any]] = []
     facts: dict[int, list[ResponseFacts]] = {}
     resurveys: dict[int, int | None] = {}  # response → the case it re-surveys
@@ -555,7 +549,11 @@ def _store(
     for workspace_id, workspace_facts in facts.items():
         after_responses(session=session, workspace=context.workspaces[workspace_id], responses=workspace_facts,
                         analysed=True, just_stored=resurveys)
-    return {invitation.token: Answered(context.view(invitation, answer), True) for invitation, answer in pending}
+    stored = {invitation.token: Answered(context.view(invitation, answer), True) for invitation, answer in pending}
+    for token, invitation in raced.items():
+        session.refresh(invitation)
+        stored[token] = Answered(_view(session, invitation), False)
+    return stored
 
 
 ANNOUNCE_WINDOW = dt.timedelta(days=1)
