@@ -549,7 +549,9 @@ def _store(
     for workspace_id, workspace_facts in facts.items():
         after_responses(session=session, workspace=context.workspaces[workspace_id], responses=workspace_facts,
                         analysed=True, just_stored=resurveys)
-    stored = {invitation.token: Answered(context.view(invitation, answer), True) for invitation, answer in pending}
+    stored: dict[str, Answered | DoorstepError] = {
+        invitation.token: Answered(context.view(invitation, answer), True) for invitation, answer in pending
+    }
     for token, invitation in raced.items():
         session.refresh(invitation)
         stored[token] = Answered(_view(session, invitation), False)
