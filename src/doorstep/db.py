@@ -410,6 +410,19 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> Any:
     return column.in_(values)
 
 
+def one_of_param(dialect: str, column: Any, name: str) -> Any:
+    """:func:`one_of` with the values bound when the statement runs (``{name: values}``), for
+    a statement built once and kept: building a select with its joins and aliases took as
+    long as running it, on every batch of survey answers."""
+    from sqlalchemy import any_, bindparam
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def _refuse_nul_flat(params: Sequence[Any]) -> None:
     """What ``_refuse_nul`` checks, for flat parameters run on the driver's own cursor (which
     the engine's event does not see)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from doorstep.accounts.models import User, Workspace
@@ -22,7 +23,7 @@ from doorstep.cases import routing
 from doorstep.cases.messages import Message, note_columns
 from doorstep.cases.models import Case, CaseEvent
 from doorstep.cases.priority import calendar_for, due_times, opens_case, parse_value, priority_for
-from doorstep.db import one_of, table_of
+from doorstep.db import one_of, one_of_param, table_of
 from doorstep.deliveries.models import Customer, Delivery
 from doorstep.stats import DETRACTOR_MAX
 from doorstep.surveys.models import Invitation, Response
@@ -174,21 +175,40 @@ class _Context(dict[int, dict[str, str]]):
         return self.leads.get(response_id)
 
 
-def _context(session: Session, todo: list[ResponseFacts]) -> _Context:
+@lru_cache(maxsize=4)
+def _context_query(dialect: str) -> Select[*tuple[Any, ...]]:
     owner = aliased(User)
-    rows = session.execute(
+    return (
         select(Response.id, Response.attributes, Delivery.attributes, Customer.attributes, owner.lead_id)
         .join(Delivery, Delivery.id == Response.delivery_id)
         .join(Customer, Customer.id == Response.customer_id)
         .outerjoin(owner, owner.id == Delivery.owner_id)
-        .where(one_of(session, Response.id, [r.response_id for r in todo]))
-    ).all()
+        .where(one_of_param(dialect, Response.id, "ids"))
+    )
+
+
+def _context(session: Session, todo: list[ResponseFacts]) -> _Context:
+    query = _context_query(session.get_bind().dialect.name)
+    rows = session.execute(query, {"ids": [r.response_id for r in todo]}).all()
     context = _Context()
     context.leads = {}
     for response_id, answer_attrs, delivery_attrs, customer_attrs, lead_id in rows:
         context[response_id] = routing.merged_attributes(customer_attrs, delivery_attrs, answer_attrs)
         context.leads[response_id] = lead_id
     return context
+
+
+@lru_cache(maxsize=4)
+def _history_query(dialect: str) -> Select[*tuple[Any, ...]]:
+    # No workspace term: a customer belongs to one workspace, and with it SQLite (no
+    # statistics yet) scanned the workspace's index instead of the customer's — 20 ms
+    # per batch of answers at 100,000, growing with the table.
+    return select(Response.id, Response.customer_id, Response.responded_at).where(
+        one_of_param(dialect, Response.customer_id, "customers"),
+        Response.score <= DETRACTOR_MAX,
+        Response.responded_at >= bindparam("earliest"),
+        Response.responded_at <= bindparam("latest"),
+    )
 
 
 def _repeat_unhappiness(
@@ -202,15 +222,8 @@ def _repeat_unhappiness(
     latest = max(r.responded_at for r in todo)
     history: dict[int, list[tuple[dt.datetime, int]]] = {}
     for response_id, customer_id, at in session.execute(
-        # No workspace term: a customer belongs to one workspace, and with it SQLite (no
-        # statistics yet) scanned the workspace's index instead of the customer's — 20 ms
-        # per batch of answers at 100,000, growing with the table.
-        select(Response.id, Response.customer_id, Response.responded_at).where(
-            one_of(session, Response.customer_id, {r.customer_id for r in todo}),
-            Response.score <= DETRACTOR_MAX,
-            Response.responded_at >= earliest,
-            Response.responded_at <= latest,
-        )
+        _history_query(session.get_bind().dialect.name),
+        {"customers": list({r.customer_id for r in todo}), "earliest": earliest, "latest": latest},
     ):
         history.setdefault(customer_id, []).append((at, response_id))
     return {

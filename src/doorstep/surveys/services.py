@@ -13,16 +13,17 @@ import secrets
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from doorstep.accounts.models import Workspace
 from doorstep.accounts.services import workspace_settings
 from doorstep.cases.services import ResponseFacts, open_cases
-from doorstep.db import insert_returning, one_of, select_where_in, table_of
+from doorstep.db import insert_returning, one_of, one_of_param, select_where_in, table_of
 from doorstep.deliveries.models import Customer, Delivery, Stage
 from doorstep.deliveries.records import ResponseRecord
 from doorstep.deliveries.services import add_stage, list_stages, stage_aliases
@@ -373,7 +374,7 @@ def _invitations(session: Session, tokens: list[str]) -> dict[str, Invitation]:
     for token in wanted:
         candidates.setdefault(token.lower(), []).append(token)
     found = {}
-    for invitation in session.scalars(select(Invitation).where(Invitation.token.in_(wanted))):
+    for invitation in session.scalars(_queries(session).invitations, {"tokens": list(wanted)}):
         for token in candidates.get(invitation.token.lower(), ()):
             if hmac.compare_digest(invitation.token.encode(), token.encode()):
                 found[token] = invitation
@@ -401,6 +402,32 @@ def _record_opening(invitation: Invitation, now: dt.datetime) -> None:
             invitation.status = "opened"
 
 
+class _Queries(NamedTuple):
+    """The survey batch's look-ups, built once per engine (building them cost as much as running them)."""
+
+    invitations: Select[*tuple[Any, ...]]
+    deliveries: Select[*tuple[Any, ...]]
+    locales: Select[*tuple[Any, ...]]
+    stages: Select[*tuple[Any, ...]]
+
+
+def _queries(session: Session) -> _Queries:
+    return _queries_for(session.get_bind().dialect.name)
+
+
+@lru_cache(maxsize=4)
+def _queries_for(dialect: str) -> _Queries:
+    d = table_of(Delivery)
+    return _Queries(
+        invitations=select(Invitation).where(one_of_param(dialect, Invitation.token, "tokens")),
+        deliveries=select(d.c.id, d.c.journey_id, d.c.external_id, d.c.delivered_at, d.c.lateness_minutes).where(
+            one_of_param(dialect, d.c.id, "ids")
+        ),
+        locales=select(Customer.id, Customer.locale).where(one_of_param(dialect, Customer.id, "ids")),
+        stages=select(Stage).where(one_of_param(dialect, Stage.journey_id, "ids")).order_by(Stage.position),
+    )
+
+
 class _ToAnalyse(NamedTuple):
     delivery_id: int
     comment: str | None
@@ -421,25 +448,21 @@ class _SurveyContext:
     def load(cls, session: Session, invitations: list[Invitation]) -> _SurveyContext:
         if not invitations:
             return cls({}, {}, {}, {})
-        d = table_of(Delivery)
+        queries = _queries(session)
         deliveries = {
             row.id: row
-            for row in session.execute(
-                select(d.c.id, d.c.journey_id, d.c.external_id, d.c.delivered_at, d.c.lateness_minutes).where(
-                    d.c.id.in_({i.delivery_id for i in invitations})
-                )
-            )
+            for row in session.execute(queries.deliveries, {"ids": list({i.delivery_id for i in invitations})})
         }
         locales: dict[int, str | None] = {
             customer_id: locale
             for customer_id, locale in session.execute(
-                select(Customer.id, Customer.locale).where(Customer.id.in_({i.customer_id for i in invitations}))
+                queries.locales, {"ids": list({i.customer_id for i in invitations})}
             )
         }
         workspaces = {w: session.get_one(Workspace, w) for w in {i.workspace_id for i in invitations}}
         stages: dict[int, list[Stage]] = {}
-        journeys = {row.journey_id for row in deliveries.values()}
-        for stage in session.scalars(select(Stage).where(Stage.journey_id.in_(journeys)).order_by(Stage.position)):
+        journeys = list({row.journey_id for row in deliveries.values()})
+        for stage in session.scalars(queries.stages, {"ids": journeys}):
             stages.setdefault(stage.journey_id, []).append(stage)
         return cls(deliveries, locales, workspaces, stages)
 
