@@ -115,6 +115,8 @@ def create_app(
 
     # The public survey pages first: a request is matched against the routes in order, and
     # walking the API's routers cost 250 µs of every survey answer (bench/bench_trust.py).
+    # The answer itself comes before any router (see pages.survey_submit).
+    app.router.routes.insert(0, pages.SURVEY_ANSWER)
     app.include_router(pages.router)
     for api in (deliveries, metrics, insight, cases, webhooks, links, jobs, audit, privacy, exports, alerts_api,
                 briefs_api, notes_api):
