@@ -98,12 +98,11 @@ def open_cases(
         opened_because = {"why": why, "priority": Message(f"priority.{priority}")}
         notes[r.response_id] = (Message("opened_because", opened_because | {"reasons": reasons}) if reasons
                                 else Message("opened", opened_because))
-    cases = table_of(Case)
     # One statement: the new rows come back from the insert (in no particular order; matched
     # back by response) instead of being read again.
-    opened = session.execute(insert(cases).returning(cases.c.id, cases.c.response_id, cases.c.opened_at), rows).all()
+    opened = session.execute(_INSERT_CASES, rows).all()
     session.execute(
-        insert(table_of(CaseEvent)),
+        _INSERT_EVENTS,
         [
             {"case_id": case_id, "at": at, "actor": SYSTEM_ACTOR, "kind": "opened", "from_status": None,
              "to_status": "open", **note_columns(notes[response_id])}
@@ -111,6 +110,11 @@ def open_cases(
         ],
     )
     return len(rows)
+
+
+_CASES = table_of(Case)
+_INSERT_CASES = insert(_CASES).returning(_CASES.c.id, _CASES.c.response_id, _CASES.c.opened_at)
+_INSERT_EVENTS = insert(table_of(CaseEvent))
 
 
 def _handle_resurveys(

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from doorstep.accounts.models import User, Workspace
@@ -41,16 +41,18 @@ def listeners(session: Session, *, workspace_id: int, event: str) -> list[int]:
     return subscribers(session, workspace_id=workspace_id).get(event, [])
 
 
+# Built once: on every batch of survey answers, building it cost as much as running it.
+_SUBSCRIBERS = select(WebhookSubscription.id, WebhookSubscription.events).where(
+    WebhookSubscription.workspace_id == bindparam("workspace_id"), WebhookSubscription.active.is_(True)
+)
+
+
 def subscribers(session: Session, *, workspace_id: int) -> dict[str, list[int]]:
     """The workspace's active subscriptions by the events they listen to, in one query: for
     a caller that emits several kinds of event (a batch of answers: ``response.created``,
     ``case.opened``)."""
     by_event: dict[str, list[int]] = {}
-    for sub_id, events in session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.events).where(
-            WebhookSubscription.workspace_id == workspace_id, WebhookSubscription.active.is_(True)
-        )
-    ):
+    for sub_id, events in session.execute(_SUBSCRIBERS, {"workspace_id": workspace_id}):
         for event in dict.fromkeys(events or []):
             by_event.setdefault(event, []).append(sub_id)
     return by_event

@@ -443,6 +443,7 @@ class _SurveyContext:
     workspaces: dict[int, Workspace]
     stages: dict[int, list[Stage]]
     _stage_ids: dict[int, dict[str, int]] = field(default_factory=dict)  # by journey, worked out once
+    _stage_choices: dict[int, list[tuple[str, str, str | None]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, invitations: list[Invitation]) -> _SurveyContext:
@@ -484,6 +485,12 @@ class _SurveyContext:
             self._stage_ids[journey] = {**{alias: ids[key] for alias, key in stage_aliases(stages).items()}, **ids}
         return self._stage_ids[journey]
 
+    def _choices(self, journey: int) -> list[tuple[str, str, str | None]]:
+        """The journey's (key, name, name_zh), shared by the batch's pages (nothing changes them)."""
+        if journey not in self._stage_choices:
+            self._stage_choices[journey] = [(s.key, s.name, s.name_zh) for s in self.stages.get(journey, [])]
+        return self._stage_choices[journey]
+
     def view(self, invitation: Invitation, answer: Answer | None = None) -> SurveyView:
         delivery = self.deliveries[invitation.delivery_id]
         workspace = self.workspaces[invitation.workspace_id]
@@ -494,7 +501,7 @@ class _SurveyContext:
             delivered_at=delivery.delivered_at,
             customer_locale=self.locales.get(invitation.customer_id),
             workspace_locale=workspace.locale,
-            stages=[(s.key, s.name, s.name_zh) for s in self.stages.get(delivery.journey_id, [])],
+            stages=self._choices(delivery.journey_id),
             answered_score=answer.score if answer is not None else None,  # type: ignore[arg-type]
             answered_comment=answer.comment if answer is not None else None,
         )
