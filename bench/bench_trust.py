@@ -79,7 +79,7 @@ COMMENTS = [
     "Missing one item",
 ]
 TEAMS = 8
-INVITATIONS = 40_000  # extra delivered hand-overs with an open invitation, for the answer endpoint
+INVITATIONS = 100_000  # extra delivered hand-overs with an open invitation, for the answer endpoint
 CHUNK = 50_000
 WORKSPACE = "bench"
 
@@ -545,13 +545,15 @@ class LoadRound:
     p50_ms: float
     p99_ms: float
     failures: int
+    sent: int  # requests made, each with a token of its own: the tokens used up
 
 
 def load_round(port: int, tokens: list[str], seconds: float, seed: int) -> LoadRound:
     started = time.perf_counter()
     count, latencies, failures = asyncio.run(_load(port, tokens, seconds, ANSWER_CLIENTS, seed))
     elapsed = time.perf_counter() - started
-    return LoadRound(count / elapsed, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, failures)
+    return LoadRound(count / elapsed, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, failures,
+                     count)
 
 
 # --- 3. nps --by team ------------------------------------------------------------------
@@ -762,9 +764,12 @@ def main() -> None:
             bare_rounds, ours_rounds = [], []
             for round_ in range(args.repeat):
                 b = load_round(servers["bare"].port, bare_tokens, args.seconds, round_)
-                bare_tokens = bare_tokens[int(b.rps * args.seconds * 1.5) + 100:]
+                bare_tokens = bare_tokens[b.sent:]
+                if len(tokens) < b.rps * args.seconds:  # a round that ran out would end early and read fast
+                    raise SystemExit(f"only {len(tokens):,} open invitations are left on {served} for the "
+                                     f"answer rounds: build it again with --rebuild")
                 o = load_round(servers["product"].port, tokens, args.seconds, round_)
-                tokens = tokens[int(o.rps * args.seconds * 1.5) + 100:]
+                tokens = tokens[o.sent:]
                 bare_rounds.append(b)
                 ours_rounds.append(o)
                 if b.failures:  # a baseline that answers errors is no baseline
