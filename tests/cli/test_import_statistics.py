@@ -76,3 +76,51 @@ def test_refresh_statistics_accepts_only_table_names(database: Database) -> None
     database.refresh_statistics(['responses"; DROP TABLE responses; --'])  # not a name: nothing runs
     with database.read() as s:
         assert s.execute(text("SELECT count(*) FROM responses")).scalar() == 0
+
+
+def test_stale_statistics_are_refreshed_and_the_foreign_key_check_planned_again(database: Database) -> None:
+    """A foreign-key check is planned once per connection: planned while the parent table was
+    empty, it scanned the whole table for every child row (the follow-up of a million answers
+    on PostgreSQL with autovacuum off). ``refresh_stale_statistics`` analyses a table once it
+    changed by more than autovacuum's threshold, and the next check uses the index."""
+    if database.is_sqlite:
+        assert database.refresh_stale_statistics(["cases"]) == []  # SQLite plans every statement afresh
+        return
+    with database.engine.connect() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS stats_probe_child, stats_probe"))
+        conn.execute(text("CREATE TABLE stats_probe (id int PRIMARY KEY)"))
+        conn.execute(text("CREATE TABLE stats_probe_child (parent int REFERENCES stats_probe (id))"))
+        conn.execute(text("ANALYZE stats_probe"))
+        conn.commit()
+    try:
+        with database.engine.connect() as conn:
+            def scans() -> int:
+                conn.execute(text("SELECT pg_stat_force_next_flush()"))
+                conn.commit()
+                return int(conn.execute(text(
+                    "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'stats_probe'"
+                    " AND schemaname = current_schema()")).scalar_one())
+
+            for i in range(1, 21):  # the check is planned (and kept) while the table is tiny
+                conn.execute(text("INSERT INTO stats_probe VALUES (:i)"), {"i": i})
+                conn.execute(text("INSERT INTO stats_probe_child VALUES (:i)"), {"i": i})
+            conn.execute(text("INSERT INTO stats_probe SELECT generate_series(21, 5000)"))
+            conn.commit()
+            before = scans()
+            for i in range(1, 51):
+                conn.execute(text("INSERT INTO stats_probe_child VALUES (:i)"), {"i": i})
+            conn.commit()
+            assert scans() - before >= 50  # one scan of the parent per child row: the plan made on a tiny table
+
+            assert "stats_probe" in database.refresh_stale_statistics(["stats_probe", "no such table"])
+            assert database.refresh_stale_statistics(["stats_probe"]) == []  # fresh now
+
+            before = scans()
+            for i in range(1, 51):
+                conn.execute(text("INSERT INTO stats_probe_child VALUES (:i)"), {"i": i})
+            conn.commit()
+            assert scans() - before == 0  # planned again, on the index
+    finally:
+        with database.engine.connect() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS stats_probe_child, stats_probe"))
+            conn.commit()

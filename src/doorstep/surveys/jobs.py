@@ -79,9 +79,14 @@ def follow_up_job(session: Session, workspace_id: int | None, payload: dict[str,
                      announce_since=dt.datetime.fromisoformat(since) if since else None)
 
 
+# What a follow-up writes in bulk: their statistics are kept up as it goes (Database.refresh_stale_statistics).
+FOLLOW_UP_TABLES = ("responses", "response_themes", "cases", "case_events")
+
+
 def run_follow_up(ctx: JobContext, job: JobView) -> None:
     with ctx.db.write() as session:
         opened = follow_up_job(session, job.workspace_id, job.payload)
+    ctx.db.refresh_stale_statistics(FOLLOW_UP_TABLES)
     log.info("followed up %s answer(s), %s case(s) opened", len(job.payload["response_ids"]), opened)
 
 
@@ -103,6 +108,7 @@ def run_follow_ups_here(
         with db.write() as session:
             opened += follow_up_job(session, workspace_id, payload)
             jobs.complete(session, job_id=job_id, worker=worker, now=clock())
+        db.refresh_stale_statistics(FOLLOW_UP_TABLES)
         if progress:
             progress(len(payload["response_ids"]))
     return opened
