@@ -83,7 +83,7 @@ def test_worker_once_runs_what_is_due_and_reports_it(database_url: str) -> None:
     proc = doorstep("worker", "--once", "--json", db=database_url)
     report = json.loads(proc.stdout)
     ran = {j["kind"]: j for j in report["jobs"]}
-    assert {"pass.cases", "pass.invitations", "pass.jobs_cleanup"} <= set(ran)
+    assert {"pass.cases", "pass.invitations", "pass.jobs_cleanup", "pass.statistics"} <= set(ran)
     assert report["ran"] == len(report["jobs"])
     assert all(j["status"] == "done" and j["error"] is None for j in ran.values())
     # One log line per outcome, on standard error.

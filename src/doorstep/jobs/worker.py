@@ -110,10 +110,11 @@ def default_handlers() -> dict[str, Handler]:
     from doorstep.briefs import alert_jobs
     from doorstep.briefs import jobs as brief_jobs
     from doorstep.cases import jobs as case_jobs
+    from doorstep.jobs import statistics
     from doorstep.surveys import jobs as survey_jobs
 
     handlers: dict[str, Handler] = {}
-    modules: list[Any] = [case_jobs, survey_jobs, brief_jobs, alert_jobs]
+    modules: list[Any] = [case_jobs, survey_jobs, brief_jobs, alert_jobs, statistics]
     for name in ("doorstep.channels.email", "doorstep.channels.note_mail", "doorstep.channels.events",
                  "doorstep.channels.webhooks"):
         try:
@@ -130,9 +131,10 @@ def default_passes() -> list[ScheduledPass]:
     from doorstep.briefs import alert_jobs
     from doorstep.briefs import jobs as brief_jobs
     from doorstep.cases import jobs as case_jobs
+    from doorstep.jobs import statistics
     from doorstep.surveys import jobs as survey_jobs
 
-    return [*case_jobs.PASSES, *survey_jobs.PASSES, *brief_jobs.PASSES, *alert_jobs.PASSES]
+    return [*case_jobs.PASSES, *survey_jobs.PASSES, *brief_jobs.PASSES, *alert_jobs.PASSES, *statistics.PASSES]
 
 
 def backoff(attempt: int, rng: random.Random | None = None) -> dt.timedelta:

@@ -797,6 +797,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "jobs.kind.pass.briefs": {"en": "Make the scheduled briefs", "zh-CN": "生成定期简报"},
     "jobs.kind.pass.alerts": {"en": "Look for alerts", "zh-CN": "检查预警"},
     "jobs.kind.pass.jobs_cleanup": {"en": "Clear old jobs", "zh-CN": "清理旧任务"},
+    "jobs.kind.pass.statistics": {"en": "Refresh the database's statistics", "zh-CN": "更新数据库统计信息"},
     "jobs.kind.responses.follow_up": {"en": "Analyse imported answers, open their cases",
                                       "zh-CN": "分析导入的回答并开工单"},
     "jobs.any": {"en": "Any", "zh-CN": "全部"},
