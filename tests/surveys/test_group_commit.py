@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import httpx
 import pytest
@@ -161,3 +162,49 @@ def test_a_failing_batch_is_retried_one_by_one(database) -> None:
     results = asyncio.run(run())
     assert isinstance(results[13], RuntimeError)
     assert [r for i, r in enumerate(results) if i != 13] == [i * 2 for i in range(20) if i != 13]
+
+
+def test_stage_baselines_are_worked_out_once_per_five_minutes_per_engine(
+    client, workspace, database, database_url, monkeypatch
+) -> None:
+    """A stage without a target takes the usual duration of its recent hand-overs: thousands
+    of rows per stage, read at most every five minutes by the survey page, per engine."""
+    from doorstep.accounts.services import get_workspace
+    from doorstep.deliveries.services import list_stages
+    from doorstep.surveys import services
+
+    _invite(client, workspace, 3, start=20)  # the journey learns its stages from the deliveries, without targets
+    statements: list[str] = []
+
+    def count(engine) -> None:  # type: ignore[no-untyped-def]
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    count(database.engine)
+    with database.read() as s:
+        ws = get_workspace(session=s, slug=workspace.slug)
+        stages = list_stages(session=s, workspace=ws)
+        assert stages and all(st.target_minutes is None for st in stages)
+        statements.clear()
+        first = services.recent_baselines(s, ws, stages)
+        assert sum("stage_events" in sql for sql in statements) == len(stages)
+        assert any(b.baseline_minutes is not None for b in first)
+        statements.clear()
+        assert services.recent_baselines(s, ws, stages) == first
+        assert statements == []  # kept
+        later = time.monotonic() + services.BASELINE_TTL_SECONDS + 1
+        monkeypatch.setattr(services.time, "monotonic", lambda: later)
+        assert services.recent_baselines(s, ws, stages) == first
+        assert sum("stage_events" in sql for sql in statements) == len(stages)  # five minutes on: read again
+    monkeypatch.undo()
+    other = Database(database_url)  # another engine (a test's own database): nothing kept for it
+    try:
+        count(other.engine)
+        statements.clear()
+        with other.read() as s:
+            ws = get_workspace(session=s, slug=workspace.slug)
+            stages = list_stages(session=s, workspace=ws)
+            statements.clear()
+            services.recent_baselines(s, ws, stages)
+            assert sum("stage_events" in sql for sql in statements) == len(stages)
+    finally:
+        other.dispose()

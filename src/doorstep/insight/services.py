@@ -221,13 +221,15 @@ def analyse(
     answers: Sequence[AnswerToAnalyse],
     stages: Sequence[Stage] | None = None,
     lateness: Mapping[int, float | None] | None = None,
+    baselines: Sequence[StageBaseline] | None = None,
 ) -> tuple[list[dict[str, Any]], AnalysisResult]:
     """The analysed columns (``ANALYSED``) of each answer, in order, and what was found.
 
     Reads only what the answers do not carry: the journey (unless ``stages``), and, for
     an answer that neither picked a stage nor names one, its delivery's timing (the
-    lateness from ``lateness`` when the caller read it). Writes nothing, so that a new
-    answer can be stored analysed in the one insert (``surveys.services``)."""
+    lateness from ``lateness`` when the caller read it) against the stages' baselines
+    (``baselines`` when the caller has them). Writes nothing, so that a new answer can be
+    stored analysed in the one insert (``surveys.services``)."""
     result = AnalysisResult(attributed={}, analysed=len(answers))
     if not answers:
         return [], result
@@ -248,8 +250,9 @@ def analyse(
     }
     timings = {}
     if needs_timing:
-        baselines = stage_baselines(session=session, workspace=workspace, stages=stages) if stages else []
-        timings = _timings(session, needs_timing, baselines, lateness)
+        if baselines is None:
+            baselines = stage_baselines(session=session, workspace=workspace, stages=stages) if stages else []
+        timings = _timings(session, needs_timing, list(baselines), lateness)
     values: list[dict[str, Any]] = []
     for i, a in enumerate(answers):
         text = found.get(i)
