@@ -53,7 +53,15 @@ from doorstep.insight.sentiment import (
     vader_lexicon,
 )
 from doorstep.insight.taxonomy import NUMBER_SIGN, TOPIC_PREFIX, Taxonomy
-from doorstep.insight.text import ZH_NEGATOR_CHARS, Clause, clauses, en_cue_negated, normalize, zh_cue_negated
+from doorstep.insight.text import (
+    ZH_NEGATOR_CHARS,
+    Clause,
+    clauses,
+    en_cue_negated,
+    names_fault,
+    normalize,
+    zh_cue_negated,
+)
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
@@ -247,8 +255,11 @@ class CueMatcher:
             if not negated and word in english and word not in covered
         ]
 
-    def hits(self, text: str) -> list[Hit]:
-        """Cues found in one clause's normalised text, with whether each is negated."""
+    def hits(self, text: str, *, resolved: bool = False) -> list[Hit]:
+        """Cues found in one clause's normalised text, with whether each is negated. In a
+        clause that says its fault was put right (``Clause.resolved``: "故障已经修复", "bug
+        fixed"), a cue naming the fault is denied, as in "没有故障"; a praise of the fix
+        ("sorted my issue", "问题解决了") stays a praise."""
         out: list[Hit] = []
         if self._zh_re is not None and _HAN.search(text):
             zh = self._zh
@@ -256,18 +267,25 @@ class CueMatcher:
                 found = m.group(0)
                 plain, negated = zh.get(found) or self._zh_phrase(found)  # "#": a number
                 if plain:
-                    out.extend(negated if zh_cue_negated(text, m.start()) else plain)
+                    denied = zh_cue_negated(text, m.start()) or (resolved and _fixed(found, plain))
+                    out.extend(negated if denied else plain)
         if self._en_re is not None and _LATIN.search(text):
             en = self._en
             for m in self._en_re.finditer(text):
                 found = m.group(1)
                 plain, negated = en.get(found) or self._en_phrase(found)
                 if plain:
-                    out.extend(negated if en_cue_negated(text, m.start()) else plain)
+                    denied = en_cue_negated(text, m.start()) or (resolved and _fixed(found, plain))
+                    out.extend(negated if denied else plain)
         return out
 
 
 _NO_HITS: tuple[tuple[Hit, ...], tuple[Hit, ...]] = ((), ())
+
+
+def _fixed(found: str, plain: tuple[Hit, ...]) -> bool:
+    """Whether a cue found in a clause that tells of a fix names the fault that was fixed."""
+    return names_fault(found) and not any(hit.praise for hit in plain)
 
 
 def _stage_name_pattern(journey_stage_keys: Sequence[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
@@ -320,7 +338,7 @@ def clause_feature_sets(matcher: CueMatcher, parts: list[Clause]) -> list[tuple[
     """Features and cue hits of each clause (the training script uses this too)."""
     out: list[tuple[set[str], list[Hit]]] = []
     for clause in parts:
-        hits = matcher.hits(clause.cue_text)
+        hits = matcher.hits(clause.cue_text, resolved=clause.resolved)
         if not hits:
             out.append((features(clause), hits))
             continue
@@ -372,12 +390,13 @@ class Analyzer:
             sentiment < positive_from
             and (
                 NEGATED_COMPLAINT in everything
-                or any(True in clause.negated for clause in parts)
+                or any(True in clause.negated or clause.resolved for clause in parts)
                 or not ZH_NEGATOR_CHARS.isdisjoint(normalized)  # "没什么毛病": "没什么" is one word
             )
             and self._only_denials(parts, per_clause)
         ):
             sentiment = max(sentiment, positive_from)
+            praise_only = True  # nothing went wrong, so no topic word is a complaint: "No complaints about support"
         elif (
             negative_below - PRAISE_ONLY_BANDS * (positive_from - negative_below)
             <= sentiment

@@ -40,7 +40,16 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from doorstep.insight.text import EN_NEGATORS, ZH_NEGATORS, Clause, asks, clause_features, zh_cue_negated
+from doorstep.insight.text import (
+    EN_FAULTS,
+    EN_NEGATORS,
+    ZH_FAULTS,
+    ZH_NEGATORS,
+    Clause,
+    asks,
+    clause_features,
+    zh_cue_negated,
+)
 
 MODEL_FILE = "data/sentiment_model.json.gz"
 ZH_LEXICON_FILE = "data/lexicon_zh.tsv"
@@ -159,11 +168,15 @@ def polarity_words(clause: Clause) -> list[tuple[float, bool, bool]]:
         for word, negated in zip(words, clause.negated, strict=True):
             value = english.get(word)
             if value is not None and word not in muted:
-                found.append((value, negated, True))
+                # A fault put right ("fixed my issue") is denied like "no issue" (see text.EN_RESOLVED).
+                found.append((value, negated or (clause.resolved and word in EN_FAULTS), True))
     if not text.isascii():
         chinese, pattern = zh_lexicon()
         for m in pattern.finditer(text):
-            found.append((chinese[m.group(0)], zh_cue_negated(text, m.start()), False))
+            word = m.group(0)
+            # A fault put right ("问题解决了") is denied like "没问题" (see text.EN_RESOLVED).
+            negated = zh_cue_negated(text, m.start()) or (clause.resolved and word in ZH_FAULTS)
+            found.append((chinese[word], negated, False))
     return found
 
 

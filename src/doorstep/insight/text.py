@@ -187,6 +187,33 @@ _CLAUSE_BREAK = frozenset(",.!?;:，。！？；：、\n\r\t~～…()（）[]【
 NEGATION_SPAN = 3  # a negator reaches this many words forward, within its clause
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+# A fault that was put right is no complaint: "they fixed the problem", "sorted my issue in
+# minutes", "问题很快就解决了" read like "no problem". Done deeds only: "please fix the
+# problem", "needs to be fixed", "希望尽快解决问题" still ask, "终于/三天才解决" and "finally
+# fixed" tell of a wait, "said they fixed it" only reports a claim; those keep their fault.
+EN_RESOLVED = frozenset(
+    ["resolved", "solved", "fixed", "sorted", "handled", "addressed", "rectified", "corrected", "repaired"]
+)
+EN_FAULTS = frozenset(
+    ["issue", "issues", "problem", "problems", "bug", "bugs", "glitch", "glitches", "error", "errors", "fault",
+     "faults", "complaint", "complaints", "concern", "concerns", "crash", "crashes", "outage", "outages",
+     "defect", "defects", "mistake", "mistakes"]
+)
+_EN_NOT_DONE = frozenset(
+    ["should", "would", "could", "need", "needs", "must", "hope", "hoping", "hopefully", "wish", "want",
+     "wanted", "expect", "expected", "if", "until", "unless", "yet", "finally", "eventually", "still",
+     "supposed", "said", "told", "claimed", "supposedly", "apparently", "please", "when", "waiting", "wait",
+     "required", "require", "requires"]
+)
+ZH_FAULTS = frozenset(["问题", "毛病", "故障", "差错", "异常", "投诉", "漏洞", "闪退", "报错"])
+# Done, not a method or an ability ("解决问题的办法", "解决问题的能力"): a completion after the
+# verb ("解决了", "修好啦"), or "已(经)" or a helper before it ("已经修复", "帮我解决").
+_ZH_RESOLVED_RE = re.compile(
+    r"(?:解决|修复|修好|处理好|搞定|排除)(?=[了好掉啦完])|(?:已经?|帮我?|帮忙|给)(?:解决|修复|修好|处理好|搞定|排除)"
+)
+_ZH_FAULT_RE = re.compile("|".join(sorted(ZH_FAULTS)))
+_ZH_NOT_DONE_RE = re.compile(r"希望|需要|要求|请|尽快|赶紧|什么时候|何时|应该|终于|才|如果|假如|说是|号称|正在|在解决")
 # Numbers are tokens too ("45", "2-3", "1.5"): not words for the sentiment model, but the
 # taxonomy's cues read them ("took # minutes").
 _WORD_RE = re.compile(
@@ -268,6 +295,8 @@ class Clause:
     # The clause with its numbers, for the taxonomy's cues ("took # days", "卡了#天"); the
     # sentiment features never saw numbers and still do not (empty: the same as ``text``).
     numbered: str = ""
+    # It says a fault it names was put right ("fixed my issue", "问题解决了"): see EN_RESOLVED.
+    resolved: bool = False
 
     @property
     def cue_text(self) -> str:
@@ -335,7 +364,7 @@ def clauses(normalized: str, *, segment: bool = True) -> list[Clause]:
         if token in _BREAK or (len(token) == 1 and not token.isalnum()):
             if words:
                 question = token == "?"  # noqa: S105 (not a password)
-                out.append(Clause(_join(words), tuple(words), tuple(negated), question, _join(shown) if shown else ""))
+                out.append(_clause(words, negated, question, shown))
                 words = []
                 negated = []
             shown = []
@@ -363,8 +392,47 @@ def clauses(normalized: str, *, segment: bool = True) -> list[Clause]:
                 shown = list(words)
             shown.append(token)
     if words:
-        out.append(Clause(_join(words), tuple(words), tuple(negated), False, _join(shown) if shown else ""))
+        out.append(_clause(words, negated, False, shown))
     return out
+
+
+def _clause(words: list[str], negated: list[bool], question: bool, shown: list[str]) -> Clause:
+    text = _join(words)
+    # A fault put right reads as denied to the lexicons and the taxonomy ("problem" like "no
+    # problem"), so a comment of such clauses reads positive (``Analyzer._only_denials``). The
+    # model's own features stay as trained: a strong "!问题" from "没问题" would outvote the
+    # rest of a long review that also mentions a fix.
+    resolved = not question and _resolves_fault(text, words, negated)
+    return Clause(text, tuple(words), tuple(negated), question, _join(shown) if shown else "", resolved)
+
+
+def names_fault(phrase: str) -> bool:
+    """Whether a phrase (a taxonomy cue as found) names a fault of :data:`EN_FAULTS`/:data:`ZH_FAULTS`."""
+    return _holds_zh_fault(phrase) or not EN_FAULTS.isdisjoint(phrase.split())
+
+
+def _holds_zh_fault(text: str) -> bool:
+    # jieba keeps "解决问题" as one word: look inside it.
+    return _ZH_FAULT_RE.search(text) is not None
+
+
+def _resolves_fault(text: str, words: list[str], negated: list[bool]) -> bool:
+    """Whether the clause says a fault it names was put right (see :data:`EN_RESOLVED`)."""
+    if not text.isascii():
+        if not _holds_zh_fault(text) and EN_FAULTS.isdisjoint(words):
+            return False
+        if words[0] in REQUEST_OPENERS or not ZH_QUESTION_WORDS.isdisjoint(words) or _ZH_NOT_DONE_RE.search(text):
+            return False
+        for m in _ZH_RESOLVED_RE.finditer(text):
+            if text[m.end() : m.end() + 1] not in ("不", "没") and not zh_cue_negated(text, m.start()):
+                return True
+    if EN_RESOLVED.isdisjoint(words) or EN_FAULTS.isdisjoint(words) or not _EN_NOT_DONE.isdisjoint(words):
+        return False
+    # "waiting for it to be fixed", "has yet to be resolved": a fix to come, not done.
+    return any(
+        word in EN_RESOLVED and not neg and words[i - 2 : i] != ["to", "be"]
+        for i, (word, neg) in enumerate(zip(words, negated, strict=True))
+    )
 
 
 def clause_features(clause: Clause) -> set[str]:
