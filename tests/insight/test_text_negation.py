@@ -88,3 +88,20 @@ def test_denied_negative_words_are_no_complaint(analyzer: Analyzer, comment: str
 )
 def test_a_denial_beside_a_complaint_or_denied_praise_is_not_forced_positive(analyzer: Analyzer, comment: str) -> None:
     assert analyzer.analyze(comment).label == "negative"
+
+
+@pytest.mark.parametrize(
+    ("comment", "negative"),
+    [
+        ("The migration went smoothly, zero downtime", False),
+        ("zero issues so far", False),
+        ("zero help from support", True),
+        ("Zero communication from the courier", True),
+    ],
+)
+def test_zero_denies_what_it_counts(analyzer: Analyzer, comment: str, negative: bool) -> None:
+    # "zero downtime" is "no downtime"; "zero help" is a complaint like "no help".
+    result = analyzer.analyze(comment)
+    assert (result.label == "negative") is negative, result
+    if not negative:
+        assert not result.themes, result

@@ -130,6 +130,7 @@ EN_NEGATORS = frozenset(
         "hardly",
         "barely",
         "cannot",
+        "zero",
     ]
 )
 # Characters that negate what follows in Chinese, for cue matching on raw clause text.
