@@ -129,3 +129,12 @@ def test_a_word_of_the_complaint_itself_is_no_praise(analyzer: Analyzer) -> None
     assert analyzer.analyze("Implementation took three months longer than promised").label == "negative"
     assert analyzer.analyze("Arrived as promised, thanks").label == "positive"
     assert analyzer.analyze("Took longer than promised but the driver was lovely").label != "negative"
+
+
+def test_units_of_time_carry_no_verdict_of_their_own(analyzer: Analyzer) -> None:
+    # Film reviews taught "minutes" -4.1 ("90 minutes of my life"); in feedback the taxonomy
+    # judges how long something took, so a quick, hot delivery is praise.
+    model = load_model()
+    assert not {"minutes", "!minutes", "day", "hours", "seconds"} & model.weights.keys()
+    assert analyzer.analyze("Arrived 10 minutes early, piping hot").label == "positive"
+    assert analyzer.analyze("Waited 2 hours for the driver").label == "negative"

@@ -52,6 +52,14 @@ from doorstep.insight.text import (
 )
 
 MODEL_FILE = "data/sentiment_model.json.gz"
+# Units of time get no weight of their own: the film reviews the model learnt from made
+# "minutes" −4.1 ("90 minutes of my life") and "day" +2.6, but in feedback how long something
+# took is the taxonomy's to judge ("took # days", "arrived in # minutes"), not the word's.
+# Dropped when the model is read, and left out of training (bench/train_sentiment.py).
+TIME_UNITS = frozenset(
+    ["second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "day",
+     "days", "week", "weeks", "month", "months", "year", "years"]
+)
 ZH_LEXICON_FILE = "data/lexicon_zh.tsv"
 EN_LEXICON_FILE = "data/lexicon_en.tsv"
 LEXICON_BUCKETS = (-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
@@ -346,4 +354,5 @@ def load_model() -> SentimentModel:
     raw = resources.files("doorstep.insight").joinpath(MODEL_FILE).read_bytes()
     data = json.loads(gzip.decompress(raw))
     thresholds = {lang: (float(pair[0]), float(pair[1])) for lang, pair in data["thresholds"].items()}
-    return SentimentModel(float(data["bias"]), {k: float(v) for k, v in data["weights"].items()}, thresholds)
+    weights = {k: float(v) for k, v in data["weights"].items() if k.lstrip("!") not in TIME_UNITS}
+    return SentimentModel(float(data["bias"]), weights, thresholds)
