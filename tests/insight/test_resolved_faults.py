@@ -49,6 +49,7 @@ def test_a_fault_put_right_reads_positive_and_names_no_theme(analyzer: Analyzer,
         "拖了一周才解决问题",  # a fix after a wait
         "解决不了问题",  # "V不了": could not
         "客服处理不了，联系不上负责人",
+        "把我的包裹弄丢了还怪我",  # a lost parcel is a complaint, whoever is blamed
     ],
 )
 def test_a_fix_asked_for_awaited_denied_or_claimed_stays_negative(analyzer: Analyzer, comment: str) -> None:
