@@ -75,6 +75,7 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/metrics/compare"): READ,
     ("GET", "/api/v1/metrics/loop"): READ,
     ("GET", "/api/v1/responses"): READ,
+    ("POST", "/api/v1/responses"): ADMIN,  # answers collected by another tool, with an admin's key
     ("GET", "/api/v1/cases"): CS,
     ("GET", "/api/v1/cases/{case_id}"): DELIVERY,
     ("POST", "/api/v1/cases/{case_id}/transitions"): CS,

@@ -107,6 +107,7 @@ def create_app(
         return await http_exception_handler(request, exc)
 
     from doorstep.api import alerts as alerts_api
+    from doorstep.api import answers as answers_api
     from doorstep.api import audit, cases, deliveries, exports, insight, jobs, links, metrics, privacy, webhooks
     from doorstep.api import briefs as briefs_api
     from doorstep.api import frontline as notes_api
@@ -118,8 +119,8 @@ def create_app(
     # The answer itself comes before any router (see pages.survey_submit).
     app.router.routes.insert(0, pages.SURVEY_ANSWER)
     app.include_router(pages.router)
-    for api in (deliveries, metrics, insight, cases, webhooks, links, jobs, audit, privacy, exports, alerts_api,
-                briefs_api, notes_api):
+    for api in (deliveries, answers_api, metrics, insight, cases, webhooks, links, jobs, audit, privacy, exports,
+                alerts_api, briefs_api, notes_api):
         declare_bad_body(api.router)
         app.include_router(api.router, responses=AUTH_ERRORS)  # 401/403 are every route's possible answers
 
