@@ -74,16 +74,21 @@ class InvalidInput(DoorstepError):
 class ImportFailed(InvalidInput):
     """A file (or batch) with bad rows. Nothing of it was written."""
 
-    def __init__(self, problems: list[Problem], *, source: str = "input", total_problems: int | None = None):
+    def __init__(
+        self,
+        problems: list[Problem],
+        *,
+        source: str = "input",
+        total_problems: int | None = None,
+        summary: str | None = None,
+    ):
         self.problems = problems
         self.total_problems = total_problems if total_problems is not None else len(problems)
         shown = "\n".join(f"  {p}" for p in problems)
         more = self.total_problems - len(problems)
         tail = f"\n  … and {more} more" if more > 0 else ""
-        DoorstepError.__init__(
-            self,
-            f"{source}: {self.total_problems} bad row(s), nothing was imported\n{shown}{tail}",
-        )
+        summary = summary or f"{self.total_problems} bad row(s), nothing was imported"
+        DoorstepError.__init__(self, f"{source}: {summary}\n{shown}{tail}")
         self.problem = problems[0] if problems else Problem("bad input")
 
 

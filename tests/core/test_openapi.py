@@ -15,6 +15,9 @@ def test_openapi_lists_every_api_route(client) -> None:
         ("/api/v1/metrics/lateness", "get"),
         ("/api/v1/metrics/compare", "get"),
         ("/api/v1/responses", "get"),
+        ("/api/v1/responses", "post"),
+        ("/api/v1/settings", "get"),
+        ("/api/v1/settings", "patch"),
         ("/api/v1/notes", "post"),
         ("/api/v1/notes/{note_id}/photos", "post"),
         ("/api/v1/notes/{note_id}/photos/{photo_id}", "get"),
@@ -24,6 +27,7 @@ def test_openapi_lists_every_api_route(client) -> None:
     api_routes = {p for p in paths if p.startswith("/api/")}
     from doorstep.api import (
         alerts,
+        answers,
         audit,
         briefs,
         cases,
@@ -35,11 +39,12 @@ def test_openapi_lists_every_api_route(client) -> None:
         links,
         metrics,
         privacy,
+        settings,
         webhooks,
     )
 
     modules = (cases, deliveries, metrics, insight, jobs, links, webhooks, audit, privacy, exports, alerts, briefs,
-               frontline)
+               frontline, answers, settings)
     app_routes = {r.path for m in modules for r in m.router.routes if getattr(r, "include_in_schema", True)}
     assert api_routes == app_routes
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()

@@ -102,6 +102,8 @@ RULES: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/email"): ADMIN,  # e-mail's pause: any workspace's admin sees and lifts it
     ("POST", "/api/v1/email/resume"): ADMIN,
     ("GET", "/api/v1/audit"): ADMIN,
+    ("GET", "/api/v1/settings"): ADMIN,
+    ("PATCH", "/api/v1/settings"): ADMIN,  # audited
     ("GET", "/api/v1/customers/{external_id}/export"): ADMIN,
     ("POST", "/api/v1/customers/{external_id}/erase"): ADMIN,
     ("GET", "/api/v1/exports/responses.csv"): ADMIN,

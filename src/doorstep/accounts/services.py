@@ -7,8 +7,9 @@ import hashlib
 import hmac
 import secrets
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from doorstep.accounts import audit
 from doorstep.accounts.models import ROLES, ApiKey, User, Workspace
 from doorstep.accounts.settings import WorkspaceSettings
 from doorstep.db import utcnow
-from doorstep.errors import AuthError, Conflict, InvalidInput, NotFound
+from doorstep.errors import AuthError, Conflict, ImportFailed, InvalidInput, NotFound, Problem
 
 KEY_PREFIX = "dsk_"
 MAX_KEY_NAME = 120
@@ -89,6 +90,51 @@ def update_settings(*, session: Session, workspace: Workspace, **changes: object
     workspace.settings = validated.model_dump()
     session.flush()
     return validated
+
+
+_REFUSED = "refused, nothing was changed"
+
+
+def change_settings(
+    *,
+    session: Session,
+    workspace_id: int,
+    changes: Mapping[str, object],
+    actor_kind: str,
+    actor: str | None,
+    client: str | None = None,
+) -> WorkspaceSettings:
+    """Change some of a workspace's rules, all checked together, and audit which ones changed.
+
+    A change to ``None`` puts a rule back to its default (as JSON merge patch does). Raises
+    InvalidInput (ImportFailed, one problem per bad field, named by its path, e.g.
+    ``business_hours.days``) and changes nothing when a value is refused. The audit entry names
+    the rules, not their values: brief recipients and routing rules name people."""
+    fields = WorkspaceSettings.model_fields
+    unknown = [name for name in changes if name not in fields]
+    if unknown:
+        known = ", ".join(fields)
+        raise ImportFailed([Problem(f"no such setting; the settings are: {known}", None, name) for name in unknown],
+                           source="settings", summary=_REFUSED)
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound("no such workspace")
+    before = workspace_settings(workspace).model_dump()
+    wanted = {
+        name: fields[name].get_default(call_default_factory=True) if value is None else value
+        for name, value in changes.items()
+    }
+    try:
+        after = update_settings(session=session, workspace=workspace, **wanted)
+    except ValidationError as exc:
+        problems = [Problem(e["msg"], None, ".".join(str(part) for part in e["loc"]) or None) for e in exc.errors()]
+        raise ImportFailed(problems, source="settings", summary=_REFUSED) from None
+    changed = sorted(name for name, value in after.model_dump().items() if before.get(name) != value)
+    if changed:
+        audit.record(session, action="settings_changed", actor_kind=actor_kind, actor=actor,
+                     workspace_id=workspace_id, target=f"workspace:{workspace.slug}", details={"fields": changed},
+                     client=client)
+    return after
 
 
 # --- people -----------------------------------------------------------------

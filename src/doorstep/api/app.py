@@ -111,6 +111,7 @@ def create_app(
     from doorstep.api import audit, cases, deliveries, exports, insight, jobs, links, metrics, privacy, webhooks
     from doorstep.api import briefs as briefs_api
     from doorstep.api import frontline as notes_api
+    from doorstep.api import settings as settings_api
     from doorstep.api.responses import AUTH_ERRORS, declare_bad_body
     from doorstep.web import pages
 
@@ -120,7 +121,7 @@ def create_app(
     app.router.routes.insert(0, pages.SURVEY_ANSWER)
     app.include_router(pages.router)
     for api in (deliveries, answers_api, metrics, insight, cases, webhooks, links, jobs, audit, privacy, exports,
-                alerts_api, briefs_api, notes_api):
+                alerts_api, briefs_api, notes_api, settings_api):
         declare_bad_body(api.router)
         app.include_router(api.router, responses=AUTH_ERRORS)  # 401/403 are every route's possible answers
 

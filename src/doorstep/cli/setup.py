@@ -174,8 +174,9 @@ def workspace_settings_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the workspace's rules (quiet period, expiry, SLAs, default CS owner), or change them."""
-    from doorstep.accounts.services import get_workspace, update_settings, workspace_settings
+    from doorstep.accounts.services import change_settings, get_workspace, workspace_settings
     from doorstep.accounts.settings import WorkspaceSettings
+    from doorstep.cli.audit import cli_actor
 
     st = state(ctx)
     db = open_database(st)
@@ -188,13 +189,9 @@ def workspace_settings_cmd(
                 if not sep or name not in WorkspaceSettings.model_fields:
                     known = ", ".join(WorkspaceSettings.model_fields)
                     raise InvalidInput(f"'{item}' is not NAME=VALUE with NAME one of: {known}", field="--set")
-                changes[name] = value if value != "" else None
-            try:
-                current = update_settings(session=session, workspace=workspace, **changes)
-            except ValueError as exc:  # pydantic's ValidationError says which field and why
-                raise InvalidInput(
-                    str(exc).splitlines()[0] + ": " + " ".join(str(exc).splitlines()[1:3]), field="--set"
-                ) from None
+                changes[name] = value if value != "" else None  # NAME= puts the rule back to its default
+            current = change_settings(session=session, workspace_id=workspace.id, changes=changes,
+                                      actor_kind="cli", actor=cli_actor())
         else:
             current = workspace_settings(workspace)
     if json_out:
