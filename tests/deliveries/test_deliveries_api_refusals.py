@@ -74,3 +74,16 @@ def test_the_document_declares_the_error_body_of_a_missing_delivery(client, work
     assert declared["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
     r = client.get("/api/v1/deliveries/NOPE", headers=workspace.headers)
     assert r.status_code == 404 and set(r.json()["error"]) >= {"type", "message"}
+
+
+def test_a_shape_refusal_also_answers_in_the_error_shape_of_every_other_refusal(client, workspace) -> None:
+    # FastAPI's "detail" stays for the clients that read it; "error.problems" names the same
+    # fields the way our own refusals do, so a client reads one shape whichever layer refused.
+    batch = {"deliveries": [GOOD, {**GOOD, "external_id": "ONB-4", "customer_id": ""}]}
+    body = post(client, workspace, batch).json()
+    assert body["detail"][0]["loc"] == ["body", "batch", "deliveries", 1, "customer_id"]
+    assert body["error"]["type"] == "InvalidInput"
+    [problem] = body["error"]["problems"]
+    assert problem["field"] == "deliveries[1].customer_id" and problem["message"] == body["detail"][0]["msg"]
+    r = client.get("/api/v1/metrics/nps", params={"since": "yesterday-ish"}, headers=workspace.headers)
+    assert r.status_code == 422 and r.json()["error"]["problems"][0]["field"] == "since", r.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -19,9 +19,27 @@ from doorstep import __version__
 from doorstep.api.responses import ErrorResponse
 from doorstep.config import Settings
 from doorstep.db import Database, utcnow
-from doorstep.errors import DoorstepError, ImportFailed
+from doorstep.errors import DoorstepError, ImportFailed, InvalidInput
 from doorstep.insight.services import warm_up
 from doorstep.migrations import upgrade
+
+# The tags of the bodies that take one item or a batch (deliveries.schemas, surveys.schemas):
+# pydantic names the branch in the location, the client never wrote it.
+_BODY_TAGS = frozenset(["delivery", "batch", "response"])
+
+
+def field_path(loc: Sequence[object]) -> str | None:
+    """A validation error's location as our problems name fields: ``deliveries[2].customer_id``
+    for ["body", "batch", "deliveries", 2, "customer_id"], ``since`` for ["query", "since"]."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+        if len(parts) > 1 and parts[0] in _BODY_TAGS:
+            parts = parts[1:]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
 
 
 def create_app(
@@ -90,6 +108,8 @@ def create_app(
         body: dict[str, object] = {"type": type(exc).__name__, "message": str(exc)}
         if isinstance(exc, ImportFailed):
             body["problems"] = [p.as_dict() for p in exc.problems]
+        elif isinstance(exc, InvalidInput):  # every 422 names its fields the same way
+            body["problems"] = [exc.problem.as_dict()]
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
         return ErrorResponse({"error": body}, status_code=exc.http_status, headers=headers)
 
@@ -97,8 +117,14 @@ def create_app(
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if pages.wants_page(request):  # /cases/abc typed into a browser: a page, not a JSON error
             return pages.no_such_page(request, 422)
-        # FastAPI's own answer, sent with ErrorResponse: it echoes the input, which may not be UTF-8-able.
-        return ErrorResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        # FastAPI's own answer ("detail"), kept for the clients that read it, and beside it the
+        # shape of every other refusal ("error", with one problem per bad field), so that a
+        # client reads one shape whichever layer refused. Sent with ErrorResponse: it echoes
+        # the input, which may not be UTF-8-able.
+        detail = jsonable_encoder(exc.errors())
+        problems = [{"line": None, "field": field_path(e.get("loc", ())), "message": e.get("msg", "")} for e in detail]
+        error = {"type": "InvalidInput", "message": f"request: {len(problems)} invalid field(s)", "problems": problems}
+        return ErrorResponse({"error": error, "detail": detail}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

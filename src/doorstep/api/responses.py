@@ -27,7 +27,9 @@ class ProblemPublic(BaseModel):
 class ErrorDetail(BaseModel):
     type: str = Field(description="The kind of error: NotFound, Conflict, InvalidInput, AuthError, Forbidden, …")
     message: str = Field(description="What went wrong, for a person.")
-    problems: list[ProblemPublic] | None = Field(None, description="Every bad item of a refused batch.")
+    problems: list[ProblemPublic] | None = Field(
+        None, description="With every 422: each bad field (and line of a batch or file), named by its path."
+    )
     case: dict[str, Any] | None = Field(None, description="A refused case move: the case's current state.")
 
 
