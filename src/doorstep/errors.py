@@ -17,6 +17,7 @@ status codes or exit codes, each with a message a person can act on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -60,6 +61,22 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "field": self.field, "message": self.message}
+
+
+def field_path(parts: Sequence[object]) -> str | None:
+    """A place in structured input as problems name it: ``deliveries[2].customer_id`` for
+    ("deliveries", 2, "customer_id"), ``business_hours.days`` for ("business_hours", "days")."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
+
+
+def in_batch(problem: Problem, key: str, index: int | None) -> Problem:
+    """A problem of one item of a posted batch, named by its place: ``responses[2].stage``."""
+    if index is None:
+        return Problem(problem.message, None, problem.field)
+    return Problem(problem.message, None, field_path([key, index, *([problem.field] if problem.field else [])]))
 
 
 class InvalidInput(DoorstepError):

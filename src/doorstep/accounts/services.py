@@ -17,7 +17,7 @@ from doorstep.accounts import audit
 from doorstep.accounts.models import ROLES, ApiKey, User, Workspace
 from doorstep.accounts.settings import WorkspaceSettings
 from doorstep.db import utcnow
-from doorstep.errors import AuthError, Conflict, ImportFailed, InvalidInput, NotFound, Problem
+from doorstep.errors import AuthError, Conflict, ImportFailed, InvalidInput, NotFound, Problem, field_path
 
 KEY_PREFIX = "dsk_"
 MAX_KEY_NAME = 120
@@ -127,7 +127,7 @@ def change_settings(
     try:
         after = update_settings(session=session, workspace=workspace, **wanted)
     except ValidationError as exc:
-        problems = [Problem(e["msg"], None, ".".join(str(part) for part in e["loc"]) or None) for e in exc.errors()]
+        problems = [Problem(e["msg"], None, field_path(e["loc"])) for e in exc.errors()]
         raise ImportFailed(problems, source="settings", summary=_REFUSED) from None
     changed = sorted(name for name, value in after.model_dump().items() if before.get(name) != value)
     if changed:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body
 
 from doorstep.api.deps import AdminDep, DbDep, NowDep
-from doorstep.errors import ImportFailed, InvalidInput, Problem
+from doorstep.errors import ImportFailed, InvalidInput, Problem, in_batch
 from doorstep.surveys.schemas import ResponseBatch, ResponseBody, ResponsesStored, to_records
 from doorstep.surveys.services import ingest_responses
 from doorstep.timeutil import zone
@@ -49,6 +49,4 @@ def post_responses(caller: AdminDep, db: DbDep, now: NowDep, body: ResponseBody 
 
 
 def _named(problem: Problem, batch: bool) -> Problem:
-    """A problem named by its place in the body: ``responses[2].stage`` in a batch."""
-    field = f"responses[{problem.line}].{problem.field}" if batch and problem.line is not None else problem.field
-    return Problem(problem.message, None, field)
+    return in_batch(problem, "responses", problem.line if batch else None)

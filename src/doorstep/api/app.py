@@ -19,7 +19,7 @@ from doorstep import __version__
 from doorstep.api.responses import ErrorResponse
 from doorstep.config import Settings
 from doorstep.db import Database, utcnow
-from doorstep.errors import DoorstepError, ImportFailed, InvalidInput
+from doorstep.errors import DoorstepError, ImportFailed, InvalidInput, field_path
 from doorstep.insight.services import warm_up
 from doorstep.migrations import upgrade
 
@@ -28,7 +28,7 @@ from doorstep.migrations import upgrade
 _BODY_TAGS = frozenset(["delivery", "batch", "response"])
 
 
-def field_path(loc: Sequence[object]) -> str | None:
+def request_field(loc: Sequence[object]) -> str | None:
     """A validation error's location as our problems name fields: ``deliveries[2].customer_id``
     for ["body", "batch", "deliveries", 2, "customer_id"], ``since`` for ["query", "since"]."""
     parts = list(loc)
@@ -36,10 +36,7 @@ def field_path(loc: Sequence[object]) -> str | None:
         parts = parts[1:]
         if len(parts) > 1 and parts[0] in _BODY_TAGS:
             parts = parts[1:]
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or None
+    return field_path(parts)
 
 
 def create_app(
@@ -122,7 +119,8 @@ def create_app(
         # client reads one shape whichever layer refused. Sent with ErrorResponse: it echoes
         # the input, which may not be UTF-8-able.
         detail = jsonable_encoder(exc.errors())
-        problems = [{"line": None, "field": field_path(e.get("loc", ())), "message": e.get("msg", "")} for e in detail]
+        problems = [{"line": None, "field": request_field(e.get("loc", ())), "message": e.get("msg", "")}
+                    for e in detail]
         error = {"type": "InvalidInput", "message": f"request: {len(problems)} invalid field(s)", "problems": problems}
         return ErrorResponse({"error": error, "detail": detail}, status_code=422)
 

@@ -17,7 +17,7 @@ from doorstep.deliveries.schemas import (
     to_record,
 )
 from doorstep.deliveries.services import get_delivery, ingest_deliveries, stage_timeline, validate_record
-from doorstep.errors import ImportFailed, Problem
+from doorstep.errors import ImportFailed, Problem, in_batch
 from doorstep.surveys.services import find_open_invitation
 from doorstep.timeutil import zone
 
@@ -65,9 +65,7 @@ def post_deliveries(
 
 
 def _named(problem: Problem, index: int | None, batch: bool) -> Problem:
-    """A problem named by its place in the body: ``deliveries[2].customer_id`` in a batch."""
-    field = f"deliveries[{index}].{problem.field}" if batch and index is not None else problem.field
-    return Problem(problem.message, None, field)
+    return in_batch(problem, "deliveries", index if batch else None)
 
 
 @router.get("/deliveries/{external_id}", response_model=DeliveryPublic, summary="One delivery and its stages",
